@@ -1,0 +1,99 @@
+/**
+ * The read store port: position-guarded documents with filter, sort and keyset pagination.
+ * Every adapter (embedded in-process, MongoDB) passes `conformance.ts`.
+ */
+
+export type Scalar = string | number | boolean | null;
+export type DocValue = Scalar | DocValue[] | { [key: string]: DocValue };
+/** A stored document. `id` is the key; field names must not start with `_` (reserved for the store). */
+export type Doc = { id: string } & { [key: string]: DocValue };
+
+/**
+ * A store-neutral filter. Field paths are dotted (`fields.email`). Semantics follow MongoDB's, which the MongoDB
+ * adapter uses directly and the embedded adapter reproduces:
+ * - `eq`/`in`/`gt`.. on an array field match when any element matches;
+ * - `exists: false` matches a missing field or a null value; `exists: true` neither;
+ * - `not` matches everything its operand does not, documents lacking the field included;
+ * - range ops compare only values of the same JS type (string with string, number with number).
+ */
+export type DocFilter =
+  | { readonly and: readonly DocFilter[] }
+  | { readonly or: readonly DocFilter[] }
+  | { readonly not: DocFilter }
+  | { readonly field: string; readonly op: 'eq'; readonly value: Scalar }
+  | { readonly field: string; readonly op: 'in'; readonly value: readonly Scalar[] }
+  | { readonly field: string; readonly op: 'gt' | 'gte' | 'lt' | 'lte'; readonly value: string | number }
+  | { readonly field: string; readonly op: 'exists'; readonly value: boolean }
+  /** Case-insensitive substring or prefix match on string values. */
+  | { readonly field: string; readonly op: 'contains' | 'startsWith'; readonly value: string }
+  /** Array field holds every one of the values. */
+  | { readonly field: string; readonly op: 'all'; readonly value: readonly Scalar[] };
+
+export interface SortSpec {
+  /** A field present on every document of the collection with a string or number value (projections ensure it). */
+  readonly field: string;
+  readonly order: 'asc' | 'desc';
+}
+
+export interface FindQuery {
+  readonly filter?: DocFilter;
+  /** Ties are broken by `id` in the same direction. Default: id ascending. */
+  readonly sort?: SortSpec;
+  readonly limit: number;
+  /** Opaque cursor from a previous page's `nextCursor` (same filter and sort). */
+  readonly cursor?: string;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
+
+/** Index declaration: fields in order with direction. Embedded adapters may use them; MongoDB creates them. */
+export interface IndexSpec {
+  readonly name: string;
+  readonly fields: readonly (readonly [string, 1 | -1])[];
+  readonly unique?: boolean;
+}
+
+export interface Collection<T extends Doc> {
+  readonly name: string;
+  ensureIndexes(indexes: readonly IndexSpec[]): Promise<void>;
+  get(id: string): Promise<T | undefined>;
+  /** Position of the event that last wrote this document (undefined if none). */
+  positionOf(id: string): Promise<bigint | undefined>;
+  /**
+   * Writes `doc` (replacing it whole) only if the stored document was written at a lower position, or does not
+   * exist. Returns true when written. A replayed or duplicated event never moves a document backwards.
+   */
+  upsert(doc: T, position: bigint): Promise<boolean>;
+  /** Deletes the document; with a position, leaves a tombstone so that older events cannot recreate it. */
+  delete(id: string, position?: bigint): Promise<void>;
+  find(query: FindQuery): Promise<Page<T>>;
+  count(filter?: DocFilter): Promise<number>;
+  /** Removes every document and tombstone (used before a projection rebuild). */
+  clear(): Promise<void>;
+}
+
+export interface ReadStore {
+  collection<T extends Doc>(name: string): Collection<T>;
+  /**
+   * True when the store keeps nothing across restarts (the embedded store): projections then rebuild from the
+   * event store's beginning at start.
+   */
+  readonly ephemeral: boolean;
+  close(): Promise<void>;
+}
+
+export class ReadStoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidCursorError extends ReadStoreError {
+  constructor() {
+    super('the cursor is not valid for this query');
+  }
+}

@@ -1,0 +1,3 @@
+export * from './decider-spec';
+export * from './probes';
+export * from './wait-for';
