@@ -1,0 +1,119 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MasterKeyMismatchError } from '../errors';
+import { KeyShreddedError, type KeyVault } from '../port';
+import { newDataKey, sameMasterKeyCheck, unwrapDataKey, vaultSecrets, wrapDataKey } from './key-wrap';
+import type { VaultSecrets } from './key-wrap';
+
+export interface SqliteKeyVaultOptions {
+  /** Path of the vault's own SQLite file (kept apart from the event store so their backups can differ). */
+  readonly filename: string;
+  readonly masterKey: Uint8Array;
+  readonly now?: () => Date;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS vault_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS data_keys (
+    subject_id TEXT PRIMARY KEY, wrapped_key BLOB NOT NULL, created_at TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS shredded_subjects (subject_id TEXT PRIMARY KEY, shredded_at TEXT NOT NULL) WITHOUT ROWID;
+`;
+
+/**
+ * Data keys wrapped (AES-256-GCM) under a key derived from the master key: the file alone reveals no data key.
+ * Methods are synchronous underneath; the async surface is the port's.
+ */
+export class SqliteKeyVault implements KeyVault {
+  private readonly db: Database.Database;
+  private readonly secrets: VaultSecrets;
+  private readonly now: () => Date;
+
+  constructor(options: SqliteKeyVaultOptions) {
+    this.secrets = vaultSecrets(options.masterKey);
+    this.now = options.now ?? (() => new Date());
+    if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
+    this.db = new Database(options.filename);
+    try {
+      // secure_delete zeroes deleted rows in place, so a shredded key's bytes do not linger in free pages.
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('secure_delete = ON');
+      this.db.exec(SCHEMA);
+      this.checkMasterKey(options.filename);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+  }
+
+  async getOrCreateKey(subjectId: string): Promise<Uint8Array> {
+    // Reading first spares the common case a write lock; a shred deletes the row, so a row found is never shredded.
+    const wrapped = this.wrappedKeyRow(subjectId) ?? this.insertKeyIfAbsent(subjectId);
+    return unwrapDataKey(this.secrets.wrappingKey, subjectId, wrapped);
+  }
+
+  async getKey(subjectId: string): Promise<Uint8Array | undefined> {
+    const wrapped = this.wrappedKeyRow(subjectId);
+    return wrapped && unwrapDataKey(this.secrets.wrappingKey, subjectId, wrapped);
+  }
+
+  async shred(subjectId: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM data_keys WHERE subject_id = ?').run(subjectId);
+        this.db
+          .prepare('INSERT OR IGNORE INTO shredded_subjects (subject_id, shredded_at) VALUES (?, ?)')
+          .run(subjectId, this.now().toISOString());
+      })
+      .immediate();
+    // The WAL still holds earlier page images with the wrapped key; copying back and truncating drops them.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  async isShredded(subjectId: string): Promise<boolean> {
+    return this.shreddedRow(subjectId);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /** INSERT OR IGNORE then SELECT in one write transaction: concurrent creators, in any process, read one key. */
+  private insertKeyIfAbsent(subjectId: string): Uint8Array {
+    return this.db
+      .transaction(() => {
+        if (this.shreddedRow(subjectId)) throw new KeyShreddedError(subjectId);
+        this.db
+          .prepare('INSERT OR IGNORE INTO data_keys (subject_id, wrapped_key, created_at) VALUES (?, ?, ?)')
+          .run(subjectId, wrapDataKey(this.secrets.wrappingKey, subjectId, newDataKey()), this.now().toISOString());
+        return this.wrappedKeyRow(subjectId) as Uint8Array;
+      })
+      .immediate();
+  }
+
+  private wrappedKeyRow(subjectId: string): Uint8Array | undefined {
+    return this.db
+      .prepare<[string], Buffer>('SELECT wrapped_key FROM data_keys WHERE subject_id = ?')
+      .pluck()
+      .get(subjectId);
+  }
+
+  private shreddedRow(subjectId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM shredded_subjects WHERE subject_id = ?').get(subjectId) !== undefined;
+  }
+
+  private checkMasterKey(where: string): void {
+    const stored = this.db
+      .transaction(() => {
+        this.db
+          .prepare("INSERT OR IGNORE INTO vault_meta (name, value) VALUES ('master_key_check', ?)")
+          .run(this.secrets.masterKeyCheck);
+        return this.db
+          .prepare<[], Buffer>("SELECT value FROM vault_meta WHERE name = 'master_key_check'")
+          .pluck()
+          .get() as Buffer;
+      })
+      .immediate();
+    if (!sameMasterKeyCheck(stored, this.secrets.masterKeyCheck)) throw new MasterKeyMismatchError(where);
+  }
+}

@@ -1,0 +1,106 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { PiiDecryptionError } from './errors';
+import type { JsonValue } from './json';
+import { LruCache } from './lru-cache';
+import type { KeyVault } from './port';
+
+/** A personal value as stored in events: `v1.<base64url(iv 12 | tag 16 | ciphertext)>`. */
+export interface EncryptedPii {
+  readonly $pii: string;
+}
+
+export interface PiiCodecOptions {
+  /** How many subjects' data keys stay in memory; bulk imports touch each subject a few times in a row. */
+  readonly cacheSize?: number;
+}
+
+const PREFIX = 'v1.';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+export function isEncryptedPii(value: unknown): value is EncryptedPii {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  const pii = (value as { $pii?: unknown }).$pii;
+  return keys.length === 1 && typeof pii === 'string' && pii.startsWith(PREFIX);
+}
+
+/**
+ * Encrypts personal values per data subject (AES-256-GCM, the subject id as associated data, so a ciphertext moved to
+ * another subject fails). Keys are cached: after another process shreds a subject, call `forget` (on `UserErased`).
+ */
+export class PiiCodec {
+  private readonly keys: LruCache<string, Uint8Array>;
+  // A key load that started before a `forget` must not put the key back into the cache when it completes.
+  private forgets = 0;
+
+  constructor(
+    private readonly vault: KeyVault,
+    options: PiiCodecOptions = {},
+  ) {
+    this.keys = new LruCache(options.cacheSize ?? 4096);
+  }
+
+  /** Throws `KeyShreddedError` for an erased subject: nothing personal is written about them again. */
+  async encrypt(subjectId: string, value: JsonValue): Promise<EncryptedPii> {
+    const json = JSON.stringify(value) as string | undefined;
+    if (json === undefined) throw new TypeError('only JSON values can be encrypted');
+    const key = await this.key(subjectId, () => this.vault.getOrCreateKey(subjectId));
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(Buffer.from(subjectId, 'utf8'));
+    const body = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
+    return { $pii: PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url') };
+  }
+
+  /** Undefined when the subject's key is shredded or was never made; throws `PiiDecryptionError` on tampering. */
+  async decrypt(subjectId: string, value: EncryptedPii): Promise<JsonValue | undefined> {
+    const bytes = parse(value);
+    const key = await this.key(subjectId, () => this.vault.getKey(subjectId));
+    if (!key) return undefined;
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(subjectId, 'utf8'));
+    decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    let json: string;
+    try {
+      json = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+    } catch {
+      throw new PiiDecryptionError('the ciphertext was altered or belongs to another subject');
+    }
+    return JSON.parse(json) as JsonValue;
+  }
+
+  isEncrypted(value: unknown): value is EncryptedPii {
+    return isEncryptedPii(value);
+  }
+
+  /** Drops the cached key, e.g. when another process erased the subject. */
+  forget(subjectId: string): void {
+    this.forgets += 1;
+    this.keys.delete(subjectId);
+  }
+
+  async shred(subjectId: string): Promise<void> {
+    await this.vault.shred(subjectId);
+    this.forget(subjectId);
+  }
+
+  private async key<K extends Uint8Array | undefined>(subjectId: string, load: () => Promise<K>): Promise<K> {
+    const cached = this.keys.get(subjectId);
+    if (cached) return cached as K;
+    const forgetsBefore = this.forgets;
+    const key = await load();
+    if (key && this.forgets === forgetsBefore) this.keys.set(subjectId, key);
+    return key;
+  }
+}
+
+function parse(value: EncryptedPii): Buffer {
+  if (!isEncryptedPii(value)) throw new PiiDecryptionError('not an encrypted value of a known format');
+  const text = value.$pii.slice(PREFIX.length);
+  if (!BASE64URL.test(text)) throw new PiiDecryptionError('the ciphertext is not base64url');
+  const bytes = Buffer.from(text, 'base64url');
+  if (bytes.length <= IV_BYTES + TAG_BYTES) throw new PiiDecryptionError('the ciphertext is truncated');
+  return bytes;
+}

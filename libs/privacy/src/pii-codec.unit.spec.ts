@@ -1,0 +1,147 @@
+import { KeyShreddedError, type KeyVault } from './port';
+import { PiiDecryptionError } from './errors';
+import type { JsonValue } from './json';
+import { MemoryKeyVault } from './key-vault/memory-key-vault';
+import { PiiCodec, isEncryptedPii, type EncryptedPii } from './pii-codec';
+
+/** Counts the vault calls that reach the store, to see what the codec's key cache absorbs. */
+class CountingVault extends MemoryKeyVault {
+  readonly loads: string[] = [];
+  override async getKey(subjectId: string) {
+    this.loads.push(subjectId);
+    return super.getKey(subjectId);
+  }
+}
+
+const tamper = (value: EncryptedPii, at: number): EncryptedPii => {
+  const bytes = Buffer.from(value.$pii.slice(3), 'base64url');
+  bytes[at] ^= 0x01;
+  return { $pii: `v1.${bytes.toString('base64url')}` };
+};
+
+describe('PiiCodec', () => {
+  let vault: KeyVault;
+  let codec: PiiCodec;
+  beforeEach(() => {
+    vault = new MemoryKeyVault();
+    codec = new PiiCodec(vault);
+  });
+
+  it.each<[string, JsonValue]>([
+    ['a string', 'Ada Lovelace'],
+    ['an empty string', ''],
+    ['a number', 1234.5],
+    ['a boolean', false],
+    ['null', null],
+    ['an object', { street: 'Main St 1', tags: ['vip', 42], nested: { ok: true } }],
+    ['unicode', 'Zoë 🚀 東京 \u0000 "quoted"'],
+  ])('round-trips %s', async (_, value) => {
+    const encrypted = await codec.encrypt('user-1', value);
+    expect(await codec.decrypt('user-1', encrypted)).toEqual(value);
+  });
+
+  it('writes v1 base64url ciphertext with no trace of the plain text, fresh each time', async () => {
+    const first = await codec.encrypt('user-1', 'ada@example.com');
+    const second = await codec.encrypt('user-1', 'ada@example.com');
+    expect(first.$pii).toMatch(/^v1\.[A-Za-z0-9_-]+$/);
+    const ivTagAndJson = 12 + 16 + JSON.stringify('ada@example.com').length;
+    expect(Buffer.from(first.$pii.slice(3), 'base64url').length).toBe(ivTagAndJson);
+    expect(JSON.stringify(first)).not.toContain('ada');
+    expect(first.$pii).not.toBe(second.$pii);
+    expect(isEncryptedPii(first)).toBe(true);
+  });
+
+  it('binds a ciphertext to its subject', async () => {
+    await vault.getOrCreateKey('user-2');
+    const encrypted = await codec.encrypt('user-1', 'secret');
+    await expect(codec.decrypt('user-2', encrypted)).rejects.toBeInstanceOf(PiiDecryptionError);
+  });
+
+  it('binds a ciphertext to its subject even where two subjects would share a key', async () => {
+    const oneKeyForAll: KeyVault = Object.assign(Object.create(vault) as KeyVault, {
+      getOrCreateKey: () => vault.getOrCreateKey('shared'),
+      getKey: () => vault.getKey('shared'),
+    });
+    const sharing = new PiiCodec(oneKeyForAll);
+    const encrypted = await sharing.encrypt('user-1', 'secret');
+    expect(await sharing.decrypt('user-1', encrypted)).toBe('secret');
+    await expect(sharing.decrypt('user-2', encrypted)).rejects.toThrow(/belongs to another subject/);
+  });
+
+  it.each([
+    ['the iv', 0],
+    ['the tag', 12],
+    ['the ciphertext', 28],
+  ])('detects a change to %s', async (_, at) => {
+    const encrypted = await codec.encrypt('user-1', 'secret');
+    await expect(codec.decrypt('user-1', tamper(encrypted, at))).rejects.toThrow(/altered/);
+  });
+
+  it.each([
+    ['an unknown version', { $pii: 'v9.AAAA' }],
+    ['non-base64url text', { $pii: 'v1.not base64!' }],
+    ['a truncated value', { $pii: `v1.${Buffer.alloc(28).toString('base64url')}` }],
+  ])('rejects %s', async (_, value) => {
+    await codec.encrypt('user-1', 'x');
+    await expect(codec.decrypt('user-1', value)).rejects.toBeInstanceOf(PiiDecryptionError);
+  });
+
+  it('reads nothing for a shredded or unknown subject and refuses to encrypt after shred', async () => {
+    const encrypted = await codec.encrypt('user-1', 'secret');
+    await codec.shred('user-1');
+    expect(await codec.decrypt('user-1', encrypted)).toBeUndefined();
+    expect(await codec.decrypt('never-seen', encrypted)).toBeUndefined();
+    await expect(codec.encrypt('user-1', 'again')).rejects.toBeInstanceOf(KeyShreddedError);
+  });
+
+  it('keeps a bounded number of keys, dropping the least recently used', async () => {
+    const counting = new CountingVault();
+    const cached = new PiiCodec(counting, { cacheSize: 2 });
+    const values = new Map<string, EncryptedPii>();
+    for (const id of ['a', 'b', 'c']) values.set(id, await new PiiCodec(counting).encrypt(id, id));
+    const read = (id: string) => cached.decrypt(id, values.get(id)!);
+    await read('a');
+    await read('b');
+    await read('a');
+    await read('c'); // evicts b, the least recently used
+    await read('a');
+    expect(counting.loads).toEqual(['a', 'b', 'c']);
+    await read('b');
+    expect(counting.loads).toEqual(['a', 'b', 'c', 'b']);
+  });
+
+  it('reloads a forgotten key, so an erasure made elsewhere takes effect', async () => {
+    const elsewhere = new PiiCodec(vault);
+    const encrypted = await codec.encrypt('user-1', 'secret');
+    await elsewhere.shred('user-1');
+    expect(await codec.decrypt('user-1', encrypted)).toBe('secret'); // still cached here
+    codec.forget('user-1');
+    expect(await codec.decrypt('user-1', encrypted)).toBeUndefined();
+  });
+
+  it('does not cache a key whose load was overtaken by forget', async () => {
+    const encrypted = await new PiiCodec(vault).encrypt('user-1', 'secret');
+    let releaseLoad = () => {};
+    const gate = new Promise<void>((resolve) => (releaseLoad = resolve));
+    const slowVault: KeyVault = Object.assign(Object.create(vault) as KeyVault, {
+      getKey: async (id: string) => {
+        const key = await vault.getKey(id); // read before the erasure lands, returned after it
+        await gate;
+        return key;
+      },
+    });
+    const slowCodec = new PiiCodec(slowVault);
+    const reading = slowCodec.decrypt('user-1', encrypted);
+    await slowCodec.shred('user-1');
+    releaseLoad();
+    expect(await reading).toBe('secret');
+    expect(await slowCodec.decrypt('user-1', encrypted)).toBeUndefined();
+  });
+
+  it('recognises only its own envelope', () => {
+    expect(codec.isEncrypted({ $pii: 'v1.abc' })).toBe(true);
+    for (const value of ['v1.abc', null, [], { $pii: 1 }, { $pii: 'v1.abc', extra: 1 }, { $pii: 'plain' }]) {
+      expect(codec.isEncrypted(value)).toBe(false);
+    }
+  });
+});
