@@ -1,19 +1,34 @@
 /**
+ * The process-wide namespace of NATS subjects and JetStream streams (`ROSTER_NAMESPACE`, default `roster`), so that
+ * several Roster deployments — or test runs — can share one NATS server. It is read once at start: `@MessagePattern`
+ * subjects are fixed when the classes load.
+ */
+export const NAMESPACE = namespaceFrom(process.env.ROSTER_NAMESPACE);
+
+export function namespaceFrom(value: string | undefined): string {
+  const namespace = value?.trim() || 'roster';
+  if (!/^[a-z][a-z0-9]{0,30}$/.test(namespace)) {
+    throw new Error('ROSTER_NAMESPACE must be lower-case letters and digits, starting with a letter, at most 31 characters');
+  }
+  return namespace;
+}
+
+/**
  * Request/reply subjects (core NATS in distributed mode, the in-process transport in embedded mode). Names carry no
  * ids and no personal data; payloads do.
  */
 export const SUBJECTS = {
   ingestion: {
-    ingest: 'roster.ingestion.ingest',
+    ingest: `${NAMESPACE}.ingestion.ingest`,
   },
   userProfile: {
-    recordInteractions: 'roster.user-profile.record-interactions',
-    getUser: 'roster.user-profile.get-user',
+    recordInteractions: `${NAMESPACE}.user-profile.record-interactions`,
+    getUser: `${NAMESPACE}.user-profile.get-user`,
   },
   segmentation: {
-    listUsers: 'roster.segmentation.list-users',
+    listUsers: `${NAMESPACE}.segmentation.list-users`,
   },
-  health: (service: ServiceName) => `roster.${service}.health`,
+  health: (service: ServiceName) => `${NAMESPACE}.${service}.health`,
 } as const;
 
 export const SERVICE_NAMES = ['gateway', 'ingestion', 'user-profile', 'segmentation', 'import', 'compliance'] as const;

@@ -1,0 +1,25 @@
+import { describeWhen, natsProbeFromSetup, natsUrl, waitFor } from '@roster/testing';
+import { event } from './support/api';
+import { listAll, rosterSuite } from './roster.suite';
+import { startDistributed } from './support/deployment';
+
+describeWhen(natsProbeFromSetup(), 'distributed mode over NATS', () => {
+  rosterSuite('distributed', () => startDistributed(natsUrl()), (ctx) => {
+    it('loses no event when the segmentation process is killed and started again', async () => {
+      const { bot, deployment } = ctx();
+      await deployment.kill!('segmentation');
+      const events = Array.from({ length: 300 }, (_, i) => event({ channelUserId: `while-down-${i}`, occurredAt: '2026-11-24T10:00:00Z' }));
+      for (let i = 0; i < events.length; i += 100) {
+        const res = await bot.api.post(`/v1/bots/${bot.id}/events`, { events: events.slice(i, i + 100) });
+        expect(res.json).toEqual({ accepted: 100, duplicates: 0 });
+      }
+      await deployment.start!('segmentation');
+      const all = await waitFor(async () => {
+        const users = await listAll(bot.api, bot.id);
+        return users.filter((u) => u.channelUserId.startsWith('while-down-')).length === 300 ? users : undefined;
+      }, { timeoutMs: 30_000, what: 'all 300 users after segmentation restarted' });
+      const ids = all.map((u) => u.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    }, 90_000);
+  });
+});

@@ -1,0 +1,4 @@
+import { rosterSuite } from './roster.suite';
+import { startEmbedded } from './support/deployment';
+
+rosterSuite('embedded', startEmbedded);

@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** The repository root (this file runs from e2e/ under Jest and from dist/e2e/ in bench/). */
+function repoRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return dir;
+  throw new Error('package.json not found above ' + from);
+}
+const ROOT = repoRoot(__dirname);
+const DIST = join(ROOT, 'dist', 'services');
+export const SERVICES = ['gateway', 'ingestion', 'user-profile', 'segmentation', 'import', 'compliance'] as const;
+
+/** A running Roster (embedded: one process; distributed: six) that a test talks to over HTTP. */
+export interface Deployment {
+  readonly baseUrl: string;
+  readonly adminKey: string;
+  readonly dataDir: string;
+  /** Stops every process (SIGTERM) and starts them again on the same data. */
+  restart(): Promise<void>;
+  /** Distributed only: kill one service hard, then start it again. */
+  kill?(service: (typeof SERVICES)[number]): Promise<void>;
+  start?(service: (typeof SERVICES)[number]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startProcess(script: string, env: NodeJS.ProcessEnv, label: string, logs: string[]): ChildProcess {
+  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const keep = (chunk: Buffer) => {
+    logs.push(`[${label}] ${chunk.toString()}`);
+    if (logs.length > 400) logs.shift();
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return child;
+}
+
+function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+async function waitReady(baseUrl: string, logs: string[], timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${baseUrl}/health/ready`);
+      last = `${res.status} ${await res.text()}`;
+      if (res.status === 200) return;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Roster did not become ready at ${baseUrl}: ${last}\n${logs.slice(-40).join('')}`);
+}
+
+function baseEnv(dataDir: string, port: number, adminKey: string): NodeJS.ProcessEnv {
+  return { ...process.env, ROSTER_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ROSTER_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn' };
+}
+
+export async function startEmbedded(): Promise<Deployment> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'roster-e2e-embedded-'));
+  const port = await freePort();
+  const adminKey = randomBytes(24).toString('base64url');
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const logs: string[] = [];
+  const env = baseEnv(dataDir, port, adminKey);
+  const script = join(DIST, 'all-in-one', 'src', 'main.js');
+  let child = startProcess(script, env, 'roster', logs);
+  await waitReady(baseUrl, logs);
+  return {
+    baseUrl,
+    adminKey,
+    dataDir,
+    async restart() {
+      await stopProcess(child);
+      child = startProcess(script, env, 'roster', logs);
+      await waitReady(baseUrl, logs);
+    },
+    async stop() {
+      await stopProcess(child);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Six processes over the local NATS. A fresh namespace per run keeps its JetStream streams and subjects apart from
+ * any other Roster on the same server; the streams are deleted at the end.
+ */
+export async function startDistributed(natsUrl: string): Promise<Deployment> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'roster-e2e-distributed-'));
+  const port = await freePort();
+  const adminKey = randomBytes(24).toString('base64url');
+  const namespace = `e2e${randomBytes(4).toString('hex')}`;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const logs: string[] = [];
+  const env = { ...baseEnv(dataDir, port, adminKey), NATS_URL: natsUrl, ROSTER_NAMESPACE: namespace };
+  const children = new Map<string, ChildProcess>();
+  const start = async (service: (typeof SERVICES)[number]) => {
+    children.set(service, startProcess(join(DIST, service, 'src', 'main.js'), env, service, logs));
+  };
+  const startAll = async () => {
+    for (const service of SERVICES) await start(service);
+    await waitReady(baseUrl, logs);
+  };
+  await startAll();
+  return {
+    baseUrl,
+    adminKey,
+    dataDir,
+    async restart() {
+      await Promise.all([...children.values()].map((c) => stopProcess(c)));
+      await startAll();
+    },
+    async kill(service) {
+      await stopProcess(children.get(service), 'SIGKILL');
+    },
+    async start(service) {
+      await start(service);
+      await waitReady(baseUrl, logs);
+    },
+    async stop() {
+      await Promise.all([...children.values()].map((c) => stopProcess(c)));
+      await deleteNamespaceStreams(natsUrl, namespace);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function deleteNamespaceStreams(natsUrl: string, namespace: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const info of jsm.streams.list()) {
+      if (info.config.name.toLowerCase().startsWith(`${namespace.toLowerCase()}_`)) await jsm.streams.delete(info.config.name);
+    }
+  } finally {
+    await nc.close();
+  }
+}

@@ -1,0 +1,141 @@
+import type Database from 'better-sqlite3';
+import type { EventToAppend, RecordedEvent } from '../port';
+import { jsonData } from '../append-validation';
+
+interface EventRow {
+  readonly position: bigint;
+  readonly stream: string;
+  readonly revision: bigint;
+  readonly event_id: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+  readonly recorded_at: string;
+}
+
+const COLUMNS = 'position, stream, revision, event_id, type, data, metadata, recorded_at';
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    streamName: row.stream,
+    revision: row.revision,
+    position: row.position,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    recordedAt: row.recorded_at,
+  };
+}
+
+/** Prepared statements over the two tables. Every integer comes back as a bigint (`safeIntegers`). */
+export class EventTable {
+  readonly #db: Database.Database;
+  readonly #lastRevision: Database.Statement<[string], bigint>;
+  readonly #insert: Database.Statement<[string, bigint, string, string, string, string, string]>;
+  readonly #readStream: Database.Statement<[string, bigint, number], EventRow>;
+  readonly #readAll: Database.Statement<[bigint, number], EventRow>;
+  readonly #readAllByPrefixes = new Map<number, Database.Statement<unknown[], EventRow>>();
+  readonly #head: Database.Statement<[], bigint | null>;
+  readonly #deleteStream: Database.Statement<[string]>;
+  readonly #readCheckpoint: Database.Statement<[string], bigint>;
+  readonly #writeCheckpoint: Database.Statement<[string, bigint]>;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#lastRevision = db
+      .prepare<[string], bigint>('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1')
+      .pluck()
+      .safeIntegers(true);
+    this.#insert = db
+      .prepare<[string, bigint, string, string, string, string, string]>(
+        'INSERT INTO events (stream, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .safeIntegers(true);
+    this.#readStream = db
+      .prepare<[string, bigint, number], EventRow>(
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      )
+      .safeIntegers(true);
+    this.#readAll = db
+      .prepare<[bigint, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`)
+      .safeIntegers(true);
+    this.#head = db.prepare<[], bigint | null>('SELECT MAX(position) FROM events').pluck().safeIntegers(true);
+    this.#deleteStream = db.prepare<[string]>('DELETE FROM events WHERE stream = ?');
+    this.#readCheckpoint = db
+      .prepare<[string], bigint>('SELECT position FROM checkpoints WHERE name = ?')
+      .pluck()
+      .safeIntegers(true);
+    this.#writeCheckpoint = db.prepare<[string, bigint]>(
+      'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+    );
+  }
+
+  lastRevision(stream: string): bigint | undefined {
+    return this.#lastRevision.get(stream);
+  }
+
+  /** Returns the new event's global position. */
+  insert(stream: string, revision: bigint, event: EventToAppend, recordedAt: string): bigint {
+    const { lastInsertRowid } = this.#insert.run(
+      stream,
+      revision,
+      event.id,
+      event.type,
+      JSON.stringify(jsonData(event.data)),
+      JSON.stringify(event.metadata ?? {}),
+      recordedAt,
+    );
+    return BigInt(lastInsertRowid);
+  }
+
+  readStream(stream: string, fromRevision: bigint, maxCount: number | undefined): RecordedEvent[] {
+    return this.#readStream.all(stream, fromRevision, limit(maxCount)).map(toRecorded);
+  }
+
+  readAll(after: bigint, maxCount: number | undefined, prefixes: readonly string[] | undefined): RecordedEvent[] {
+    if (prefixes === undefined) return this.#readAll.all(after, limit(maxCount)).map(toRecorded);
+    if (prefixes.length === 0) return [];
+    const params: unknown[] = [after];
+    for (const prefix of prefixes) params.push(prefix, prefix);
+    params.push(limit(maxCount));
+    return this.byPrefixes(prefixes.length).all(...params).map(toRecorded);
+  }
+
+  head(): bigint | undefined {
+    return this.#head.get() ?? undefined;
+  }
+
+  deleteStream(stream: string): void {
+    this.#deleteStream.run(stream);
+  }
+
+  readCheckpoint(name: string): bigint | undefined {
+    return this.#readCheckpoint.get(name);
+  }
+
+  writeCheckpoint(name: string, position: bigint): void {
+    this.#writeCheckpoint.run(name, position);
+  }
+
+  // Prefixes are compared with substr, not LIKE: LIKE would treat `_` and `%` in a prefix as wildcards and ignore case.
+  private byPrefixes(count: number): Database.Statement<unknown[], EventRow> {
+    let statement = this.#readAllByPrefixes.get(count);
+    if (!statement) {
+      const where = Array.from({ length: count }, () => 'substr(stream, 1, length(?)) = ?').join(' OR ');
+      statement = this.#db
+        .prepare<unknown[], EventRow>(
+          `SELECT ${COLUMNS} FROM events WHERE position > ? AND (${where}) ORDER BY position LIMIT ?`,
+        )
+        .safeIntegers(true);
+      this.#readAllByPrefixes.set(count, statement);
+    }
+    return statement;
+  }
+}
+
+/** SQLite reads LIMIT -1 as "no limit". */
+function limit(maxCount: number | undefined): number {
+  if (maxCount === undefined) return -1;
+  return Math.max(0, Math.floor(maxCount));
+}

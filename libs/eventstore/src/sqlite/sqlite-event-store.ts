@@ -1,0 +1,207 @@
+import { EventEmitter } from 'node:events';
+import type Database from 'better-sqlite3';
+import { assertAppendable, assertExpectedRevision } from '../append-validation';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../batch-delivery';
+import {
+  EventStoreError,
+  ExpectedVersionConflictError,
+  type AppendResult,
+  type BatchHandler,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamAppend,
+  type StreamAppendOutcome,
+  type SubscribeOptions,
+  type Subscription,
+} from '../port';
+import { EventTable } from './event-table';
+import { GroupCommit } from './group-commit';
+import { openDatabase, type SqliteSynchronous } from './schema';
+import { SqliteSubscription } from './sqlite-subscription';
+
+export interface SqliteEventStoreOptions {
+  /** Database file (its folder is created), or `':memory:'`. */
+  readonly filename: string;
+  /** NORMAL (default) may lose the last commits on power loss but never corrupts; FULL syncs every commit. */
+  readonly synchronous?: SqliteSynchronous;
+  /** How often subscriptions look for appends made by other processes on the same file (default 250 ms). */
+  readonly pollIntervalMs?: number;
+  /** Backoff for a subscription whose handler (or read) fails (default 100 ms doubling up to 5 s). */
+  readonly retry?: RetryPolicy;
+  /** Upper bound of events per group commit, so that one commit cannot block the event loop for long (default 10,000). */
+  readonly maxEventsPerCommit?: number;
+  /** How long a write waits for another process's write lock before failing (default 5 s). */
+  readonly busyTimeoutMs?: number;
+}
+
+const APPENDED = 'appended';
+
+export class SqliteEventStore implements EventStore {
+  readonly #db: Database.Database;
+  readonly #table: EventTable;
+  readonly #writes: GroupCommit;
+  readonly #signal = new EventEmitter();
+  readonly #subscriptions = new Set<SqliteSubscription>();
+  readonly #pollIntervalMs: number;
+  readonly #retry: RetryPolicy;
+  #closed = false;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.#db = openDatabase({
+      filename: options.filename,
+      synchronous: options.synchronous ?? 'NORMAL',
+      busyTimeoutMs: options.busyTimeoutMs ?? 5_000,
+    });
+    this.#table = new EventTable(this.#db);
+    this.#writes = new GroupCommit(this.#db, options.maxEventsPerCommit ?? 10_000, () => this.#signal.emit(APPENDED));
+    this.#signal.setMaxListeners(0);
+    this.#pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  async appendToStream(
+    streamName: string,
+    events: readonly EventToAppend[],
+    options?: { expected?: ExpectedRevision },
+  ): Promise<AppendResult> {
+    const expected = options?.expected ?? 'any';
+    assertAppendable(streamName, events);
+    assertExpectedRevision(streamName, expected);
+    return this.#writes.submit((recordedAt) => this.appendNow({ streamName, expected, events }, recordedAt), events.length);
+  }
+
+  /** Atomic apart from conflicts: a conflicting entry writes nothing and the others commit; any other error rolls back all. */
+  async appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    let weight = 0;
+    for (const append of appends) {
+      assertAppendable(append.streamName, append.events);
+      assertExpectedRevision(append.streamName, append.expected);
+      weight += append.events.length;
+    }
+    if (appends.length === 0) return [];
+    return this.#writes.submit(
+      (recordedAt) =>
+        appends.map((append): StreamAppendOutcome => {
+          try {
+            return { ok: true, result: this.appendNow(append, recordedAt) };
+          } catch (error) {
+            if (error instanceof ExpectedVersionConflictError) return { ok: false, error };
+            throw error;
+          }
+        }),
+      weight,
+    );
+  }
+
+  async readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    return this.#table.readStream(streamName, options?.fromRevision ?? 0n, options?.maxCount);
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.readAllNow(options ?? {});
+  }
+
+  async headPosition(): Promise<bigint | undefined> {
+    this.assertOpen();
+    return this.#table.head();
+  }
+
+  subscribeToAll(
+    handler: BatchHandler,
+    options: SubscribeOptions & { onError?: (error: unknown) => void } = {},
+  ): Subscription {
+    if (this.#closed) throw new EventStoreError('the event store is closed');
+    const subscription = new SqliteSubscription(
+      {
+        readAllNow: (readOptions) => this.readAllNow(readOptions),
+        onAppended: (listener) => {
+          this.#signal.on(APPENDED, listener);
+          return () => this.#signal.off(APPENDED, listener);
+        },
+      },
+      handler,
+      options,
+      { pollIntervalMs: this.#pollIntervalMs, retry: this.#retry },
+      (stopped) => this.#subscriptions.delete(stopped),
+    );
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async deleteStream(streamName: string): Promise<void> {
+    await this.#writes.submit(() => this.#table.deleteStream(streamName));
+  }
+
+  async readCheckpoint(name: string): Promise<bigint | undefined> {
+    this.assertOpen();
+    return this.#table.readCheckpoint(name);
+  }
+
+  async writeCheckpoint(name: string, position: bigint): Promise<void> {
+    if (typeof position !== 'bigint') throw new EventStoreError(`checkpoint ${name}: position must be a bigint`);
+    await this.#writes.submit(() => this.#table.writeCheckpoint(name, position));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#writes.close();
+    await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
+    this.#db.close();
+  }
+
+  private readAllNow(options: ReadAllOptions): RecordedEvent[] {
+    this.assertOpen();
+    return this.#table.readAll(options.after ?? 0n, options.maxCount, options.streamPrefixes);
+  }
+
+  /** Runs inside the group commit's transaction: the revision check and the inserts see one consistent stream. */
+  private appendNow({ streamName, expected, events }: StreamAppend, recordedAt: string): AppendResult {
+    const current = this.#table.lastRevision(streamName);
+    if (!satisfies(expected, current)) {
+      throw new ExpectedVersionConflictError(streamName, expected, current ?? 'no_stream');
+    }
+    let revision = current ?? -1n;
+    let position = 0n;
+    for (const event of events) {
+      revision += 1n;
+      try {
+        position = this.#table.insert(streamName, revision, event, recordedAt);
+      } catch (error) {
+        throw translateInsertError(streamName, event, error);
+      }
+    }
+    return { nextExpectedRevision: revision, position };
+  }
+
+  // Reads stay possible while close() drains pending writes; only the closed database refuses them.
+  private assertOpen(): void {
+    if (!this.#db.open) throw new EventStoreError('the event store is closed');
+  }
+}
+
+function satisfies(expected: ExpectedRevision, current: bigint | undefined): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === undefined;
+    case 'stream_exists':
+      return current !== undefined;
+    default:
+      return current === expected;
+  }
+}
+
+function translateInsertError(streamName: string, event: EventToAppend, error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' && String((error as Error).message).includes('event_id')) {
+    return new EventStoreError(`stream ${streamName}: event id ${event.id} is already in the store`, { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,95 @@
+import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception.js';
+import type { ReadPacket, WritePacket } from '@nestjs/microservices';
+
+export type InProcessResponder = (packet: ReadPacket, reply: (packet: WritePacket) => void) => void;
+export type InProcessListener = (packet: ReadPacket) => void;
+
+/**
+ * The process-wide switchboard of the in-process transport. It copies every packet through JSON and hands it over on
+ * a later turn of the event loop, so handlers and callers observe what they would over NATS: no shared object
+ * identity, no bigints or class instances, no synchronous re-entry into the caller's stack.
+ */
+export class InProcessBroker {
+  private readonly responders = new Map<string, InProcessResponder[]>();
+  private readonly listeners = new Map<string, Set<InProcessListener>>();
+  private nextResponder = 0;
+
+  /** Several responders on one subject share the load, like the instances of one NATS queue group. */
+  addResponder(subject: string, responder: InProcessResponder): () => void {
+    assertExactSubject(subject);
+    const list = this.responders.get(subject) ?? [];
+    this.responders.set(subject, [...list, responder]);
+    return () => {
+      const remaining = (this.responders.get(subject) ?? []).filter((r) => r !== responder);
+      if (remaining.length > 0) this.responders.set(subject, remaining);
+      else this.responders.delete(subject);
+    };
+  }
+
+  addListener(subject: string, listener: InProcessListener): () => void {
+    assertExactSubject(subject);
+    const set = this.listeners.get(subject) ?? new Set<InProcessListener>();
+    set.add(listener);
+    this.listeners.set(subject, set);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(subject);
+    };
+  }
+
+  /**
+   * Routes a request; replies arrive through `onReply` until the returned cancel function runs. Throws if the
+   * packet cannot be serialized, as the NATS client does.
+   */
+  request(subject: string, packet: ReadPacket, onReply: (packet: WritePacket) => void): () => void {
+    const wire = jsonCopy(packet);
+    let cancelled = false;
+    const deliver = (reply: WritePacket) =>
+      setImmediate(() => {
+        if (!cancelled) onReply(reply);
+      });
+    const responders = this.responders.get(subject);
+    if (!responders || responders.length === 0) {
+      deliver({ err: new EmptyResponseException(subject), isDisposed: true });
+    } else {
+      const responder = responders[this.nextResponder++ % responders.length]!;
+      setImmediate(() => responder(wire, (reply) => deliver(replyCopy(reply))));
+    }
+    return () => {
+      cancelled = true;
+    };
+  }
+
+  /** Fire and forget, like core NATS: nobody listening means the event is dropped. */
+  publish(subject: string, packet: ReadPacket): void {
+    const wire = jsonCopy(packet);
+    for (const listener of this.listeners.get(subject) ?? []) {
+      setImmediate(() => listener(jsonCopy(wire)));
+    }
+  }
+
+  hasResponder(subject: string): boolean {
+    return (this.responders.get(subject)?.length ?? 0) > 0;
+  }
+}
+
+function jsonCopy<T>(value: T): T {
+  const json = JSON.stringify(value);
+  return (json === undefined ? undefined : JSON.parse(json)) as T;
+}
+
+/** A reply that cannot cross the wire becomes an error the caller sees at once, instead of a silent timeout. */
+function replyCopy(reply: WritePacket): WritePacket {
+  try {
+    return jsonCopy(reply);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { err: { status: 'error', message: `reply is not serializable: ${reason}` }, isDisposed: true };
+  }
+}
+
+function assertExactSubject(subject: string): void {
+  if (/[*>\s]/.test(subject) || subject.length === 0) {
+    throw new Error(`in-process transport routes exact subjects only, not "${subject}"`);
+  }
+}

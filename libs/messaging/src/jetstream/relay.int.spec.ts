@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { SqliteEventStore } from '@roster/eventstore';
+import { describeWhen, natsProbeFromSetup, natsUrl, waitFor } from '@roster/testing';
+import { INTEGRATION_PREFIX, TYPE_A, TYPE_C, appendEvents, randomSource } from '../conformance/event-bus-fixtures';
+import { eventSubject, streamNameFor } from '../subjects';
+import { EVENT_TYPE_HEADER, POSITION_HEADER } from '../wire';
+import { JetStreamRelay } from './relay';
+
+describeWhen(natsProbeFromSetup(), 'JetStreamRelay', () => {
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let store: SqliteEventStore;
+  let source: string;
+  let stream: string;
+  const relays: JetStreamRelay[] = [];
+  const start = async (options: { batchSize?: number } = {}) => {
+    const relay = await JetStreamRelay.start({ nc, store, source, streamPrefixes: [INTEGRATION_PREFIX], onError: () => undefined, ...options });
+    relays.push(relay);
+    return relay;
+  };
+  const storedMessages = async () => {
+    const { state } = await jsm.streams.info(stream);
+    const messages = [];
+    for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+      messages.push((await jsm.streams.getMessage(stream, { seq }))!);
+    }
+    return messages;
+  };
+  const storedPositions = async () => (await storedMessages()).map((m) => BigInt(m.header.get(POSITION_HEADER)));
+
+  beforeEach(async () => {
+    nc = await connect({ servers: natsUrl() });
+    jsm = await jetstreamManager(nc);
+    store = new SqliteEventStore({ filename: ':memory:' });
+    source = randomSource('relay');
+    stream = streamNameFor(source);
+  });
+
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((r) => r.stop()));
+    await jsm.streams.delete(stream).catch(() => undefined);
+    await nc.close();
+    await store.close();
+  });
+
+  it('creates the source stream: file storage, limits retention, no max age, a duplicate window of 2 minutes or more', async () => {
+    await start();
+    const { config } = await jsm.streams.info(stream);
+    expect(config).toMatchObject({ subjects: [`roster.evt.${source}.>`], storage: 'file', retention: 'limits', max_age: 0 });
+    expect(config.duplicate_window).toBeGreaterThanOrEqual(120_000_000_000);
+  });
+
+  it('publishes each event on its type subject, with the event id as Nats-Msg-Id and the position in a header', async () => {
+    const events = await appendEvents(store, 4, { types: [TYPE_A, TYPE_C] });
+    const relay = await start();
+    await waitFor(() => relay.position === events[3]!.position);
+    const messages = await storedMessages();
+    expect(messages.map((m) => m.subject)).toEqual(events.map((e) => eventSubject(source, e.type)));
+    expect(messages.map((m) => m.header.get('Nats-Msg-Id'))).toEqual(events.map((e) => e.id));
+    expect(messages.map((m) => m.header.get(EVENT_TYPE_HEADER))).toEqual(events.map((e) => e.type));
+    expect(messages[0]!.json()).toMatchObject({ id: events[0]!.id, position: events[0]!.position.toString(), revision: '0' });
+  });
+
+  it('resumes after the last message of the stream when restarted', async () => {
+    const first = await appendEvents(store, 300);
+    const relay = await start({ batchSize: 64 });
+    await waitFor(() => relay.position === first[299]!.position);
+    await relay.stop();
+    const second = await appendEvents(store, 200);
+    const again = await start({ batchSize: 64 });
+    await waitFor(() => again.position === second[199]!.position);
+    expect(await storedPositions()).toEqual([...first, ...second].map((e) => e.position));
+  });
+
+  it('stores each event once, in order, when two relays run over the same store', async () => {
+    const writing = appendEvents(store, 1000, { chunk: 50 });
+    const [a, b] = await Promise.all([start({ batchSize: 100 }), start({ batchSize: 37 })]);
+    const events = await writing;
+    const last = events[events.length - 1]!.position;
+    await waitFor(() => a.position === last && b.position === last, { timeoutMs: 20_000 });
+    expect(await storedPositions()).toEqual(events.map((e) => e.position));
+  });
+
+  it('never stores an event behind one the stream rejected (no gap after a crash)', async () => {
+    const before = await appendEvents(store, 3);
+    await store.appendToStream(`${INTEGRATION_PREFIX}${randomUUID().slice(0, 6)}`, [
+      { id: randomUUID(), type: TYPE_A, data: { blob: 'x'.repeat(2 * 1024 * 1024) } },
+    ]);
+    await appendEvents(store, 3);
+    const errors: unknown[] = [];
+    const relay = await JetStreamRelay.start({ nc, store, source, streamPrefixes: [INTEGRATION_PREFIX], onError: (e) => errors.push(e) });
+    relays.push(relay);
+    await waitFor(() => errors.length >= 2);
+    expect(await storedPositions()).toEqual(before.map((e) => e.position));
+    expect(relay.position).toBe(before[2]!.position);
+  });
+});

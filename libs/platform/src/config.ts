@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Every setting comes from the environment; adapters are chosen by which URLs are set, never by code edits. */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  ROSTER_DATA_DIR: z.string().default('./data'),
+  NATS_URL: z.string().optional(),
+  KURRENTDB_URL: z.string().optional(),
+  MONGO_URL: z.string().optional(),
+  MONGO_DB: z.string().default('roster'),
+  ROSTER_ADMIN_KEY: z.string().min(16, 'ROSTER_ADMIN_KEY must have at least 16 characters').optional(),
+  ROSTER_MASTER_KEY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ROSTER_BODY_LIMIT: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  ROSTER_RPC_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  ROSTER_SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+});
+
+export interface RosterConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly natsUrl?: string;
+  readonly kurrentDbUrl?: string;
+  readonly mongoUrl?: string;
+  readonly mongoDb: string;
+  readonly adminKey?: string;
+  readonly masterKeyBase64?: string;
+  readonly logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  readonly bodyLimit: number;
+  readonly rpcTimeoutMs: number;
+  readonly sqliteSynchronous: 'NORMAL' | 'FULL';
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.ROSTER_DATA_DIR),
+    natsUrl: e.NATS_URL || undefined,
+    kurrentDbUrl: e.KURRENTDB_URL || undefined,
+    mongoUrl: e.MONGO_URL || undefined,
+    mongoDb: e.MONGO_DB,
+    adminKey: e.ROSTER_ADMIN_KEY || undefined,
+    masterKeyBase64: e.ROSTER_MASTER_KEY || undefined,
+    logLevel: e.LOG_LEVEL,
+    bodyLimit: e.ROSTER_BODY_LIMIT,
+    rpcTimeoutMs: e.ROSTER_RPC_TIMEOUT_MS,
+    sqliteSynchronous: e.ROSTER_SQLITE_SYNCHRONOUS,
+  };
+}

@@ -1,0 +1,131 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Module, type INestApplication, type INestMicroservice, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { ServiceName } from '@roster/contracts';
+import { InProcessServer, natsServerOptions } from '@roster/messaging';
+import { LoggerModule, Logger as PinoNestLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { loadConfig, type RosterConfig } from '../config';
+import { createLogger, loggerOptions } from '../logger';
+import { createDistributedInfra, createEmbeddedInfra, type RunningInfra } from '../runtime';
+import { InfraModule } from './infra.module';
+
+export interface HttpOptions {
+  /** Adds what the HTTP app needs beyond Nest's pipeline (error handler for body errors, OpenAPI). */
+  readonly http?: (app: INestApplication) => void;
+}
+
+function rootModule(infra: RunningInfra, config: RosterConfig, service: string, modules: Type<unknown>[]): Type<unknown> {
+  @Module({
+    imports: [
+      InfraModule.forRoot(infra),
+      LoggerModule.forRoot({
+        pinoHttp: {
+          ...loggerOptions(service, config.logLevel),
+          genReqId: (req) => {
+            const given = req.headers['x-request-id'];
+            return typeof given === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(given) ? given : randomUUID();
+          },
+          customProps: () => ({}),
+          serializers: {
+            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
+          },
+        },
+      }),
+      ...modules,
+    ],
+  })
+  class RosterRootModule {}
+  return RosterRootModule;
+}
+
+async function createHttpApp(root: Type<unknown>, config: RosterConfig, options: HttpOptions): Promise<INestApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimit, trustProxy: true });
+  const app = await NestFactory.create(root, adapter, { bufferLogs: true });
+  app.useLogger(app.get(PinoNestLogger));
+  options.http?.(app);
+  return app;
+}
+
+function onSignals(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    stop()
+      .then(() => process.exit(0))
+      .catch((error: Error) => {
+        logger.error({ err: { message: error.message } }, 'stop failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
+
+async function guarded(service: string, start: (logger: Logger) => Promise<void>): Promise<void> {
+  const logger = createLogger(service, process.env.LOG_LEVEL ?? 'info');
+  try {
+    await start(logger);
+  } catch (error) {
+    logger.fatal({ err: { type: (error as Error).name, message: (error as Error).message, stack: (error as Error).stack } }, 'could not start');
+    process.exit(1);
+  }
+}
+
+/** Distributed mode: one service in this process, on NATS. With `http`, it also serves HTTP on PORT (the gateway). */
+export function runService(service: ServiceName, module: Type<unknown>, options: HttpOptions = {}): Promise<void> {
+  return guarded(service, async (logger) => {
+    const config = loadConfig();
+    const infra = await createDistributedInfra(config, service, logger);
+    const root = rootModule(infra, config, service, [module]);
+    let app: INestApplication | INestMicroservice;
+    if (options.http) {
+      const http = await createHttpApp(root, config, options);
+      http.connectMicroservice(natsServerOptions({ url: config.natsUrl!, service }), { inheritAppConfig: true });
+      await http.startAllMicroservices();
+      await http.listen(config.port, config.host);
+      app = http;
+      logger.info({ port: config.port, mode: 'distributed' }, 'listening');
+    } else {
+      const micro = await NestFactory.createMicroservice(root, { ...natsServerOptions({ url: config.natsUrl!, service }), bufferLogs: true });
+      micro.useLogger(micro.get(PinoNestLogger));
+      await micro.listen();
+      app = micro;
+      logger.info({ mode: 'distributed' }, 'started');
+    }
+    onSignals(logger, async () => {
+      await app.close();
+      await infra.close();
+    });
+  });
+}
+
+/** Embedded mode: every service module in one process, joined by the in-process transport; HTTP on PORT. */
+export function runEmbedded(modules: Type<unknown>[], options: HttpOptions = {}): Promise<void> {
+  return guarded('roster', async (logger) => {
+    const app = await startEmbedded(modules, options, loadConfig(), logger);
+    logger.info({ port: app.config.port, dataDir: app.config.dataDir, mode: 'embedded' }, 'listening');
+    onSignals(logger, app.stop);
+  });
+}
+
+export async function startEmbedded(modules: Type<unknown>[], options: HttpOptions, config: RosterConfig, logger: Logger) {
+  const infra = await createEmbeddedInfra(config, logger);
+  const http = await createHttpApp(rootModule(infra, config, 'roster', modules), config, options);
+  http.connectMicroservice({ strategy: new InProcessServer(infra.broker) }, { inheritAppConfig: true });
+  await http.startAllMicroservices();
+  await http.listen(config.port, config.host);
+  return {
+    app: http,
+    config,
+    infra,
+    stop: async () => {
+      await http.close();
+      await infra.close();
+    },
+  };
+}

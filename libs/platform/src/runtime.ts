@@ -1,0 +1,121 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { SOURCES, type ServiceName, type SourceName } from '@roster/contracts';
+import { createEventStore, SqliteEventStore, type EventStore } from '@roster/eventstore';
+import { createReadStore, EmbeddedReadStore } from '@roster/readstore';
+import {
+  EventStoreEventBus,
+  InProcessBroker,
+  InProcessClient,
+  JetStreamEventBus,
+  JetStreamRelay,
+  natsClientOptions,
+  RpcClient,
+} from '@roster/messaging';
+import { createKeyVault, deriveSecret, loadMasterKey, PiiCodec, Pseudonymizer } from '@roster/privacy';
+import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
+import { connect } from '@nats-io/transport-node';
+import type { RosterConfig } from './config';
+import { EventCodec } from './event-codec';
+import type { Infra } from './infra';
+
+export interface RunningInfra extends Infra {
+  close(): Promise<void>;
+}
+
+/** Pieces both modes build the same way: the master key, the key vault, the PII codec and the pseudonymizer. */
+async function privacyFor(config: RosterConfig) {
+  mkdirSync(config.dataDir, { recursive: true });
+  const masterKey = await loadMasterKey({ envValue: config.masterKeyBase64, dataDir: config.dataDir });
+  const keyVault = await createKeyVault({
+    mongoUrl: config.mongoUrl,
+    mongoDb: config.mongoDb,
+    sqliteFile: join(config.dataDir, 'keys.db'),
+    masterKey,
+  });
+  const pii = new PiiCodec(keyVault);
+  const pseudonymizer = new Pseudonymizer(deriveSecret(masterKey, 'roster/pseudonyms/v1'));
+  return { keyVault, pii, pseudonymizer, codec: new EventCodec(pii) };
+}
+
+/**
+ * Embedded mode: one SQLite event store for every service, one in-memory read store (rebuilt from the event store at
+ * start), consumers reading the store directly, and the in-process request/reply transport.
+ */
+export async function createEmbeddedInfra(config: RosterConfig, logger: Logger): Promise<RunningInfra & { broker: InProcessBroker }> {
+  const { keyVault, pii, pseudonymizer, codec } = await privacyFor(config);
+  const eventStore = new SqliteEventStore({ filename: join(config.dataDir, 'events.db'), synchronous: config.sqliteSynchronous });
+  const readStore = new EmbeddedReadStore();
+  const sources = Object.fromEntries(
+    (Object.keys(SOURCES) as SourceName[]).map((name) => [name, { store: eventStore, streamPrefixes: [...SOURCES[name]] }]),
+  );
+  const eventBus = new EventStoreEventBus(sources);
+  const broker = new InProcessBroker();
+  const proxy = new InProcessClient(broker);
+  const rpc = new RpcClient(proxy, { timeoutMs: config.rpcTimeoutMs });
+  return {
+    mode: 'embedded',
+    config,
+    eventStore,
+    readStore,
+    eventBus,
+    codec,
+    pii,
+    pseudonymizer,
+    rpc,
+    logger,
+    broker,
+    async close() {
+      await eventBus.close();
+      await rpc.close();
+      await readStore.close();
+      await eventStore.close();
+      await keyVault.close();
+    },
+  };
+}
+
+/**
+ * Distributed mode, one service per process: its own event store (KurrentDB when KURRENTDB_URL is set, else SQLite
+ * under ROSTER_DATA_DIR/<service>), the read store (MongoDB when MONGO_URL is set, else in-memory), NATS request/reply,
+ * and JetStream for integration events — with the relay of this service's own events when it owns a source.
+ */
+export async function createDistributedInfra(config: RosterConfig, service: ServiceName, logger: Logger): Promise<RunningInfra> {
+  if (!config.natsUrl) throw new Error('NATS_URL is required to run a service on its own (distributed mode)');
+  const { keyVault, pii, pseudonymizer, codec } = await privacyFor(config);
+  const serviceDir = join(config.dataDir, service);
+  mkdirSync(serviceDir, { recursive: true });
+  const eventStore: EventStore = await createEventStore({ kurrentDbUrl: config.kurrentDbUrl, sqliteFile: join(serviceDir, 'events.db') });
+  const readStore = await createReadStore({ mongoUrl: config.mongoUrl, mongoDb: config.mongoDb });
+  const nc = await connect({ servers: config.natsUrl, name: `roster-${service}` });
+  const owned = (SOURCES as Record<string, readonly string[]>)[service];
+  const onError = (error: unknown) => logger.warn({ err: { type: (error as Error)?.name, message: (error as Error)?.message } }, 'event delivery failed; retrying');
+  const relay = owned
+    ? await JetStreamRelay.start({ nc, store: eventStore, source: service, streamPrefixes: [...owned], onError })
+    : undefined;
+  const eventBus = new JetStreamEventBus({ nc, onError });
+  const proxy = ClientProxyFactory.create(natsClientOptions({ url: config.natsUrl, service })) as ClientProxy;
+  const rpc = new RpcClient(proxy, { timeoutMs: config.rpcTimeoutMs });
+  return {
+    mode: 'distributed',
+    config,
+    eventStore,
+    readStore,
+    eventBus,
+    codec,
+    pii,
+    pseudonymizer,
+    rpc,
+    logger,
+    async close() {
+      await eventBus.close();
+      await relay?.stop();
+      await rpc.close();
+      await nc.drain().catch(() => undefined);
+      await readStore.close();
+      await eventStore.close();
+      await keyVault.close();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { ReadStoreError, type Doc } from './port';
+
+/** Positions are stored as 20-digit decimal strings in MongoDB: enough for any unsigned 64-bit position. */
+const MAX_POSITION = 10n ** 20n - 1n;
+
+export function assertPosition(position: unknown): asserts position is bigint {
+  if (typeof position !== 'bigint' || position < 0n || position > MAX_POSITION) {
+    throw new ReadStoreError('a position must be a bigint between 0 and 10^20 - 1');
+  }
+}
+
+export function assertLimit(limit: unknown): asserts limit is number {
+  if (!Number.isSafeInteger(limit) || (limit as number) < 1) {
+    throw new ReadStoreError('a page limit must be a positive integer');
+  }
+}
+
+/**
+ * A deep copy of a document as both adapters store it: plain JSON values only, with `undefined` dropped from
+ * objects (and turned into null in arrays, as JSON does), so that the embedded store keeps exactly what MongoDB
+ * would. Rejects what MongoDB could not query back: reserved top-level names, `$`-prefixed or dotted keys.
+ */
+export function copyDocument<T extends Doc>(doc: T): T {
+  if (!isRecord(doc) || typeof doc.id !== 'string' || doc.id === '') {
+    throw new ReadStoreError('a document needs a non-empty string id');
+  }
+  for (const key of Object.keys(doc)) {
+    if (key.startsWith('_')) throw new ReadStoreError(`field "${key}" is reserved: names starting with _ belong to the store`);
+  }
+  return copyValue(doc, 'document') as T;
+}
+
+function copyValue(value: unknown, path: string): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) throw new ReadStoreError(`${path} is not a finite number`);
+      return value;
+    case 'object':
+      if (value === null) return null;
+      if (Array.isArray(value)) {
+        return Array.from(value, (element, i) => (element === undefined ? null : copyValue(element, `${path}[${i}]`)));
+      }
+      if (isRecord(value)) return copyRecord(value, path);
+      break;
+  }
+  throw new ReadStoreError(`${path} is not a JSON value`);
+}
+
+function copyRecord(record: Record<string, unknown>, path: string): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value === undefined) continue;
+    if (key === '' || key.startsWith('$') || key.includes('.') || key === '__proto__') {
+      throw new ReadStoreError(`${path} has a field name that cannot be queried (empty, $-prefixed, dotted or __proto__)`);
+    }
+    copy[key] = copyValue(value, `${path}.${key}`);
+  }
+  return copy;
+}
+
+/** By tag rather than prototype: plain objects from another realm (a VM context, structuredClone) count too. */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return Object.prototype.toString.call(value) === '[object Object]';
+}
+
+/** Copies a stored (already validated) value for a caller, so that callers never share the store's objects. */
+export function cloneStored<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneStored) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = cloneStored((value as Record<string, unknown>)[key]);
+  return copy as T;
+}

@@ -1,0 +1,128 @@
+import { decodeCursor, encodeCursor, keysetComparator, queryFingerprint, sortOf, type Keyset } from '../cursor';
+import { assertLimit, assertPosition, cloneStored, copyDocument } from '../documents';
+import { toSortValue, type SortValue } from '../filter/compare';
+import { splitPath, valueReader } from '../filter/paths';
+import { toPredicate, type DocPredicate } from '../filter/to-predicate';
+import type { Collection, Doc, DocFilter, FindQuery, IndexSpec, Page } from '../port';
+import type { Entry } from './entry';
+import { Indexes } from './indexes';
+import { TopK } from './top-k';
+
+interface Ranked<T extends Doc> {
+  readonly key: Keyset;
+  readonly entry: Entry<T>;
+}
+
+const MATCH_ALL: DocPredicate = () => true;
+
+/**
+ * One collection held in process memory. Every method runs to completion without awaiting, so each call is atomic
+ * with respect to the others.
+ */
+export class EmbeddedCollection<T extends Doc> implements Collection<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+  /** Positions of deletions, so that replayed older events cannot bring a deleted document back. */
+  private readonly tombstones = new Map<string, bigint>();
+  private readonly indexes = new Indexes<T>();
+
+  constructor(readonly name: string) {}
+
+  async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {
+    this.indexes.declare(indexes, this.entries.values());
+  }
+
+  async get(id: string): Promise<T | undefined> {
+    const entry = this.entries.get(id);
+    return entry && cloneStored(entry.doc);
+  }
+
+  /** Includes the position of a deletion that left a tombstone. */
+  async positionOf(id: string): Promise<bigint | undefined> {
+    return this.entries.get(id)?.position ?? this.tombstones.get(id);
+  }
+
+  async upsert(doc: T, position: bigint): Promise<boolean> {
+    assertPosition(position);
+    const copy = copyDocument(doc);
+    const entry = this.entries.get(copy.id);
+    if (!this.isNewer(copy.id, position)) return false;
+    this.indexes.assertUnique(copy, entry);
+    if (entry) {
+      this.indexes.remove(entry);
+      entry.doc = copy;
+      entry.position = position;
+      this.indexes.add(entry);
+    } else {
+      const created: Entry<T> = { doc: copy, position };
+      this.entries.set(copy.id, created);
+      this.tombstones.delete(copy.id);
+      this.indexes.add(created);
+    }
+    return true;
+  }
+
+  /** Without a position, an existing tombstone stays: it still records the latest deletion. */
+  async delete(id: string, position?: bigint): Promise<void> {
+    if (position !== undefined) {
+      assertPosition(position);
+      if (!this.isNewer(id, position)) return;
+      this.tombstones.set(id, position);
+    }
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.indexes.remove(entry);
+    this.entries.delete(id);
+  }
+
+  async find(query: FindQuery): Promise<Page<T>> {
+    assertLimit(query.limit);
+    const sort = sortOf(query);
+    const fingerprint = queryFingerprint(query.filter, sort);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, fingerprint);
+    const matches = query.filter ? toPredicate(query.filter) : MATCH_ALL;
+    const readSortValue = valueReader(splitPath(sort.field));
+    const compareKeys = keysetComparator(sort.order);
+    const top = new TopK<Ranked<T>>(query.limit + 1, (a, b) => compareKeys(a.key, b.key));
+    const probe = { value: null as SortValue, id: '' };
+    for (const entry of this.candidates(query.filter)) {
+      if (!matches(entry.doc)) continue;
+      probe.value = toSortValue(readSortValue(entry.doc));
+      probe.id = entry.doc.id;
+      if (after && compareKeys(probe, after) <= 0) continue;
+      // Most documents of a large collection lose against the page's current worst: reject them allocation-free.
+      const worst = top.worstKept;
+      if (worst && compareKeys(probe, worst.key) >= 0) continue;
+      top.offer({ key: { value: probe.value, id: probe.id }, entry });
+    }
+    const ranked = top.sorted();
+    const page = ranked.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((item) => cloneStored(item.entry.doc)),
+      nextCursor: ranked.length > query.limit && last ? encodeCursor(last.key, fingerprint) : null,
+    };
+  }
+
+  async count(filter?: DocFilter): Promise<number> {
+    if (!filter) return this.entries.size;
+    const matches = toPredicate(filter);
+    let count = 0;
+    for (const entry of this.candidates(filter)) if (matches(entry.doc)) count++;
+    return count;
+  }
+
+  async clear(): Promise<void> {
+    this.entries.clear();
+    this.tombstones.clear();
+    this.indexes.clear();
+  }
+
+  private isNewer(id: string, position: bigint): boolean {
+    const latest = this.entries.get(id)?.position ?? this.tombstones.get(id);
+    return latest === undefined || latest < position;
+  }
+
+  private candidates(filter: DocFilter | undefined): Iterable<Entry<T>> {
+    return this.indexes.candidates(filter) ?? this.entries.values();
+  }
+}

@@ -1,0 +1,10 @@
+export * from './port';
+export { UniqueIndexViolationError } from './errors';
+export { EmbeddedReadStore } from './embedded/embedded-read-store';
+export { MongoReadStore } from './mongo/mongo-read-store';
+export { createReadStore, type ReadStoreConfig } from './create-read-store';
+export { toPredicate, type DocPredicate } from './filter/to-predicate';
+export { toMongoQuery, type MongoQuery } from './filter/to-mongo-query';
+export { validateFilter, assertValidFilter, type FilterProblem } from './filter/validate-filter';
+export { compareStrings } from './filter/compare';
+export { readStoreConformance, type ReadStoreConformanceOptions } from './conformance';

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { healthController } from '@roster/platform';
+import { BotDirectory } from './bot-directory';
+import { BotsService } from './bots.service';
+import { AuthGuard } from './http/auth.guard';
+import { BotsController } from './http/bots.controller';
+import { HealthController } from './http/health.controller';
+import { ProblemFilter } from './http/problem.filter';
+import { UsersController } from './http/users.controller';
+import { RpcClientService } from './rpc-client.service';
+
+/** The operators' HTTP API: auth, tenancy, validation, problem+json, routing to the services. */
+@Module({
+  controllers: [BotsController, UsersController, HealthController, healthController('gateway')],
+  providers: [
+    BotDirectory,
+    BotsService,
+    RpcClientService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_FILTER, useClass: ProblemFilter },
+  ],
+})
+export class GatewayModule {}

@@ -1,0 +1,26 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { toProblem } from './problem.filter';
+
+/**
+ * HTTP concerns that live outside Nest's pipeline: errors Fastify raises while reading the body (413, 415, bad JSON)
+ * become problem+json too, and the OpenAPI document is served at /docs.
+ */
+export function configureHttp(app: INestApplication): void {
+  const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
+  fastify.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error);
+    void reply.status(problem.getStatus()).header('content-type', 'application/problem+json').send(problem.body(request.url.split('?')[0]));
+  });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Roster API')
+      .setDescription('Bot users: list, filter, inspect, edit, import, export and erase. See design/api.md.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { INGESTION_EVENTS, streams, type Channel } from '@roster/contracts';
+import type { EventStore } from '@roster/eventstore';
+import { NO_STREAM } from '@roster/eventstore';
+import type { Pseudonymizer } from '@roster/privacy';
+
+const CACHE_LIMIT = 200_000;
+
+/**
+ * Maps (bot, channel, channelUserId) to a bot user id. The first claim of an identity is an append to
+ * `identity-<botId>-<pseudonym>` expecting no stream: of concurrent first events exactly one append wins and every
+ * other caller reads the winner, so one channel user never becomes two bot users. Stream names hold a keyed hash of
+ * the identity, never the identity.
+ */
+export class IdentityResolver {
+  private readonly cache = new Map<string, string>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly pseudonymizer: Pseudonymizer,
+  ) {}
+
+  async resolveAll(botId: string, identities: readonly { channel: Channel; channelUserId: string }[]): Promise<Map<string, string>> {
+    const resolved = new Map<string, string>();
+    const missing = new Map<string, { stream: string; channel: Channel }>();
+    for (const { channel, channelUserId } of identities) {
+      const key = identityKey(channel, channelUserId);
+      if (resolved.has(key) || missing.has(key)) continue;
+      const stream = streams.identity(botId, this.pseudonymizer.pseudonym('identity', botId, channel, channelUserId));
+      const cached = this.cache.get(stream);
+      if (cached) resolved.set(key, cached);
+      else missing.set(key, { stream, channel });
+    }
+    if (missing.size === 0) return resolved;
+    const entries = [...missing.entries()];
+    const existing = await Promise.all(entries.map(([, m]) => this.store.readStream(m.stream, { maxCount: 1 })));
+    const toClaim: { key: string; stream: string; userId: string; channel: Channel }[] = [];
+    entries.forEach(([key, m], i) => {
+      const claimed = claimedUserId(existing[i]!);
+      if (claimed) this.remember(resolved, key, m.stream, claimed);
+      else toClaim.push({ key, stream: m.stream, userId: randomUUID(), channel: m.channel });
+    });
+    const outcomes = await this.store.appendMany(
+      toClaim.map((c) => ({
+        streamName: c.stream,
+        expected: NO_STREAM,
+        events: [{ id: randomUUID(), type: INGESTION_EVENTS.identityClaimed, data: { botId, userId: c.userId, channel: c.channel } }],
+      })),
+    );
+    await Promise.all(
+      toClaim.map(async (c, i) => {
+        if (outcomes[i]!.ok) return this.remember(resolved, c.key, c.stream, c.userId);
+        const winner = claimedUserId(await this.store.readStream(c.stream, { maxCount: 1 }));
+        if (!winner) throw new Error('an identity claim conflicted but no claim is stored');
+        this.remember(resolved, c.key, c.stream, winner);
+      }),
+    );
+    return resolved;
+  }
+
+  private remember(resolved: Map<string, string>, key: string, stream: string, userId: string): void {
+    resolved.set(key, userId);
+    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(stream, userId);
+  }
+}
+
+export const identityKey = (channel: string, channelUserId: string) => `${channel}\u0000${channelUserId}`;
+
+function claimedUserId(events: readonly { data: unknown }[]): string | undefined {
+  const data = events[0]?.data as { userId?: unknown } | undefined;
+  return typeof data?.userId === 'string' ? data.userId : undefined;
+}

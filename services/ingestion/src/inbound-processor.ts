@@ -1,0 +1,61 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { INGESTION_EVENTS, SUBJECTS, type InboundAccepted, type RecordInteraction } from '@roster/contracts';
+import type { ConsumerHandle, DeliveredEvent } from '@roster/messaging';
+import { INFRA, type Infra } from '@roster/platform';
+
+const CONSUMER = 'ingestion-inbound-processor';
+
+/**
+ * Applies accepted inbound events to bot users: a durable consumer of ingestion's own `InboundEventAccepted` events
+ * that sends them, batched, to user-profile. At least once: a failed batch is delivered again, and user-profile's
+ * decisions are idempotent. Its checkpoint lives in the event store so that a restart does not replay everything.
+ */
+@Injectable()
+export class InboundProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private handle?: ConsumerHandle;
+
+  constructor(@Inject(INFRA) private readonly infra: Infra) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const store = this.infra.eventStore;
+    this.handle = await this.infra.eventBus.consume(
+      {
+        name: CONSUMER,
+        sources: ['ingestion'],
+        eventTypes: [INGESTION_EVENTS.inboundAccepted],
+        resumeAfter: () => store.readCheckpoint(CONSUMER),
+        batchSize: 500,
+      },
+      (events) => this.apply(events),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.handle?.stop();
+  }
+
+  private async apply(events: readonly DeliveredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const decoded = await this.infra.codec.decodeAll<{ type: string; data: InboundAccepted }>(events);
+    const items: RecordInteraction[] = decoded
+      .filter((e) => e.type === INGESTION_EVENTS.inboundAccepted)
+      .map(({ data: { botId, userId, event } }) => ({
+        botId,
+        userId,
+        channel: event.channel,
+        channelUserId: event.channelUserId,
+        eventType: event.type,
+        occurredAt: new Date(event.occurredAt).toISOString(),
+        profile: event.profile ? stringsOnly(event.profile) : undefined,
+      }))
+      .filter((item) => typeof item.channelUserId === 'string');
+    if (items.length > 0) {
+      await this.infra.rpc.request(SUBJECTS.userProfile.recordInteractions, { items }, { timeoutMs: 60_000 });
+    }
+    await this.infra.eventStore.writeCheckpoint(CONSUMER, events[events.length - 1]!.position);
+  }
+}
+
+function stringsOnly(profile: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(profile).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}

@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ingestBodySchema,
+  INGESTION_EVENTS,
+  streams,
+  type IngestResult,
+  type NormalizedEvent,
+} from '@roster/contracts';
+import { NO_STREAM } from '@roster/eventstore';
+import { fail, ok, type Reply } from '@roster/messaging';
+import { INFRA, parseOrFail, type Infra } from '@roster/platform';
+import { IdentityResolver, identityKey } from './identity-resolver';
+
+@Injectable()
+export class IngestionService {
+  private readonly identities: IdentityResolver;
+
+  constructor(@Inject(INFRA) private readonly infra: Infra) {
+    this.identities = new IdentityResolver(infra.eventStore, infra.pseudonymizer);
+  }
+
+  /**
+   * Validates the whole batch first (one bad event rejects the batch and records nothing), resolves identities, then
+   * records each event in its own `inbound-` stream expecting no stream: a conflict means this eventId was accepted
+   * before (a duplicate). The events are durable when this returns; the processor applies them to the users.
+   */
+  async ingest(botId: string, body: unknown, now: Date = new Date()): Promise<Reply<IngestResult>> {
+    const parsed = parseOrFail(ingestBodySchema, body);
+    if (!parsed.ok) return parsed;
+    const events: NormalizedEvent[] = 'events' in parsed.value ? parsed.value.events : [parsed.value];
+    const userIds = await this.identities.resolveAll(botId, events);
+    const receivedAt = now.toISOString();
+    const seen = new Set<string>();
+    const appends = [];
+    let duplicates = 0;
+    for (const event of events) {
+      const stream = streams.inbound(botId, this.infra.pseudonymizer.pseudonym('event', botId, event.eventId));
+      if (seen.has(stream)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(stream);
+      const userId = userIds.get(identityKey(event.channel, event.channelUserId))!;
+      const encoded = await this.infra.codec.encode({ type: INGESTION_EVENTS.inboundAccepted, data: { botId, userId, receivedAt, event } });
+      appends.push({ streamName: stream, expected: NO_STREAM, events: [encoded] });
+    }
+    const outcomes = await this.infra.eventStore.appendMany(appends);
+    const accepted = outcomes.filter((o) => o.ok).length;
+    duplicates += outcomes.length - accepted;
+    if (accepted + duplicates !== events.length) return fail('internal', 'not every event was recorded');
+    return ok({ accepted, duplicates });
+  }
+}

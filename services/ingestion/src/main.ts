@@ -1,0 +1,4 @@
+import { runService } from '@roster/platform';
+import { IngestionModule } from './ingestion.module';
+
+void runService('ingestion', IngestionModule);

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { healthController } from '@roster/platform';
+import { SegmentationController } from './segmentation.controller';
+import { UserListProjection } from './user-list.projection';
+
+/** The user-list projection fed by BotUser integration events, and the queries over it. */
+@Module({
+  controllers: [SegmentationController, healthController('segmentation')],
+  providers: [UserListProjection],
+})
+export class SegmentationModule {}

@@ -1,0 +1,73 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { BotUserEvent } from '@roster/contracts';
+import type { ConsumerHandle, DeliveredEvent } from '@roster/messaging';
+import { INFRA, type Infra } from '@roster/platform';
+import type { Collection, Doc } from '@roster/readstore';
+import { applyToUserDoc, type UserListDoc } from './domain/user-list-doc';
+
+export const USERS_COLLECTION = 'users';
+const CHECKPOINTS_COLLECTION = 'checkpoints';
+const CONSUMER = 'segmentation-user-list';
+
+/**
+ * The user-list projection: BotUser integration events → one document per user. Idempotent by position: every
+ * document remembers the position of the last event applied and older or repeated events are skipped, so duplicated
+ * and redelivered batches change nothing. Its checkpoint lives in the read store itself, so an embedded (in-memory)
+ * store rebuilds from the first event after a restart while a MongoDB store resumes.
+ */
+@Injectable()
+export class UserListProjection implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly users: Collection<UserListDoc & Doc>;
+  private readonly checkpoints: Collection<{ id: string; position: string }>;
+  private handle?: ConsumerHandle;
+  private appliedPosition: bigint | undefined;
+
+  constructor(@Inject(INFRA) private readonly infra: Infra) {
+    this.users = infra.readStore.collection<UserListDoc & Doc>(USERS_COLLECTION);
+    this.checkpoints = infra.readStore.collection(CHECKPOINTS_COLLECTION);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.users.ensureIndexes([
+      { name: 'bot_lastInteraction', fields: [['botId', 1], ['lastInteractionAt', -1], ['id', -1]] },
+      { name: 'bot_subscribedAt', fields: [['botId', 1], ['subscribedAt', -1], ['id', -1]] },
+    ]);
+    this.handle = await this.infra.eventBus.consume(
+      { name: CONSUMER, sources: ['user-profile'], resumeAfter: () => this.checkpoints.positionOf(CONSUMER), batchSize: 500 },
+      (events) => this.apply(events),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.handle?.stop();
+  }
+
+  /** Position of the last event applied (for readiness and tests). */
+  get position(): bigint | undefined {
+    return this.appliedPosition;
+  }
+
+  async apply(events: readonly DeliveredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const decoded = await this.infra.codec.decodeAll<BotUserEvent>(events);
+    const pending = new Map<string, { doc: UserListDoc | undefined; position: bigint; stored: bigint | undefined }>();
+    for (const event of decoded) {
+      const userId = event.data.userId;
+      let entry = pending.get(userId);
+      if (!entry) {
+        const [doc, stored] = await Promise.all([this.users.get(userId), this.users.positionOf(userId)]);
+        entry = { doc, position: stored ?? -1n, stored };
+        pending.set(userId, entry);
+      }
+      if (event.position <= entry.position) continue;
+      entry.doc = applyToUserDoc(entry.doc, event as BotUserEvent);
+      entry.position = event.position;
+    }
+    await Promise.all(
+      [...pending.values()].map((e) => (e.doc && e.position !== e.stored ? this.users.upsert(e.doc as UserListDoc & Doc, e.position) : undefined)),
+    );
+    const last = events[events.length - 1]!.position;
+    await this.checkpoints.upsert({ id: CONSUMER, position: last.toString() }, last);
+    this.appliedPosition = last;
+  }
+}

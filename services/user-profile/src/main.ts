@@ -1,0 +1,4 @@
+import { runService } from '@roster/platform';
+import { UserProfileModule } from './user-profile.module';
+
+void runService('user-profile', UserProfileModule);

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { streams, type BotUserEvent, type RecordInteraction as RecordInteractionItem, type UserDetail } from '@roster/contracts';
+import { handleCommand, INFRA, type Infra } from '@roster/platform';
+import { botUserDecider, type BotUserState } from './domain/bot-user';
+import { toUserDetail } from './detail-view';
+
+const USER_CONCURRENCY = 32;
+
+@Injectable()
+export class UserProfileService {
+  constructor(@Inject(INFRA) private readonly infra: Infra) {}
+
+  /**
+   * Applies a batch of interactions. Items of one user are applied in order; different users in parallel. Each item
+   * is idempotent (an interaction already reflected in the state decides no events), so a redelivered batch is safe.
+   */
+  async recordInteractions(items: readonly RecordInteractionItem[], now: Date = new Date()): Promise<number> {
+    const byUser = new Map<string, RecordInteractionItem[]>();
+    for (const item of items) {
+      const key = streams.botUser(item.botId, item.userId);
+      (byUser.get(key) ?? byUser.set(key, []).get(key)!).push(item);
+    }
+    let applied = 0;
+    const queue = [...byUser.entries()];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [stream, userItems] = next;
+        for (const item of userItems) {
+          const outcome = await handleCommand(this.infra.eventStore, this.infra.codec, botUserDecider, stream, {
+            type: 'RecordInteraction' as const,
+            data: { ...item, profile: item.profile },
+            metadata: { now: now.toISOString() },
+          }, { metadata: { source: 'channel' } });
+          if (outcome.newEvents.length > 0) applied++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(USER_CONCURRENCY, queue.length) }, worker));
+    return applied;
+  }
+
+  async getUser(botId: string, userId: string, now: Date = new Date()): Promise<UserDetail | undefined> {
+    const recorded = await this.infra.eventStore.readStream(streams.botUser(botId, userId));
+    if (recorded.length === 0) return undefined;
+    const events = await this.infra.codec.decodeAll<BotUserEvent>(recorded);
+    const state = events.reduce<BotUserState>(botUserDecider.evolve, botUserDecider.initialState());
+    if (!state.exists || state.botId !== botId) return undefined;
+    return toUserDetail(state, recorded.length, recorded[recorded.length - 1]!.recordedAt, now);
+  }
+}
