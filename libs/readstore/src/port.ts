@@ -30,7 +30,10 @@ export type DocFilter =
   | { readonly field: string; readonly op: 'all'; readonly value: readonly Scalar[] };
 
 export interface SortSpec {
-  /** A field present on every document of the collection with a string or number value (projections ensure it). */
+  /**
+   * A field present on every document of the collection with a string or number value (projections ensure it).
+   * Otherwise MongoDB's order applies: missing and null first, then numbers, then strings (by code point).
+   */
   readonly field: string;
   readonly order: 'asc' | 'desc';
 }
@@ -40,7 +43,12 @@ export interface FindQuery {
   /** Ties are broken by `id` in the same direction. Default: id ascending. */
   readonly sort?: SortSpec;
   readonly limit: number;
-  /** Opaque cursor from a previous page's `nextCursor` (same filter and sort). */
+  /**
+   * Opaque cursor from a previous page's `nextCursor` (same filter and sort, any limit; another query's cursor is
+   * an `InvalidCursorError`). Keyset pagination: a walk returns every document that matches throughout exactly
+   * once, however others are inserted, changed or deleted meanwhile, provided its own sort value stays put; one
+   * whose sort value moves during the walk can be missed or seen twice.
+   */
   readonly cursor?: string;
 }
 
@@ -60,14 +68,17 @@ export interface Collection<T extends Doc> {
   readonly name: string;
   ensureIndexes(indexes: readonly IndexSpec[]): Promise<void>;
   get(id: string): Promise<T | undefined>;
-  /** Position of the event that last wrote this document (undefined if none). */
+  /** Position of the event that last wrote this document (undefined if none); a tombstone's position counts. */
   positionOf(id: string): Promise<bigint | undefined>;
   /**
    * Writes `doc` (replacing it whole) only if the stored document was written at a lower position, or does not
    * exist. Returns true when written. A replayed or duplicated event never moves a document backwards.
    */
   upsert(doc: T, position: bigint): Promise<boolean>;
-  /** Deletes the document; with a position, leaves a tombstone so that older events cannot recreate it. */
+  /**
+   * Deletes the document; with a position, leaves a tombstone so that older events cannot recreate it (and does
+   * nothing if the document was written at that position or later). Without one, an earlier tombstone stays.
+   */
   delete(id: string, position?: bigint): Promise<void>;
   find(query: FindQuery): Promise<Page<T>>;
   count(filter?: DocFilter): Promise<number>;

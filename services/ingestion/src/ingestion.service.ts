@@ -3,6 +3,7 @@ import {
   ingestBodySchema,
   INGESTION_EVENTS,
   streams,
+  type IngestBody,
   type IngestResult,
   type NormalizedEvent,
 } from '@roster/contracts';
@@ -27,7 +28,8 @@ export class IngestionService {
   async ingest(botId: string, body: unknown, now: Date = new Date()): Promise<Reply<IngestResult>> {
     const parsed = parseOrFail(ingestBodySchema, body);
     if (!parsed.ok) return parsed;
-    const events: NormalizedEvent[] = 'events' in parsed.value ? parsed.value.events : [parsed.value];
+    const input = parsed.value as IngestBody;
+    const events: NormalizedEvent[] = 'events' in input ? input.events : [input];
     const userIds = await this.identities.resolveAll(botId, events);
     const receivedAt = now.toISOString();
     const seen = new Set<string>();

@@ -56,8 +56,20 @@ export type NormalizedEventType = NormalizedEvent['type'];
 
 export const MAX_EVENTS_PER_BATCH = 1000;
 
-/** The body of `POST /v1/bots/{botId}/events`: one event, or `{ events: [...] }`. */
-export const ingestBodySchema = z.union([
-  z.object({ events: z.array(normalizedEventSchema).min(1).max(MAX_EVENTS_PER_BATCH) }).strict(),
-  normalizedEventSchema,
-]);
+/** The batch form of `POST /v1/bots/{botId}/events`: `{ events: [...] }`. */
+export const ingestBatchSchema = z.object({ events: z.array(normalizedEventSchema).min(1).max(MAX_EVENTS_PER_BATCH) }).strict();
+
+/**
+ * The body of `POST /v1/bots/{botId}/events`: one event, or `{ events: [...] }`. The form is chosen by the presence of
+ * `events` (rather than a zod union) so that a bad event gets errors at its own paths (`events.3.occurredAt`).
+ */
+export const ingestBodySchema = z.custom<unknown>().pipe(
+  z.unknown().transform((body, ctx) => {
+    const schema = typeof body === 'object' && body !== null && 'events' in body ? ingestBatchSchema : normalizedEventSchema;
+    const result = schema.safeParse(body);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) ctx.addIssue({ ...issue, code: 'custom', message: issue.message, path: issue.path } as never);
+    return z.NEVER;
+  }),
+);
+export type IngestBody = z.infer<typeof ingestBatchSchema> | NormalizedEvent;

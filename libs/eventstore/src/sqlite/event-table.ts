@@ -58,7 +58,7 @@ export class EventTable {
       )
       .safeIntegers(true);
     this.#readAll = db
-      .prepare<[bigint, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?`)
+      .prepare<[bigint, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
       .safeIntegers(true);
     this.#head = db.prepare<[], bigint | null>('SELECT MAX(position) FROM events').pluck().safeIntegers(true);
     this.#deleteStream = db.prepare<[string]>('DELETE FROM events WHERE stream = ?');

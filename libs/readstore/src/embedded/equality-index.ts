@@ -4,6 +4,8 @@ import type { Entry } from './entry';
 
 export type IndexKey = string | number | boolean;
 
+const EMPTY: ReadonlySet<never> = new Set();
+
 /** Documents by each value of one field: the first field of a declared index, which queries pin with `eq`. */
 export class EqualityIndex<T extends Doc> {
   private readonly path: FieldPath;
@@ -37,5 +39,3 @@ export class EqualityIndex<T extends Doc> {
     this.buckets.clear();
   }
 }
-
-const EMPTY: ReadonlySet<never> = new Set();

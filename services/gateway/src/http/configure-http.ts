@@ -9,6 +9,8 @@ import { toProblem } from './problem.filter';
  */
 export function configureHttp(app: INestApplication): void {
   const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
+  // The API speaks JSON only: without this, Fastify would hand text/plain bodies to the handlers (415 instead).
+  fastify.removeContentTypeParser(['text/plain']);
   fastify.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error);
     void reply.status(problem.getStatus()).header('content-type', 'application/problem+json').send(problem.body(request.url.split('?')[0]));
