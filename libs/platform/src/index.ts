@@ -8,3 +8,4 @@ export * from './runtime';
 export * from './nest/infra.module';
 export * from './nest/health';
 export * from './nest/bootstrap';
+export * from './test-infra';

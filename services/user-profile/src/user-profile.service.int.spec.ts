@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { streams, USER_PROFILE_EVENTS as E } from '@roster/contracts';
+import { createTestInfra, type TestInfra } from '@roster/platform';
+import { UserProfileService } from './user-profile.service';
+
+describe('UserProfileService', () => {
+  let infra: TestInfra;
+  let service: UserProfileService;
+  const botId = randomUUID();
+
+  beforeEach(async () => {
+    infra = await createTestInfra();
+    service = new UserProfileService(infra);
+  });
+  afterEach(async () => {
+    await infra.dispose();
+  });
+
+  const item = (userId: string, second: number, profile?: Record<string, string>) => ({
+    botId,
+    userId,
+    channel: 'messenger' as const,
+    channelUserId: 'psid-7',
+    eventType: 'message.received',
+    occurredAt: new Date(Date.UTC(2026, 10, 1, 10, 0, second)).toISOString(),
+    profile,
+  });
+
+  it('loses no update when 50 commands on one user run at once (optimistic concurrency with retry)', async () => {
+    const userId = randomUUID();
+    const seconds = Array.from({ length: 50 }, (_, i) => i);
+    const results = await Promise.all(seconds.map((s) => service.recordInteractions([item(userId, s, { locale: `loc_${s}`, [`firstName`]: `Name${s}` })])));
+    expect(results.every((applied) => applied <= 1)).toBe(true);
+    const user = await service.getUser(botId, userId);
+    expect(user).toMatchObject({ lastInteractionAt: '2026-11-01T10:00:49.000Z', locale: 'loc_49', firstName: 'Name49', status: 'subscribed' });
+    const recorded = await infra.eventStore.readStream(streams.botUser(botId, userId));
+    expect(recorded.filter((e) => e.type === E.created)).toHaveLength(1);
+    expect(recorded.map((e) => e.revision)).toEqual(recorded.map((_, i) => BigInt(i)));
+  });
+
+  it('applies a redelivered batch only once', async () => {
+    const userId = randomUUID();
+    const batch = [item(userId, 1, { firstName: 'Ada' }), item(userId, 2), item(userId, 3, { lastName: 'Lovelace' })];
+    await service.recordInteractions(batch);
+    const before = await infra.eventStore.readStream(streams.botUser(botId, userId));
+    expect(await service.recordInteractions(batch)).toBe(0);
+    expect(await infra.eventStore.readStream(streams.botUser(botId, userId))).toHaveLength(before.length);
+  });
+
+  it('keeps personal data out of the stored events (encrypted with the user key)', async () => {
+    const userId = randomUUID();
+    await service.recordInteractions([{ ...item(userId, 1, { email: 'ada@example.com', phone: '+31612345678' }), channelUserId: '+31612345678' }]);
+    const raw = JSON.stringify((await infra.eventStore.readAll()).map((e) => [e.streamName, e.data, e.metadata]));
+    expect(raw).not.toContain('ada@example.com');
+    expect(raw).not.toContain('+31612345678');
+    expect(await service.getUser(botId, userId)).toMatchObject({ email: 'ada@example.com', phone: '+31612345678', channelUserId: '+31612345678' });
+  });
+
+  it('answers undefined for an unknown user or another bot', async () => {
+    const userId = randomUUID();
+    await service.recordInteractions([item(userId, 1)]);
+    expect(await service.getUser(botId, randomUUID())).toBeUndefined();
+    expect(await service.getUser(randomUUID(), userId)).toBeUndefined();
+  });
+});
