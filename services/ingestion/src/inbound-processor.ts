@@ -13,6 +13,8 @@ const CONSUMER = 'ingestion-inbound-processor';
 @Injectable()
 export class InboundProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private handle?: ConsumerHandle;
+  /** The highest position checkpointed so far: a redelivered older batch never moves the checkpoint backwards. */
+  private checkpoint?: bigint;
 
   constructor(@Inject(INFRA) private readonly infra: Infra) {}
 
@@ -34,7 +36,8 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
     await this.handle?.stop();
   }
 
-  private async apply(events: readonly DeliveredEvent[]): Promise<void> {
+  /** Applies one delivered batch (public for tests: redelivery and reordering are driven through it). */
+  async apply(events: readonly DeliveredEvent[]): Promise<void> {
     if (events.length === 0) return;
     const decoded = await this.infra.codec.decodeAll<{ type: string; data: InboundAccepted }>(events);
     const items: RecordInteraction[] = decoded
@@ -52,7 +55,11 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
     if (items.length > 0) {
       await this.infra.rpc.request(SUBJECTS.userProfile.recordInteractions, { items }, { timeoutMs: 60_000 });
     }
-    await this.infra.eventStore.writeCheckpoint(CONSUMER, events[events.length - 1]!.position);
+    const highest = events.reduce((max, e) => (e.position > max ? e.position : max), this.checkpoint ?? -1n);
+    if (this.checkpoint === undefined || highest > this.checkpoint) {
+      await this.infra.eventStore.writeCheckpoint(CONSUMER, highest);
+      this.checkpoint = highest;
+    }
   }
 }
 

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { INGESTION_EVENTS, SUBJECTS, type RecordInteraction } from '@roster/contracts';
+import type { DeliveredEvent } from '@roster/messaging';
+import { createTestInfra, type Infra, type TestInfra } from '@roster/platform';
+import { InboundProcessor } from './inbound-processor';
+import { IngestionService } from './ingestion.service';
+
+/**
+ * The processor forwards accepted events to user-profile. Its consumer may see batches twice or out of order; what it
+ * sends must then still lead to the same users (user-profile's decisions are idempotent, covered there) and it must
+ * advance its durable checkpoint.
+ */
+describe('InboundProcessor', () => {
+  let infra: TestInfra;
+  let sent: RecordInteraction[][];
+  let processor: InboundProcessor;
+  const botId = randomUUID();
+
+  beforeEach(async () => {
+    infra = await createTestInfra();
+    sent = [];
+    const rpc = {
+      request: async (subject: string, payload: { items: RecordInteraction[] }) => {
+        expect(subject).toBe(SUBJECTS.userProfile.recordInteractions);
+        sent.push(payload.items);
+        return { applied: payload.items.length };
+      },
+    };
+    processor = new InboundProcessor({ ...infra, rpc } as unknown as Infra);
+  });
+  afterEach(async () => {
+    await infra.dispose();
+  });
+
+  async function acceptedEvents(): Promise<DeliveredEvent[]> {
+    const ingestion = new IngestionService(infra);
+    await ingestion.ingest(botId, {
+      events: [
+        { eventId: 'a', type: 'message.received', channel: 'sms', channelUserId: '+31600000001', occurredAt: '2026-11-01T10:00:00+01:00', profile: { firstName: 'Ada' } },
+        { eventId: 'b', type: 'user.unsubscribed', channel: 'sms', channelUserId: '+31600000001', occurredAt: '2026-11-01T11:00:00Z' },
+      ],
+    });
+    const all = await infra.eventStore.readAll();
+    return all.filter((e) => e.type === INGESTION_EVENTS.inboundAccepted).map((e) => ({ ...e, source: 'ingestion' }));
+  }
+
+  it('sends each accepted event as a decoded interaction with a UTC time, and checkpoints the batch', async () => {
+    const events = await acceptedEvents();
+    await processor.apply(events);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toEqual([
+      expect.objectContaining({ botId, channel: 'sms', channelUserId: '+31600000001', eventType: 'message.received', occurredAt: '2026-11-01T09:00:00.000Z', profile: { firstName: 'Ada' } }),
+      expect.objectContaining({ eventType: 'user.unsubscribed', occurredAt: '2026-11-01T11:00:00.000Z' }),
+    ]);
+    expect(new Set(sent[0]!.map((i) => i.userId)).size).toBe(1);
+    expect(await infra.eventStore.readCheckpoint('ingestion-inbound-processor')).toBe(events[1]!.position);
+  });
+
+  it('sends the same interactions again on redelivery and never moves its checkpoint backwards past what a later batch set', async () => {
+    const events = await acceptedEvents();
+    await processor.apply(events);
+    await processor.apply(events);
+    expect(sent[1]).toEqual(sent[0]);
+    await processor.apply([events[1]!, events[0]!]);
+    expect(sent[2]!.map((i) => i.eventType)).toEqual(['user.unsubscribed', 'message.received']);
+    await processor.apply([events[0]!]);
+    expect(await infra.eventStore.readCheckpoint('ingestion-inbound-processor')).toBe(events[1]!.position);
+  });
+
+  it('does not checkpoint a batch that user-profile did not take (it is delivered again)', async () => {
+    const events = await acceptedEvents();
+    const failing = new InboundProcessor({ ...infra, rpc: { request: async () => Promise.reject(new Error('no responders')) } } as unknown as Infra);
+    await expect(failing.apply(events)).rejects.toThrow('no responders');
+    expect(await infra.eventStore.readCheckpoint('ingestion-inbound-processor')).toBeUndefined();
+  });
+});
