@@ -1,4 +1,4 @@
-import { EventStoreError, type EventToAppend, type ExpectedRevision } from './port';
+import { EventStoreError, type EventToAppend, type ExpectedRevision, type StreamAppend } from './port';
 
 /**
  * Checks shared by every adapter, so that a bad append fails the same way whichever store is configured.
@@ -39,5 +39,18 @@ export function assertExpectedRevision(streamName: string, expected: ExpectedRev
   if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') return;
   if (typeof expected !== 'bigint' || expected < 0n) {
     throw new EventStoreError(`stream ${streamName}: expected revision must be any, no_stream, stream_exists or a bigint >= 0`);
+  }
+}
+
+/** Every entry must be appendable, and an event id may appear only once in the whole call. */
+export function assertAppendMany(appends: readonly StreamAppend[]): void {
+  const ids = new Set<string>();
+  for (const append of appends) {
+    assertAppendable(append.streamName, append.events);
+    assertExpectedRevision(append.streamName, append.expected);
+    for (const event of append.events) {
+      if (ids.has(event.id)) throw new EventStoreError(`event id ${event.id} appears twice in one appendMany`);
+      ids.add(event.id);
+    }
   }
 }

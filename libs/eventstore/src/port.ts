@@ -88,6 +88,11 @@ export interface Subscription {
 export type BatchHandler = (events: readonly RecordedEvent[]) => Promise<void>;
 
 export interface EventStore {
+  /**
+   * Appends atomically, or throws `ExpectedVersionConflictError` and writes nothing. An empty append, an event id
+   * repeated within the call and a stream name starting with `$` are `EventStoreError`s. The SQLite store also refuses
+   * an id already in the store; KurrentDB treats a re-sent identical append as idempotent instead.
+   */
   appendToStream(
     streamName: string,
     events: readonly EventToAppend[],
@@ -100,7 +105,10 @@ export interface EventStore {
   /** Position of the newest event in the store (undefined when empty). */
   headPosition(): Promise<bigint | undefined>;
   subscribeToAll(handler: BatchHandler, options?: SubscribeOptions & { onError?: (error: unknown) => void }): Subscription;
-  /** Removes a stream and its events for good (GDPR erasure of derived/identity streams). Idempotent. */
+  /**
+   * Removes a stream and its events for good (GDPR erasure of derived/identity streams). Idempotent. A later
+   * `no_stream` append starts the stream again (its revisions restart at 0n on SQLite and continue on KurrentDB).
+   */
   deleteStream(streamName: string): Promise<void>;
   /** Durable named checkpoints for consumers that must survive restarts. */
   readCheckpoint(name: string): Promise<bigint | undefined>;

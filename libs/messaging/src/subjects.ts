@@ -1,3 +1,5 @@
+import { NAMESPACE } from '@roster/contracts';
+
 /**
  * Generic names for relayed integration events. The public subject list belongs to `@roster/contracts`; these helpers
  * only derive JetStream names from a source service and an event type, so every adapter agrees on them.
@@ -7,7 +9,9 @@ const SOURCE_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 /** Event types made of these tokens are used verbatim as subject tokens (dots become subject levels). */
 const PLAIN_TYPE_PATTERN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 
-export const EVENT_SUBJECT_ROOT = 'roster.evt';
+
+/** `<namespace>.evt` (ROSTER_NAMESPACE, default `roster`): deployments sharing a NATS server never see each other. */
+export const EVENT_SUBJECT_ROOT = `${NAMESPACE}.evt`;
 
 /** Source names are configuration (`user-profile`), so a bad one is a programming error, not data. */
 export function assertSourceName(source: string): void {
@@ -38,10 +42,10 @@ export function sourceSubjects(source: string): string {
   return `${EVENT_SUBJECT_ROOT}.${source}.>`;
 }
 
-/** `ROSTER_EVT_USER_PROFILE` for `user-profile`. */
+/** `ROSTER_EVT_USER_PROFILE` for `user-profile` (the namespace, upper-cased, first). */
 export function streamNameFor(source: string): string {
   assertSourceName(source);
-  return `ROSTER_EVT_${source.toUpperCase().replace(/-/g, '_')}`;
+  return `${NAMESPACE.toUpperCase()}_EVT_${source.toUpperCase().replace(/-/g, '_')}`;
 }
 
 const CONSUMER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;

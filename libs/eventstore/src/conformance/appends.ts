@@ -80,7 +80,14 @@ export function appendConformance({ store }: ConformanceContext): void {
 
       await expect(store().appendToStream(stream, [])).rejects.toBeInstanceOf(EventStoreError);
       await expect(store().appendToStream(stream, [event!, event!])).rejects.toBeInstanceOf(EventStoreError);
+      await expect(
+        store().appendMany([
+          { streamName: stream, expected: 'any', events: [event!] },
+          { streamName: `${stream}-other`, expected: 'any', events: [event!] },
+        ]),
+      ).rejects.toBeInstanceOf(EventStoreError);
       expect(await store().readStream(stream)).toEqual([]);
+      expect(await store().readStream(`${stream}-other`)).toEqual([]);
     });
   });
 }

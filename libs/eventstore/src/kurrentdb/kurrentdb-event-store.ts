@@ -1,14 +1,5 @@
-import {
-  BACKWARDS,
-  END,
-  FORWARDS,
-  KurrentDBClient,
-  START,
-  StreamDeletedError,
-  StreamNotFoundError,
-  type AllStreamResolvedEvent,
-} from '@kurrent/kurrentdb-client';
-import { assertAppendable, assertExpectedRevision } from '../append-validation';
+import { KurrentDBClient, START, StreamDeletedError, StreamNotFoundError } from '@kurrent/kurrentdb-client';
+import { assertAppendMany, assertAppendable, assertExpectedRevision } from '../append-validation';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../batch-delivery';
 import {
   EventStoreError,
@@ -28,10 +19,10 @@ import {
 } from '../port';
 import { KurrentDbCheckpoints } from './kurrentdb-checkpoints';
 import { DeletedStreamFilter } from './deleted-streams';
+import { KurrentDbAllReader } from './kurrentdb-all-reader';
 import {
   INTERNAL_STREAM_PREFIX,
   isUserEvent,
-  positionOf,
   serverFilter,
   toEventData,
   toReadPosition,
@@ -39,7 +30,7 @@ import {
   toStreamState,
   translateAppendError,
 } from './kurrentdb-mapping';
-import { KurrentDbSubscription, type LiveStream } from './kurrentdb-subscription';
+import { KurrentDbSubscription } from './kurrentdb-subscription';
 
 export interface KurrentDbEventStoreOptions {
   /** e.g. `kurrentdb://admin:changeit@localhost:2113?tls=false` */
@@ -55,22 +46,19 @@ export interface KurrentDbEventStoreOptions {
   readonly retry?: RetryPolicy;
 }
 
-type Page = { readonly events: RecordedEvent[]; readonly last: bigint | undefined; readonly exhausted: boolean };
-
 export class KurrentDbEventStore implements EventStore {
   readonly #client: KurrentDBClient;
   readonly #checkpoints: KurrentDbCheckpoints;
-  readonly #deleted: DeletedStreamFilter | undefined;
+  readonly #all: KurrentDbAllReader;
   readonly #subscriptions = new Set<KurrentDbSubscription>();
-  readonly #pageSize: number;
   readonly #retry: RetryPolicy;
   #closed = false;
 
   constructor(options: KurrentDbEventStoreOptions) {
     this.#client = KurrentDBClient.connectionString(options.connectionString);
     this.#checkpoints = new KurrentDbCheckpoints(this.#client);
-    this.#deleted = options.hideDeletedStreams === false ? undefined : new DeletedStreamFilter(this.#client);
-    this.#pageSize = Math.max(1, options.pageSize ?? 500);
+    const deleted = options.hideDeletedStreams === false ? undefined : new DeletedStreamFilter(this.#client);
+    this.#all = new KurrentDbAllReader(this.#client, deleted, Math.max(1, options.pageSize ?? 500));
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
   }
 
@@ -86,7 +74,9 @@ export class KurrentDbEventStore implements EventStore {
 
   /** KurrentDB has no multi-stream transaction in this client: entries are written one after another, in order. */
   async appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
-    for (const append of appends) this.assertWritable(append.streamName, append.events, append.expected);
+    this.assertOpen();
+    assertAppendMany(appends);
+    for (const append of appends) this.assertNotInternal(append.streamName);
     const outcomes: StreamAppendOutcome[] = [];
     for (const append of appends) {
       try {
@@ -118,44 +108,12 @@ export class KurrentDbEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
-    const limit = options.maxCount ?? Number.POSITIVE_INFINITY;
-    if (limit <= 0 || options.streamPrefixes?.length === 0) return [];
-    const result: RecordedEvent[] = [];
-    let after = options.after;
-    for (;;) {
-      const page = await this.readPage(after, Math.min(this.#pageSize, limit - result.length), options.streamPrefixes);
-      result.push(...(await this.keepLive(page.events)));
-      if (page.exhausted || result.length >= limit || page.last === after) break;
-      after = page.last;
-    }
-    return result.slice(0, limit);
+    return this.#all.read(options);
   }
 
   async headPosition(): Promise<bigint | undefined> {
     this.assertOpen();
-    let before: bigint | undefined;
-    for (;;) {
-      const candidates: RecordedEvent[] = [];
-      let received = 0;
-      let oldest: bigint | undefined;
-      const read = this.#client.readAll({
-        direction: BACKWARDS,
-        fromPosition: before === undefined ? END : toReadPosition(before),
-        maxCount: 50,
-        filter: serverFilter(undefined),
-      });
-      for await (const resolved of read) {
-        received++;
-        const position = positionOf(resolved);
-        if (position === undefined || (before !== undefined && position >= before)) continue;
-        oldest = position;
-        if (isUserEvent(resolved)) candidates.push(toRecordedEvent(resolved));
-      }
-      const live = await this.keepLive(candidates);
-      if (live.length > 0) return live[0]!.position;
-      if (received < 50 || oldest === undefined) return undefined;
-      before = oldest;
-    }
+    return this.#all.head();
   }
 
   subscribeToAll(
@@ -168,9 +126,8 @@ export class KurrentDbEventStore implements EventStore {
     const filter = serverFilter(options.streamPrefixes);
     const subscription = new KurrentDbSubscription(
       {
-        open: (after) =>
-          this.#client.subscribeToAll({ fromPosition: toReadPosition(after), filter }),
-        select: (raw, after) => this.select(raw, after),
+        open: (after) => this.#client.subscribeToAll({ fromPosition: toReadPosition(after), filter }),
+        select: (raw, after) => this.#all.select(raw, after),
       },
       handler,
       options,
@@ -209,7 +166,11 @@ export class KurrentDbEventStore implements EventStore {
     await this.#client.dispose();
   }
 
-  private async append(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision) {
+  private async append(
+    streamName: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     let result;
     try {
       result = await this.#client.appendToStream(streamName, events.map(toEventData), {
@@ -218,51 +179,19 @@ export class KurrentDbEventStore implements EventStore {
     } catch (error) {
       throw translateAppendError(error, streamName, expected);
     }
-    if (!result.position) throw new EventStoreError(`stream ${streamName}: the server reported no position for the append`);
+    if (!result.position) throw new EventStoreError(`stream ${streamName}: the server reported no append position`);
+    // The server answers with the position of the write's last event (its commit record).
     return { nextExpectedRevision: result.nextExpectedRevision, position: result.position.commit };
-  }
-
-  /** One server round trip of $all after `after`; `last` is the newest position seen, filtered out or not. */
-  private async readPage(after: bigint | undefined, want: number, prefixes: readonly string[] | undefined): Promise<Page> {
-    // One more than wanted: the server starts at `after` inclusively.
-    const requested = want + 1;
-    const events: RecordedEvent[] = [];
-    let received = 0;
-    let last = after;
-    const read = this.#client.readAll({
-      direction: FORWARDS,
-      fromPosition: toReadPosition(after),
-      maxCount: requested,
-      filter: serverFilter(prefixes),
-    });
-    for await (const resolved of read) {
-      received++;
-      const position = positionOf(resolved);
-      if (position === undefined || (after !== undefined && position <= after)) continue;
-      last = position;
-      if (isUserEvent(resolved)) events.push(toRecordedEvent(resolved));
-    }
-    return { events, last, exhausted: received < requested };
-  }
-
-  private async select(raw: readonly AllStreamResolvedEvent[], after: bigint | undefined): Promise<RecordedEvent[]> {
-    const events: RecordedEvent[] = [];
-    for (const resolved of raw) {
-      const position = positionOf(resolved);
-      if (position === undefined || (after !== undefined && position <= after) || !isUserEvent(resolved)) continue;
-      events.push(toRecordedEvent(resolved));
-    }
-    return this.keepLive(events);
-  }
-
-  private keepLive(events: RecordedEvent[]): Promise<RecordedEvent[]> {
-    return this.#deleted ? this.#deleted.keepLive(events) : Promise.resolve(events);
   }
 
   private assertWritable(streamName: string, events: readonly EventToAppend[], expected: ExpectedRevision): void {
     this.assertOpen();
     assertAppendable(streamName, events);
     assertExpectedRevision(streamName, expected);
+    this.assertNotInternal(streamName);
+  }
+
+  private assertNotInternal(streamName: string): void {
     if (streamName.startsWith(INTERNAL_STREAM_PREFIX)) {
       throw new EventStoreError(`stream ${streamName}: names starting with ${INTERNAL_STREAM_PREFIX} are reserved`);
     }

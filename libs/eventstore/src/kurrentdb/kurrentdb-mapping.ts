@@ -78,9 +78,13 @@ export function serverFilter(streamPrefixes: readonly string[] | undefined): Fil
     : streamNameFilter({ prefixes: [...streamPrefixes] });
 }
 
-/** Global position of a resolved event: the commit position, as KurrentDB orders $all by it. */
+/**
+ * Global position of a resolved event. On $all, events appended through gRPC commit implicitly, so commit and prepare
+ * positions are equal and $all is ordered by them. On stream reads the prepare position is the event's own log
+ * position while the commit position may be its write's, shared by every event of a multi-event append: so prepare.
+ */
 export function positionOf(resolved: AllStreamResolvedEvent | ResolvedEvent): bigint | undefined {
-  const position = resolved.event?.position?.commit ?? resolved.commitPosition;
+  const position = resolved.event?.position?.prepare ?? resolved.event?.position?.commit ?? resolved.commitPosition;
   // Servers before 22.6 send no position on stream reads, some send u64::MAX instead of nothing.
   return position === undefined || position >= 2n ** 63n ? undefined : position;
 }

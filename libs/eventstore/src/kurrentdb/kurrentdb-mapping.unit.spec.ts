@@ -76,6 +76,15 @@ describe('KurrentDB mapping', () => {
     expect(toRecordedEvent(resolvedEvent()).metadata).toEqual({});
   });
 
+  it('takes the prepare position, which is the event own one also on stream reads', () => {
+    const inMultiEventWrite = resolvedEvent({ commit: 900n });
+    const withOwnPrepare = {
+      ...inMultiEventWrite,
+      event: { ...inMultiEventWrite.event!, position: { commit: 900n, prepare: 1300n } },
+    } as AllStreamResolvedEvent;
+    expect(positionOf(withOwnPrepare)).toBe(1300n);
+  });
+
   it('refuses to invent a position the server did not send', () => {
     const noPosition = { event: { ...resolvedEvent().event!, position: undefined } } as AllStreamResolvedEvent;
     expect(positionOf(resolvedEvent({ commit: 2n ** 64n - 1n }))).toBeUndefined();

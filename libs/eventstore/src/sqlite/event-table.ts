@@ -32,6 +32,7 @@ function toRecorded(row: EventRow): RecordedEvent {
 export class EventTable {
   readonly #db: Database.Database;
   readonly #lastRevision: Database.Statement<[string], bigint>;
+  readonly #hasEvent: Database.Statement<[string], number>;
   readonly #insert: Database.Statement<[string, bigint, string, string, string, string, string]>;
   readonly #readStream: Database.Statement<[string, bigint, number], EventRow>;
   readonly #readAll: Database.Statement<[bigint, number], EventRow>;
@@ -47,6 +48,7 @@ export class EventTable {
       .prepare<[string], bigint>('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1')
       .pluck()
       .safeIntegers(true);
+    this.#hasEvent = db.prepare<[string], number>('SELECT 1 FROM events WHERE event_id = ?').pluck();
     this.#insert = db
       .prepare<[string, bigint, string, string, string, string, string]>(
         'INSERT INTO events (stream, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -73,6 +75,10 @@ export class EventTable {
 
   lastRevision(stream: string): bigint | undefined {
     return this.#lastRevision.get(stream);
+  }
+
+  hasEvent(eventId: string): boolean {
+    return this.#hasEvent.get(eventId) !== undefined;
   }
 
   /** Returns the new event's global position. */

@@ -48,7 +48,10 @@ export async function ensureEventStream(jsm: JetStreamManager, source: string, d
     }
   } catch (error) {
     if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
-    await jsm.streams.add(config);
+    await jsm.streams.add(config).catch(async (addError: unknown) => {
+      // The relay and the first consumer of a source may race to create it: whoever loses finds it there.
+      await jsm.streams.info(config.name).catch(() => Promise.reject(addError));
+    });
   }
   return config.name;
 }

@@ -19,6 +19,12 @@ describeWhen(natsProbeFromSetup(), 'JetStreamEventBus after a crash', () => {
   let source: string;
   let relay: JetStreamRelay;
   let release: (() => void) | undefined;
+  const buses: JetStreamEventBus[] = [];
+  const bus = async () => {
+    const created = new JetStreamEventBus({ nc: await open(), onError: () => undefined });
+    buses.push(created);
+    return created;
+  };
 
   beforeEach(async () => {
     store = new SqliteEventStore({ filename: ':memory:' });
@@ -28,6 +34,7 @@ describeWhen(natsProbeFromSetup(), 'JetStreamEventBus after a crash', () => {
 
   afterEach(async () => {
     release?.();
+    await Promise.all(buses.splice(0).map((b) => b.close()));
     await relay.stop();
     const nc = await open();
     await (await jetstreamManager(nc)).streams.delete(streamNameFor(source));
@@ -37,7 +44,7 @@ describeWhen(natsProbeFromSetup(), 'JetStreamEventBus after a crash', () => {
 
   it('hands the unacknowledged batch of a dead process to the next one at once and in order', async () => {
     const events = await appendEvents(store, 300);
-    const crashing = new JetStreamEventBus({ nc: await open(), onError: () => undefined });
+    const crashing = await bus();
     let applied: bigint | undefined;
     let hung = false;
     const hang = new Promise<void>((resolve) => (release = resolve));
@@ -52,10 +59,9 @@ describeWhen(natsProbeFromSetup(), 'JetStreamEventBus after a crash', () => {
     await waitFor(() => hung);
     await connections[1]!.close();
 
-    const next = await new GuardedConsumer(new JetStreamEventBus({ nc: await open() }), { name: 'survivor', sources: [source], batchSize: 50 }, applied).start();
+    const next = await new GuardedConsumer(await bus(), { name: 'survivor', sources: [source], batchSize: 50 }, applied).start();
     const remaining = events.filter((e) => e.position > applied!);
     await waitFor(() => next.appliedEvents.length >= remaining.length, { timeoutMs: 5_000, what: 'the unacknowledged events' });
     expect(ids(next.delivered)).toEqual(ids(remaining));
-    await next.stop();
   });
 });

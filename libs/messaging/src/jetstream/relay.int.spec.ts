@@ -1,3 +1,4 @@
+import { EVENT_SUBJECT_ROOT } from '../subjects';
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -6,6 +7,7 @@ import { describeWhen, natsProbeFromSetup, natsUrl, waitFor } from '@roster/test
 import { INTEGRATION_PREFIX, TYPE_A, TYPE_C, appendEvents, randomSource } from '../conformance/event-bus-fixtures';
 import { eventSubject, streamNameFor } from '../subjects';
 import { EVENT_TYPE_HEADER, POSITION_HEADER } from '../wire';
+import { ensureEventStream } from './event-stream';
 import { JetStreamRelay } from './relay';
 
 describeWhen(natsProbeFromSetup(), 'JetStreamRelay', () => {
@@ -48,8 +50,17 @@ describeWhen(natsProbeFromSetup(), 'JetStreamRelay', () => {
   it('creates the source stream: file storage, limits retention, no max age, a duplicate window of 2 minutes or more', async () => {
     await start();
     const { config } = await jsm.streams.info(stream);
-    expect(config).toMatchObject({ subjects: [`roster.evt.${source}.>`], storage: 'file', retention: 'limits', max_age: 0 });
+    expect(config).toMatchObject({ subjects: [`${EVENT_SUBJECT_ROOT}.${source}.>`], storage: 'file', retention: 'limits', max_age: 0 });
     expect(config.duplicate_window).toBeGreaterThanOrEqual(120_000_000_000);
+  });
+
+  it('widens the duplicate window of an existing stream and creates it once when relay and consumer race', async () => {
+    await jsm.streams.add({ name: stream, subjects: [`${EVENT_SUBJECT_ROOT}.${source}.>`], duplicate_window: 10_000_000_000 });
+    await start();
+    expect((await jsm.streams.info(stream)).config.duplicate_window).toBe(120_000_000_000);
+    await jsm.streams.delete(stream);
+    await Promise.all([ensureEventStream(jsm, source), ensureEventStream(jsm, source), ensureEventStream(jsm, source)]);
+    expect((await jsm.streams.info(stream)).config.subjects).toEqual([`${EVENT_SUBJECT_ROOT}.${source}.>`]);
   });
 
   it('publishes each event on its type subject, with the event id as Nats-Msg-Id and the position in a header', async () => {
