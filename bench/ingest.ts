@@ -111,7 +111,8 @@ async function run(mode: string, deployment: Deployment) {
 async function main() {
   const modes = MODE === 'both' ? ['embedded', 'distributed'] : [MODE];
   for (const mode of modes) {
-    const deployment = mode === 'embedded' ? await startEmbedded() : await startDistributed(process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
+    const env = { ROSTER_BODY_LIMIT: String(16 * 1024 * 1024) };
+    const deployment = mode === 'embedded' ? await startEmbedded(env) : await startDistributed(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', env);
     try {
       await run(mode, deployment);
     } finally {

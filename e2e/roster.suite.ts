@@ -1,6 +1,6 @@
 import { waitFor } from '@roster/testing';
 import { Api, event } from './support/api';
-import type { Deployment } from './support/deployment';
+import { E2E_BODY_LIMIT, type Deployment } from './support/deployment';
 
 /**
  * The end-to-end behaviour both modes must show (issue "Foundation"): the same suite runs against the embedded
@@ -146,7 +146,7 @@ export function rosterSuite(mode: string, start: () => Promise<Deployment>, extr
       expect(notJson.status).toBe(400);
       const wrongType = await api.post(`/v1/bots/${ctx.bot.id}/events`, 'eventId=1', { 'content-type': 'text/plain' });
       expect(wrongType.status).toBe(415);
-      const huge = await api.post(`/v1/bots/${ctx.bot.id}/events`, { events: [event({ profile: { name: 'x'.repeat(6 * 1024 * 1024) } })] });
+      const huge = await api.post(`/v1/bots/${ctx.bot.id}/events`, { events: [event({ profile: { name: 'x'.repeat(E2E_BODY_LIMIT + 1) } })] });
       expect(huge.status).toBe(413);
       // The good event of the rejected batch was not recorded: sending it again is accepted, not a duplicate.
       expect((await api.post(`/v1/bots/${ctx.bot.id}/events`, good)).json).toEqual({ accepted: 1, duplicates: 0 });
