@@ -21,7 +21,7 @@ export function readStoreConformance(
   options: ReadStoreConformanceOptions = {},
 ): void {
   if (options.skipReason) {
-    console.warn(`skip: ${name} read store conformance: ${options.skipReason}`);
+    process.stderr.write(`[skip] ${name} read store conformance: ${options.skipReason}\n`);
     describe.skip(`${name} read store conformance (skipped: ${options.skipReason})`, () => {
       registerTests(makeStore);
     });

@@ -31,7 +31,7 @@ export async function probeNats(url = natsUrl()): Promise<Probe> {
 export function probeEnvUrl(variable: 'MONGO_URL' | 'KURRENTDB_URL'): Probe {
   return process.env[variable]
     ? { available: true, reason: `${variable} is set` }
-    : { available: false, reason: `${variable} is not set (and no container runtime starts one here)` };
+    : { available: false, reason: `${variable} is not set and no container runtime could start one (${process.env.ROSTER_CONTAINER_RUNTIME ?? 'container start not attempted'})` };
 }
 
 /**
@@ -43,7 +43,8 @@ export function describeWhen(probe: Probe, title: string, body: () => void): voi
     describe(title, body);
     return;
   }
-  console.warn(`[skip] ${title}: ${probe.reason}`);
+  // stderr directly: Jest drops console output of a file whose tests are all skipped.
+  process.stderr.write(`[skip] ${title}: ${probe.reason}\n`);
   describe.skip(title, body);
 }
 

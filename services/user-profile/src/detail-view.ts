@@ -1,4 +1,4 @@
-import type { UserDetail } from '@roster/contracts';
+import { profileView, type UserDetail } from '@roster/contracts';
 import type { BotUserState } from './domain/bot-user';
 
 /** Now in the user's timezone as ISO 8601 with offset; null for a missing or unknown timezone (never an error). */
@@ -31,22 +31,12 @@ const iso = (value: string | null | undefined) => (value ? new Date(value).toISO
 
 export function toUserDetail(state: BotUserState, version: number, updatedAt: string, now: Date): UserDetail {
   const p = state.profile;
-  const name = p.name ?? ([p.firstName, p.lastName].filter(Boolean).join(' ') || null);
   return {
     id: state.userId!,
     botId: state.botId!,
     channel: state.channel!,
     channelUserId: state.channelUserId!,
-    name,
-    firstName: p.firstName ?? null,
-    lastName: p.lastName ?? null,
-    gender: p.gender ?? null,
-    language: p.language ?? null,
-    locale: p.locale ?? null,
-    timezone: p.timezone ?? null,
-    profilePicUrl: p.profilePicUrl ?? null,
-    phone: p.phone ?? null,
-    email: p.email ?? null,
+    ...profileView(p),
     status: state.status,
     subscribedAt: iso(state.subscribedAt),
     lastInteractionAt: iso(state.lastInteractionAt)!,

@@ -65,3 +65,20 @@ export const botUserEventSchemas: Record<BotUserEvent['type'], z.ZodType> = {
   [USER_PROFILE_EVENTS.subscribed]: botUserSubscribedSchema,
   [USER_PROFILE_EVENTS.unsubscribed]: botUserUnsubscribedSchema,
 };
+
+/** The profile as views show it: every field present, null when unknown; `name` falls back to first + last name. */
+export function profileView(profile: Profile) {
+  const value = (field: ProfileField) => profile[field] ?? null;
+  return {
+    name: profile.name ?? ([profile.firstName, profile.lastName].filter(Boolean).join(' ') || null),
+    firstName: value('firstName'),
+    lastName: value('lastName'),
+    gender: value('gender'),
+    language: value('language'),
+    locale: value('locale'),
+    timezone: value('timezone'),
+    profilePicUrl: value('profilePicUrl'),
+    phone: value('phone'),
+    email: value('email'),
+  };
+}

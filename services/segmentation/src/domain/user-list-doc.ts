@@ -1,4 +1,4 @@
-import { USER_PROFILE_EVENTS as E, type BotUserEvent, type UserSummary } from '@roster/contracts';
+import { profileView, USER_PROFILE_EVENTS as E, type BotUserEvent, type UserSummary } from '@roster/contracts';
 
 /** A user-list document: the user summary of api.md, as the read store keeps it. */
 export type UserListDoc = UserSummary & { [key: string]: never | unknown };
@@ -23,17 +23,8 @@ export function applyToUserDoc(doc: UserListDoc | undefined, event: BotUserEvent
         botId: d.botId,
         channel: d.channel,
         channelUserId: d.channelUserId,
-        name: displayName({ firstName: p.firstName ?? null, lastName: p.lastName ?? null, fullName: p.name ?? null }),
+        ...profileView(p),
         fullName: p.name ?? null,
-        firstName: p.firstName ?? null,
-        lastName: p.lastName ?? null,
-        gender: p.gender ?? null,
-        language: p.language ?? null,
-        locale: p.locale ?? null,
-        timezone: p.timezone ?? null,
-        profilePicUrl: p.profilePicUrl ?? null,
-        phone: p.phone ?? null,
-        email: p.email ?? null,
         status: d.status,
         subscribedAt: iso(d.subscribedAt),
         lastInteractionAt: iso(d.lastInteractionAt)!,
