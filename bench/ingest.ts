@@ -67,7 +67,8 @@ async function run(mode: string, deployment: Deployment) {
     batches.push(Array.from({ length: Math.min(BATCH, EVENTS - i) }, (_, j) => makeEvent(runId, i + j, `u${(i + j) % USERS}`)));
   }
   const marker = `marker-${runId}`;
-  (batches[batches.length - 1] as unknown[]).push({ ...makeEvent(runId, EVENTS, marker), occurredAt: nextTime() });
+  const last = batches[batches.length - 1] as unknown[];
+  last[last.length - 1] = { ...makeEvent(runId, EVENTS, marker), occurredAt: nextTime() };
   const started = Date.now();
   let next = 0;
   let accepted = 0;
@@ -75,7 +76,7 @@ async function run(mode: string, deployment: Deployment) {
     Array.from({ length: CONCURRENCY }, async () => {
       for (let b = next++; b < batches.length; b = next++) {
         const res = await api.post(`/v1/bots/${bot.id}/events`, { events: batches[b] });
-        if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${res.text.slice(0, 200)}`);
+        if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${res.text.slice(0, 600)}`);
         accepted += res.json.accepted;
       }
     }),
@@ -92,7 +93,7 @@ async function run(mode: string, deployment: Deployment) {
   for (let t = 0; t < ticks; t++) {
     const tickStart = Date.now();
     const probe = `probe-${runId}-${t}`;
-    const events = Array.from({ length: 99 }, (_, j) => makeEvent(`${runId}-l${t}`, j, `u${(t * 99 + j) % USERS}`));
+    const events = Array.from({ length: 99 }, (_, j) => makeEvent(`${runId}-l${t}`, j, `u${(t * 99 + j) % USERS}`)) as ReturnType<typeof makeEvent>[];
     events.push({ ...makeEvent(`${runId}-p`, t, probe), occurredAt: nextTime() });
     const sent = Date.now();
     const res = await api.post(`/v1/bots/${bot.id}/events`, { events });

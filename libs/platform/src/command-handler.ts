@@ -16,14 +16,66 @@ export interface CommandOutcome<S, E> {
   readonly position?: bigint;
 }
 
-export interface CommandHandlerOptions {
-  readonly maxAttempts?: number;
-  readonly metadata?: Record<string, unknown>;
+/**
+ * Folded states of recently used streams with the number of events they reflect, bounded (least recently used out).
+ * A cached state may be stale (another process appended): the append's expected revision then conflicts and the
+ * handler reloads from the store, so the cache can only save work, never cause a wrong decision.
+ */
+export class AggregateCache<S> {
+  private readonly entries = new Map<string, { state: S; version: number }>();
+
+  constructor(private readonly capacity = 50_000) {}
+
+  get(stream: string): { state: S; version: number } | undefined {
+    const entry = this.entries.get(stream);
+    if (entry) {
+      this.entries.delete(stream);
+      this.entries.set(stream, entry);
+    }
+    return entry;
+  }
+
+  set(stream: string, state: S, version: number): void {
+    this.entries.delete(stream);
+    this.entries.set(stream, { state, version });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  forget(stream: string): void {
+    this.entries.delete(stream);
+  }
 }
 
 /**
- * The one generic command handler: load the stream, fold it, decide, append with the expected revision; on a version
- * conflict decide again on the fresh state (bounded, with jittered backoff). `decide` is pure, so a retry is safe.
+ * Runs work for one stream at a time within this process, in arrival order. Commands racing on one aggregate in one
+ * process then never conflict, and the bounded retry only has to absorb races between processes.
+ */
+export class StreamLocks {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(stream: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(stream) ?? Promise.resolve();
+    const result = previous.then(work, work);
+    const tail = result.catch(() => undefined);
+    this.tails.set(stream, tail);
+    void tail.then(() => {
+      if (this.tails.get(stream) === tail) this.tails.delete(stream);
+    });
+    return result;
+  }
+}
+
+export interface CommandHandlerOptions<S> {
+  readonly maxAttempts?: number;
+  readonly metadata?: Record<string, unknown>;
+  readonly cache?: AggregateCache<S>;
+  readonly locks?: StreamLocks;
+}
+
+/**
+ * The one generic command handler: load the stream (or take its cached state), decide, append with the expected
+ * revision; on a version conflict reload and decide again (bounded, with jittered backoff). `decide` is pure, so a
+ * retry is safe.
  */
 export async function handleCommand<C, E extends DomainEvent, S>(
   store: EventStore,
@@ -31,24 +83,39 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   decider: Decider<C, E, S>,
   streamName: string,
   command: C,
-  options: CommandHandlerOptions = {},
+  options: CommandHandlerOptions<S> = {},
 ): Promise<CommandOutcome<S, E>> {
+  if (options.locks) {
+    const { locks, ...rest } = options;
+    return locks.run(streamName, () => handleCommand(store, codec, decider, streamName, command, rest));
+  }
   const maxAttempts = options.maxAttempts ?? 8;
+  const cache = options.cache;
   for (let attempt = 1; ; attempt++) {
-    const recorded = await store.readStream(streamName);
-    const history = (await codec.decodeAll(recorded)) as unknown as E[];
-    const state = history.reduce(decider.evolve, decider.initialState());
+    const cached = attempt === 1 ? cache?.get(streamName) : undefined;
+    const { state, version } = cached ?? (await load(store, codec, decider, streamName));
     const newEvents = decider.decide(command, state);
-    if (newEvents.length === 0) return { state, newEvents, version: recorded.length };
-    const expected = recorded.length === 0 ? NO_STREAM : BigInt(recorded.length - 1);
+    if (newEvents.length === 0) {
+      cache?.set(streamName, state, version);
+      return { state, newEvents, version };
+    }
+    const expected = version === 0 ? NO_STREAM : BigInt(version - 1);
     try {
       const encoded = await Promise.all(newEvents.map((e) => codec.encode(e, options.metadata)));
       const appended = await store.appendToStream(streamName, encoded, { expected });
       const next = newEvents.reduce(decider.evolve, state);
-      return { state: next, newEvents, version: recorded.length + newEvents.length, position: appended.position };
+      cache?.set(streamName, next, version + newEvents.length);
+      return { state: next, newEvents, version: version + newEvents.length, position: appended.position };
     } catch (error) {
+      cache?.forget(streamName);
       if (!(error instanceof ExpectedVersionConflictError) || attempt >= maxAttempts) throw error;
       await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
+}
+
+async function load<C, E extends DomainEvent, S>(store: EventStore, codec: EventCodec, decider: Decider<C, E, S>, streamName: string) {
+  const recorded = await store.readStream(streamName);
+  const history = (await codec.decodeAll(recorded)) as unknown as E[];
+  return { state: history.reduce(decider.evolve, decider.initialState()), version: recorded.length };
 }

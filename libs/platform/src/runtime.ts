@@ -34,7 +34,8 @@ async function privacyFor(config: RosterConfig) {
     sqliteFile: join(config.dataDir, 'keys.db'),
     masterKey,
   });
-  const pii = new PiiCodec(keyVault);
+  // Data keys of 100k users stay in memory (~10 MB): bulk ingestion touches each user a few times in a row.
+  const pii = new PiiCodec(keyVault, { cacheSize: 100_000 });
   const pseudonymizer = new Pseudonymizer(deriveSecret(masterKey, 'roster/pseudonyms/v1'));
   return { keyVault, pii, pseudonymizer, codec: new EventCodec(pii) };
 }

@@ -1,13 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { streams, type BotUserEvent, type RecordInteraction as RecordInteractionItem, type UserDetail } from '@roster/contracts';
-import { handleCommand, INFRA, type Infra } from '@roster/platform';
+import { AggregateCache, handleCommand, INFRA, StreamLocks, type Infra } from '@roster/platform';
 import { botUserDecider, type BotUserState } from './domain/bot-user';
 import { toUserDetail } from './detail-view';
 
-const USER_CONCURRENCY = 32;
+const USER_CONCURRENCY = 256;
 
 @Injectable()
 export class UserProfileService {
+  /** Folded users recently written: a command on a known user needs no stream read (see AggregateCache). */
+  private readonly cache = new AggregateCache<BotUserState>();
+  /** One command at a time per user in this process: concurrent edits of one user queue instead of conflicting. */
+  private readonly locks = new StreamLocks();
+
   constructor(@Inject(INFRA) private readonly infra: Infra) {}
 
   /**
@@ -30,7 +35,7 @@ export class UserProfileService {
             type: 'RecordInteraction' as const,
             data: { ...item, profile: item.profile },
             metadata: { now: now.toISOString() },
-          }, { metadata: { source: 'channel' } });
+          }, { metadata: { source: 'channel' }, cache: this.cache, locks: this.locks });
           if (outcome.newEvents.length > 0) applied++;
         }
       }

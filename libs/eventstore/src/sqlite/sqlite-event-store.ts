@@ -21,7 +21,7 @@ import {
 import { EventTable } from './event-table';
 import { GroupCommit } from './group-commit';
 import { openDatabase, type SqliteSynchronous } from './schema';
-import { SqliteSubscription } from './sqlite-subscription';
+import { SqliteSubscription, type ScanResult } from './sqlite-subscription';
 
 export interface SqliteEventStoreOptions {
   /** Database file (its folder is created), or `':memory:'`. */
@@ -119,7 +119,7 @@ export class SqliteEventStore implements EventStore {
     if (this.#closed) throw new EventStoreError('the event store is closed');
     const subscription = new SqliteSubscription(
       {
-        readAllNow: (readOptions) => this.readAllNow(readOptions),
+        scanAll: (readOptions) => this.scanAllNow(readOptions),
         onAppended: (listener) => {
           this.#signal.on(APPENDED, listener);
           return () => this.#signal.off(APPENDED, listener);
@@ -154,6 +154,20 @@ export class SqliteEventStore implements EventStore {
     await this.#writes.close();
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
     this.#db.close();
+  }
+
+  /**
+   * A filtered read of $all that also says how far it looked: the head of the same read snapshot when the read was
+   * not cut short by `maxCount`. One read transaction, so a commit by another connection cannot fall in between.
+   */
+  private scanAllNow(options: ReadAllOptions): ScanResult {
+    this.assertOpen();
+    return this.#db.transaction(() => {
+      const events = this.#table.readAll(options.after ?? 0n, options.maxCount, options.streamPrefixes);
+      const cutShort = options.maxCount !== undefined && events.length >= options.maxCount;
+      const scannedTo = cutShort ? events[events.length - 1]!.position : this.#table.head();
+      return { events, scannedTo };
+    })();
   }
 
   private readAllNow(options: ReadAllOptions): RecordedEvent[] {

@@ -1,9 +1,16 @@
 import { BatchDelivery, type RetryPolicy } from '../batch-delivery';
 import type { BatchHandler, ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription } from '../port';
 
-/** What a subscription needs from the store: a synchronous read of $all and a signal after each local commit. */
+/** A read of $all plus how far it looked: with a stream filter, the scan can pass many events that do not match. */
+export interface ScanResult {
+  readonly events: RecordedEvent[];
+  /** Every event at or before this position was examined (the read snapshot's head when the read was not cut short). */
+  readonly scannedTo: bigint | undefined;
+}
+
+/** What a subscription needs from the store: a synchronous scan of $all and a signal after each local commit. */
 export interface SqliteSubscriptionSource {
-  readAllNow(options: ReadAllOptions): RecordedEvent[];
+  scanAll(options: ReadAllOptions): ScanResult;
   onAppended(listener: () => void): () => void;
 }
 
@@ -48,25 +55,30 @@ export class SqliteSubscription implements Subscription {
   private async run(): Promise<void> {
     const delivery = this.#delivery;
     const unlisten = this.source.onAppended(() => delivery.wake());
+    // Where the next scan starts. It runs ahead of the delivered position over events the filter skips, so that a
+    // sparse filter (one bot's directory in a store of millions of events) never rescans what it already passed.
+    let scanAfter = delivery.position;
     try {
       let failedReads = 0;
       while (!delivery.stopping) {
         delivery.clearWake();
-        let batch: RecordedEvent[];
+        let scan: ScanResult;
         try {
-          batch = this.source.readAllNow({
-            after: delivery.position,
-            maxCount: this.#batchSize,
-            streamPrefixes: this.options.streamPrefixes,
-          });
+          scan = this.source.scanAll({ after: scanAfter, maxCount: this.#batchSize, streamPrefixes: this.options.streamPrefixes });
           failedReads = 0;
         } catch (error) {
           delivery.reportError(error);
           await delivery.sleep(delivery.backoff(failedReads++));
           continue;
         }
-        if (batch.length === 0) await delivery.idle(this.settings.pollIntervalMs);
-        else await delivery.deliver(batch);
+        if (scan.events.length === 0) {
+          if (scan.scannedTo !== undefined && (scanAfter === undefined || scan.scannedTo > scanAfter)) scanAfter = scan.scannedTo;
+          await delivery.idle(this.settings.pollIntervalMs);
+          continue;
+        }
+        // A failed handler keeps the delivered position: the same batch is scanned and delivered again.
+        if (await delivery.deliver(scan.events)) scanAfter = scan.scannedTo ?? delivery.position;
+        else scanAfter = delivery.position;
       }
     } finally {
       unlisten();
