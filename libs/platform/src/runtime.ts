@@ -40,12 +40,32 @@ async function privacyFor(config: RosterConfig) {
   return { keyVault, pii, pseudonymizer, codec: new EventCodec(pii) };
 }
 
+type Privacy = Awaited<ReturnType<typeof privacyFor>>;
+
+/** The Infra of either mode; `closers` run in order on close (consumers first, stores last). */
+function assemble(
+  parts: Omit<Infra, 'codec' | 'pii' | 'pseudonymizer'>,
+  privacy: Privacy,
+  closers: readonly (() => Promise<unknown>)[],
+): RunningInfra {
+  const { codec, pii, pseudonymizer, keyVault } = privacy;
+  return {
+    ...parts,
+    codec,
+    pii,
+    pseudonymizer,
+    async close() {
+      for (const close of [...closers, () => keyVault.close()]) await close();
+    },
+  };
+}
+
 /**
  * Embedded mode: one SQLite event store for every service, one in-memory read store (rebuilt from the event store at
  * start), consumers reading the store directly, and the in-process request/reply transport.
  */
 export async function createEmbeddedInfra(config: RosterConfig, logger: Logger): Promise<RunningInfra & { broker: InProcessBroker }> {
-  const { keyVault, pii, pseudonymizer, codec } = await privacyFor(config);
+  const privacy = await privacyFor(config);
   const eventStore = new SqliteEventStore({ filename: join(config.dataDir, 'events.db'), synchronous: config.sqliteSynchronous });
   const readStore = new EmbeddedReadStore();
   const sources = Object.fromEntries(
@@ -55,26 +75,13 @@ export async function createEmbeddedInfra(config: RosterConfig, logger: Logger):
   const broker = new InProcessBroker();
   const proxy = new InProcessClient(broker);
   const rpc = new RpcClient(proxy, { timeoutMs: config.rpcTimeoutMs });
-  return {
-    mode: 'embedded',
-    config,
-    eventStore,
-    readStore,
-    eventBus,
-    codec,
-    pii,
-    pseudonymizer,
-    rpc,
-    logger,
-    broker,
-    async close() {
-      await eventBus.close();
-      await rpc.close();
-      await readStore.close();
-      await eventStore.close();
-      await keyVault.close();
-    },
-  };
+  const infra = assemble({ mode: 'embedded', config, eventStore, readStore, eventBus, rpc, logger }, privacy, [
+    () => eventBus.close(),
+    () => rpc.close(),
+    () => readStore.close(),
+    () => eventStore.close(),
+  ]);
+  return { ...infra, broker };
 }
 
 /**
@@ -84,7 +91,7 @@ export async function createEmbeddedInfra(config: RosterConfig, logger: Logger):
  */
 export async function createDistributedInfra(config: RosterConfig, service: ServiceName, logger: Logger): Promise<RunningInfra> {
   if (!config.natsUrl) throw new Error('NATS_URL is required to run a service on its own (distributed mode)');
-  const { keyVault, pii, pseudonymizer, codec } = await privacyFor(config);
+  const privacy = await privacyFor(config);
   const serviceDir = join(config.dataDir, service);
   mkdirSync(serviceDir, { recursive: true });
   const eventStore: EventStore = await createEventStore({ kurrentDbUrl: config.kurrentDbUrl, sqliteFile: join(serviceDir, 'events.db') });
@@ -98,25 +105,12 @@ export async function createDistributedInfra(config: RosterConfig, service: Serv
   const eventBus = new JetStreamEventBus({ nc, onError });
   const proxy = ClientProxyFactory.create(natsClientOptions({ url: config.natsUrl, service })) as ClientProxy;
   const rpc = new RpcClient(proxy, { timeoutMs: config.rpcTimeoutMs });
-  return {
-    mode: 'distributed',
-    config,
-    eventStore,
-    readStore,
-    eventBus,
-    codec,
-    pii,
-    pseudonymizer,
-    rpc,
-    logger,
-    async close() {
-      await eventBus.close();
-      await relay?.stop();
-      await rpc.close();
-      await nc.drain().catch(() => undefined);
-      await readStore.close();
-      await eventStore.close();
-      await keyVault.close();
-    },
-  };
+  return assemble({ mode: 'distributed', config, eventStore, readStore, eventBus, rpc, logger }, privacy, [
+    () => eventBus.close(),
+    async () => relay?.stop(),
+    () => rpc.close(),
+    () => nc.drain().catch(() => undefined),
+    () => readStore.close(),
+    () => eventStore.close(),
+  ]);
 }
