@@ -9,6 +9,8 @@ export const userIdSchema = idSchema;
 export const streams = {
   botUser: (botId: string, userId: string) => `botUser-${botId}-${userId}`,
   bot: (botId: string) => `bot-${botId}`,
+  /** A bot's tag catalog and custom field definitions (user-profile). */
+  botCatalog: (botId: string) => `botCatalog-${botId}`,
   /** `key` is a pseudonym (HMAC) of the channel identity, never the identity itself. */
   identity: (botId: string, key: string) => `identity-${botId}-${key}`,
   /** `key` is a pseudonym (HMAC) of the client's eventId. */
@@ -19,6 +21,6 @@ export const streams = {
 export const SOURCES = {
   gateway: ['bot-'],
   ingestion: ['inbound-', 'identity-'],
-  'user-profile': ['botUser-'],
+  'user-profile': ['botUser-', 'botCatalog-'],
 } as const satisfies Record<string, readonly string[]>;
 export type SourceName = keyof typeof SOURCES;

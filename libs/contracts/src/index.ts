@@ -6,3 +6,4 @@ export * from './events/ingestion';
 export * from './events/personal-fields';
 export * from './rpc/subjects';
 export * from './rpc/messages';
+export * from './rpc/user-record';

@@ -8,5 +8,8 @@ import { INGESTION_EVENTS } from './ingestion';
 export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   [USER_PROFILE_EVENTS.created]: ['channelUserId', 'profile.*'],
   [USER_PROFILE_EVENTS.profileUpdated]: ['changes.*'],
+  [USER_PROFILE_EVENTS.fieldSet]: ['value'],
+  [USER_PROFILE_EVENTS.noteAdded]: ['text'],
+  [USER_PROFILE_EVENTS.noteEdited]: ['text'],
   [INGESTION_EVENTS.inboundAccepted]: ['event.channelUserId', 'event.profile.*', 'event.value'],
 };

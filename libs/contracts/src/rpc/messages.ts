@@ -18,6 +18,14 @@ export const recordInteractionSchema = z.object({
   eventType: z.string(),
   occurredAt: z.iso.datetime({ offset: true }),
   profile: z.record(z.string(), z.string()).optional(),
+  /** Type-specific payload of the channel event (tag.added, field.set, sequence.*, otn.optin). */
+  tag: z.string().optional(),
+  key: z.string().optional(),
+  value: z.unknown().optional(),
+  sequenceId: z.string().optional(),
+  sequenceName: z.string().optional(),
+  topicId: z.string().optional(),
+  topicName: z.string().optional(),
 });
 export type RecordInteraction = z.infer<typeof recordInteractionSchema>;
 export const recordInteractionsRequestSchema = z.object({ items: z.array(recordInteractionSchema).max(5000) });
