@@ -114,6 +114,16 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   }
 }
 
+/** Folds a stream into its current state (and the number of events it holds): the read side of the handler. */
+export async function loadAggregate<C, E extends DomainEvent, S>(
+  store: EventStore,
+  codec: EventCodec,
+  decider: Decider<C, E, S>,
+  streamName: string,
+): Promise<{ state: S; version: number }> {
+  return load(store, codec, decider, streamName);
+}
+
 async function load<C, E extends DomainEvent, S>(store: EventStore, codec: EventCodec, decider: Decider<C, E, S>, streamName: string) {
   const recorded = await store.readStream(streamName);
   const history = (await codec.decodeAll(recorded)) as unknown as E[];

@@ -50,6 +50,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
         eventType: event.type,
         occurredAt: new Date(event.occurredAt).toISOString(),
         profile: event.profile ? stringsOnly(event.profile) : undefined,
+        ...typeSpecific(event),
       }))
       .filter((item) => typeof item.channelUserId === 'string');
     if (items.length > 0) {
@@ -60,6 +61,27 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
       await this.infra.eventStore.writeCheckpoint(CONSUMER, highest);
       this.checkpoint = highest;
     }
+  }
+}
+
+/** The payload of the event types that change more than the interaction (tags, fields, sequences, OTN topics). */
+function typeSpecific(event: InboundAccepted['event']): Partial<RecordInteraction> {
+  switch (event.type) {
+    case 'tag.added':
+    case 'tag.removed':
+      return { tag: event.tag };
+    case 'field.set':
+      return { key: event.key, value: event.value };
+    case 'field.cleared':
+      return { key: event.key };
+    case 'sequence.subscribed':
+      return { sequenceId: event.sequenceId, ...(event.sequenceName ? { sequenceName: event.sequenceName } : {}) };
+    case 'sequence.unsubscribed':
+      return { sequenceId: event.sequenceId };
+    case 'otn.optin':
+      return { topicId: event.topicId, ...(event.topicName ? { topicName: event.topicName } : {}) };
+    default:
+      return {};
   }
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { BotUserEvent } from '@roster/contracts';
+import { USER_PROFILE_EVENTS, type BotUserEvent } from '@roster/contracts';
 import type { ConsumerHandle, DeliveredEvent } from '@roster/messaging';
 import { INFRA, type Infra } from '@roster/platform';
 import type { Collection, Doc } from '@roster/readstore';
@@ -8,6 +8,8 @@ import { applyToUserDoc, type UserListDoc } from './domain/user-list-doc';
 export const USERS_COLLECTION = 'users';
 const CHECKPOINTS_COLLECTION = 'checkpoints';
 const CONSUMER = 'segmentation-user-list';
+/** Only the BotUser events: the source also carries the bots' catalog events (tag and field definitions). */
+const BOT_USER_EVENT_TYPES = Object.values(USER_PROFILE_EVENTS);
 
 /**
  * The user-list projection: BotUser integration events → one document per user. Idempotent by position: every
@@ -33,7 +35,13 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
       { name: 'bot_subscribedAt', fields: [['botId', 1], ['subscribedAt', -1], ['id', -1]] },
     ]);
     this.handle = await this.infra.eventBus.consume(
-      { name: CONSUMER, sources: ['user-profile'], resumeAfter: () => this.checkpoints.positionOf(CONSUMER), batchSize: 500 },
+      {
+        name: CONSUMER,
+        sources: ['user-profile'],
+        eventTypes: BOT_USER_EVENT_TYPES,
+        resumeAfter: () => this.checkpoints.positionOf(CONSUMER),
+        batchSize: 500,
+      },
       (events) => this.apply(events),
     );
   }
@@ -52,7 +60,9 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
     const decoded = await this.infra.codec.decodeAll<BotUserEvent>(events);
     const pending = new Map<string, { doc: UserListDoc | undefined; position: bigint; stored: bigint | undefined }>();
     for (const event of decoded) {
-      const userId = event.data.userId;
+      // Defensive: whatever a bus hands over beyond the BotUser events (catalog events have no user) is not ours.
+      const userId: unknown = event.data.userId;
+      if (typeof userId !== 'string' || userId.length === 0) continue;
       let entry = pending.get(userId);
       if (!entry) {
         const [doc, stored] = await Promise.all([this.users.get(userId), this.users.positionOf(userId)]);
@@ -60,7 +70,7 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
         pending.set(userId, entry);
       }
       if (event.position <= entry.position) continue;
-      entry.doc = applyToUserDoc(entry.doc, event as BotUserEvent);
+      entry.doc = applyToUserDoc(entry.doc, event);
       entry.position = event.position;
     }
     await Promise.all(

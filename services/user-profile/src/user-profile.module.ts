@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { healthController } from '@roster/platform';
+import { CatalogService } from './catalog.service';
 import { UserProfileController } from './user-profile.controller';
+import { UserRecordController } from './user-record.controller';
 import { UserProfileService } from './user-profile.service';
 
-/** The event-sourced BotUser aggregate and the per-user detail view. */
+/** The event-sourced BotUser aggregate, the per-bot catalogs of tags and fields, the detail view and history. */
 @Module({
-  controllers: [UserProfileController, healthController('user-profile')],
-  providers: [UserProfileService],
+  controllers: [UserProfileController, UserRecordController, healthController('user-profile')],
+  providers: [UserProfileService, CatalogService],
 })
 export class UserProfileModule {}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { streams, USER_PROFILE_EVENTS as E } from '@roster/contracts';
 import { createTestInfra, type TestInfra } from '@roster/platform';
+import { CatalogService } from './catalog.service';
 import { UserProfileService } from './user-profile.service';
 
 describe('UserProfileService', () => {
@@ -10,7 +11,7 @@ describe('UserProfileService', () => {
 
   beforeEach(async () => {
     infra = await createTestInfra();
-    service = new UserProfileService(infra);
+    service = new UserProfileService(infra, new CatalogService(infra));
   });
   afterEach(async () => {
     await infra.dispose();

@@ -33,7 +33,7 @@ const base = {
   profile: inboundProfileSchema.optional(),
 };
 
-const simple = (type: string) => z.object({ ...base, type: z.literal(type) }).strict();
+const simple = <T extends string>(type: T) => z.object({ ...base, type: z.literal(type) }).strict();
 
 /** One normalized interaction event, as channels and the bot runtime send it (api.md "Ingestion"). */
 export const normalizedEventSchema = z.discriminatedUnion('type', [

@@ -3,58 +3,51 @@ import {
   USER_PROFILE_EVENTS as E,
   type BotUserEvent,
   type Channel,
+  type FieldType,
   type Profile,
   type ProfileField,
 } from '@roster/contracts';
+import { asOfKey, evolve, initialState, type BotUserState } from './bot-user-state';
+import { BotUserNotFoundError, IllegalStateError, NoteNotFoundError } from './errors';
+import { normalizeFieldValue } from './field-values';
 
-/** The `BotUser` aggregate's state, folded from its events. */
-export interface BotUserState {
-  readonly exists: boolean;
-  readonly botId?: string;
-  readonly userId?: string;
-  readonly channel?: Channel;
-  readonly channelUserId?: string;
-  readonly profile: Profile;
-  /** `occurredAt` of the newest event whose profile data was applied: older events never overwrite newer data. */
-  readonly profileAsOf?: string;
-  readonly status: 'subscribed' | 'unsubscribed';
-  /** `occurredAt` of the newest (un)subscribe, so that an out-of-order older one cannot flip the status back. */
-  readonly statusAsOf?: string;
-  readonly subscribedAt: string | null;
-  readonly lastInteractionAt?: string;
-  readonly createdAt?: string;
-}
+export { evolve, initialState, type BotUserState } from './bot-user-state';
+export { IllegalStateError } from './errors';
 
 export interface CommandMetadata {
   /** Wall-clock time of handling, ISO 8601: the domain never reads the clock itself. */
   readonly now: string;
 }
 
+type Target = { readonly botId: string; readonly userId: string };
+type Command<T extends string, D> = { readonly type: T; readonly data: Target & D; readonly metadata: CommandMetadata };
+
 /** Record one channel interaction (any normalized event type). Creates the user on first contact. */
-export interface RecordInteraction {
-  readonly type: 'RecordInteraction';
-  readonly data: {
-    readonly botId: string;
-    readonly userId: string;
+export type RecordInteraction = Command<
+  'RecordInteraction',
+  {
     readonly channel: Channel;
     readonly channelUserId: string;
     readonly eventType: string;
     readonly occurredAt: string;
     readonly profile?: Profile;
-  };
-  readonly metadata: CommandMetadata;
-}
-
-export type BotUserCommand = RecordInteraction;
-
-export class IllegalStateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IllegalStateError';
   }
-}
+>;
 
-export const initialState = (): BotUserState => ({ exists: false, profile: {}, status: 'subscribed', subscribedAt: null });
+/** `at`: when the change happened — the channel event's time, or `now` for an operator's edit. */
+export type BotUserCommand =
+  | RecordInteraction
+  | Command<'AddTag', { readonly tag: string; readonly at: string }>
+  | Command<'RemoveTag', { readonly tag: string; readonly at: string }>
+  | Command<'SetField', { readonly key: string; readonly fieldType: FieldType; readonly value: unknown; readonly at: string }>
+  | Command<'ClearField', { readonly key: string; readonly at: string }>
+  | Command<'AddNote', { readonly noteId: string; readonly text: string }>
+  | Command<'EditNote', { readonly noteId: string; readonly text: string }>
+  | Command<'DeleteNote', { readonly noteId: string }>
+  | Command<'SubscribeToSequence', { readonly sequenceId: string; readonly sequenceName?: string; readonly at: string }>
+  | Command<'UnsubscribeFromSequence', { readonly sequenceId: string; readonly at: string }>
+  | Command<'OptInToOtnTopic', { readonly topicId: string; readonly topicName?: string; readonly at: string }>
+  | Command<'RemoveOtnTopic', { readonly topicId: string; readonly at: string }>;
 
 const instant = (iso: string) => Date.parse(iso);
 const isNewer = (candidate: string, than: string | undefined) => than === undefined || instant(candidate) > instant(than);
@@ -101,7 +94,6 @@ function create(command: RecordInteraction): BotUserEvent[] {
 function recordInteraction(command: RecordInteraction, state: BotUserState): BotUserEvent[] {
   if (!state.exists) return create(command);
   const { botId, userId, occurredAt, eventType } = command.data;
-  if (state.botId !== botId || state.userId !== userId) throw new IllegalStateError('the command names another bot user');
   const events: BotUserEvent[] = [];
   if (isNewer(occurredAt, state.lastInteractionAt)) events.push({ type: E.interacted, data: { botId, userId, occurredAt } });
   const incoming = knownProfile(command.data.profile);
@@ -118,55 +110,83 @@ function recordInteraction(command: RecordInteraction, state: BotUserState): Bot
   return events;
 }
 
-export function decide(command: BotUserCommand, state: BotUserState): BotUserEvent[] {
+const hasTag = (state: BotUserState, tag: string) => state.tags.some((t) => t.toLowerCase() === tag.toLowerCase());
+/** A change older than the last change of the same item decides nothing (out-of-order channel events). */
+const outdated = (state: BotUserState, key: string, at: string) => !isAtLeast(at, state.asOf[key]);
+
+function decideEdit(command: Exclude<BotUserCommand, RecordInteraction>, state: BotUserState): BotUserEvent[] {
+  const { botId, userId } = command.data;
+  const now = command.metadata.now;
   switch (command.type) {
-    case 'RecordInteraction':
-      return recordInteraction(command, state);
+    case 'AddTag': {
+      const { tag, at } = command.data;
+      if (hasTag(state, tag) || outdated(state, asOfKey.tag(tag), at)) return [];
+      return [{ type: E.tagAdded, data: { botId, userId, tag, at } }];
+    }
+    case 'RemoveTag': {
+      const { tag, at } = command.data;
+      const present = state.tags.find((t) => t.toLowerCase() === tag.toLowerCase());
+      if (!present || outdated(state, asOfKey.tag(tag), at)) return [];
+      return [{ type: E.tagRemoved, data: { botId, userId, tag: present, at } }];
+    }
+    case 'SetField': {
+      const { key, fieldType, at } = command.data;
+      const value = normalizeFieldValue(fieldType, command.data.value);
+      const current = state.fields[key];
+      if ((current && current.type === fieldType && current.value === value) || outdated(state, asOfKey.field(key), at)) return [];
+      return [{ type: E.fieldSet, data: { botId, userId, key, fieldType, value, at } }];
+    }
+    case 'ClearField': {
+      const { key, at } = command.data;
+      if (!(key in state.fields) || outdated(state, asOfKey.field(key), at)) return [];
+      return [{ type: E.fieldCleared, data: { botId, userId, key, at } }];
+    }
+    case 'AddNote':
+      if (state.notes.some((n) => n.id === command.data.noteId)) return [];
+      return [{ type: E.noteAdded, data: { botId, userId, noteId: command.data.noteId, text: command.data.text, at: now } }];
+    case 'EditNote': {
+      const note = state.notes.find((n) => n.id === command.data.noteId);
+      if (!note) throw new NoteNotFoundError();
+      if (note.text === command.data.text) return [];
+      return [{ type: E.noteEdited, data: { botId, userId, noteId: note.id, text: command.data.text, at: now } }];
+    }
+    case 'DeleteNote':
+      if (!state.notes.some((n) => n.id === command.data.noteId)) throw new NoteNotFoundError();
+      return [{ type: E.noteDeleted, data: { botId, userId, noteId: command.data.noteId, at: now } }];
+    case 'SubscribeToSequence': {
+      const { sequenceId, sequenceName, at } = command.data;
+      if (state.sequences.some((s) => s.id === sequenceId) || outdated(state, asOfKey.sequence(sequenceId), at)) return [];
+      return [{ type: E.sequenceSubscribed, data: { botId, userId, sequenceId, ...(sequenceName ? { sequenceName } : {}), at } }];
+    }
+    case 'UnsubscribeFromSequence': {
+      const { sequenceId, at } = command.data;
+      if (!state.sequences.some((s) => s.id === sequenceId) || outdated(state, asOfKey.sequence(sequenceId), at)) return [];
+      return [{ type: E.sequenceUnsubscribed, data: { botId, userId, sequenceId, at } }];
+    }
+    case 'OptInToOtnTopic': {
+      const { topicId, topicName, at } = command.data;
+      if (state.otnTopics.some((t) => t.id === topicId) || outdated(state, asOfKey.otn(topicId), at)) return [];
+      return [{ type: E.otnOptedIn, data: { botId, userId, topicId, ...(topicName ? { topicName } : {}), at } }];
+    }
+    case 'RemoveOtnTopic': {
+      const { topicId, at } = command.data;
+      if (!state.otnTopics.some((t) => t.id === topicId) || outdated(state, asOfKey.otn(topicId), at)) return [];
+      return [{ type: E.otnRemoved, data: { botId, userId, topicId, at } }];
+    }
     default: {
-      const unhandled: never = command.type;
-      throw new IllegalStateError(`unknown command ${String(unhandled)}`);
+      const unhandled: never = command;
+      throw new IllegalStateError(`unknown command ${(unhandled as { type: string }).type}`);
     }
   }
 }
 
-export function evolve(state: BotUserState, event: BotUserEvent): BotUserState {
-  switch (event.type) {
-    case E.created: {
-      const d = event.data;
-      return {
-        exists: true,
-        botId: d.botId,
-        userId: d.userId,
-        channel: d.channel,
-        channelUserId: d.channelUserId,
-        profile: d.profile,
-        profileAsOf: d.lastInteractionAt,
-        status: d.status,
-        statusAsOf: d.lastInteractionAt,
-        subscribedAt: d.subscribedAt,
-        lastInteractionAt: d.lastInteractionAt,
-        createdAt: d.createdAt,
-      };
-    }
-    case E.interacted:
-      return { ...state, lastInteractionAt: event.data.occurredAt };
-    case E.profileUpdated: {
-      const profile: Record<string, string> = { ...state.profile };
-      for (const [field, value] of Object.entries(event.data.changes)) {
-        if (value === null || value === undefined) delete profile[field];
-        else profile[field] = value;
-      }
-      return { ...state, profile, profileAsOf: event.data.occurredAt };
-    }
-    case E.subscribed:
-      return { ...state, status: 'subscribed', statusAsOf: event.data.occurredAt, subscribedAt: event.data.occurredAt };
-    case E.unsubscribed:
-      return { ...state, status: 'unsubscribed', statusAsOf: event.data.occurredAt };
-    default: {
-      const unknown: never = event;
-      return unknown;
-    }
+export function decide(command: BotUserCommand, state: BotUserState): BotUserEvent[] {
+  if (state.exists && (state.botId !== command.data.botId || state.userId !== command.data.userId)) {
+    throw new IllegalStateError('the command names another bot user');
   }
+  if (command.type === 'RecordInteraction') return recordInteraction(command, state);
+  if (!state.exists) throw new BotUserNotFoundError();
+  return decideEdit(command, state);
 }
 
 export const botUserDecider = { decide, evolve, initialState };
