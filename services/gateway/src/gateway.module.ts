@@ -5,14 +5,16 @@ import { BotDirectory } from './bot-directory';
 import { BotsService } from './bots.service';
 import { AuthGuard } from './http/auth.guard';
 import { BotsController } from './http/bots.controller';
+import { CatalogController } from './http/catalog.controller';
 import { HealthController } from './http/health.controller';
 import { ProblemFilter } from './http/problem.filter';
+import { UserRecordController } from './http/user-record.controller';
 import { UsersController } from './http/users.controller';
 import { RpcClientService } from './rpc-client.service';
 
 /** The operators' HTTP API: auth, tenancy, validation, problem+json, routing to the services. */
 @Module({
-  controllers: [BotsController, UsersController, HealthController, healthController('gateway')],
+  controllers: [BotsController, UsersController, UserRecordController, CatalogController, HealthController, healthController('gateway')],
   providers: [
     BotDirectory,
     BotsService,

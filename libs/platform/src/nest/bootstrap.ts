@@ -41,8 +41,19 @@ function rootModule(infra: RunningInfra, config: RosterConfig, service: string, 
   return RosterRootModule;
 }
 
+/**
+ * Errors Fastify's router raises before any route runs (a bad URL encoding, an over-long path segment) answer
+ * problem+json like every other error. The detail never repeats the URL: paths may carry personal identifiers.
+ */
+function frameworkError(error: { statusCode?: number }, _request: unknown, reply: { code(n: number): { header(k: string, v: string): { send(b: unknown): void } } }): void {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const detail = status === 414 ? 'a path segment is longer than allowed' : 'the URL is not valid';
+  reply.code(status).header('content-type', 'application/problem+json').send({ type: `https://roster.dev/problems/${status}`, title: status === 414 ? 'URI too long' : 'Invalid input', status, detail });
+}
+
 async function createHttpApp(root: Type<unknown>, config: RosterConfig, options: HttpOptions): Promise<INestApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimit, trustProxy: true });
+  // Path parameters (tag names, ids) may be up to 1024 characters so that validation, not the router, answers.
+  const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimit, trustProxy: true, maxParamLength: 1024, frameworkErrors: frameworkError as never });
   const app = await NestFactory.create(root, adapter, { bufferLogs: true });
   app.useLogger(app.get(PinoNestLogger));
   options.http?.(app);

@@ -1,0 +1,4 @@
+import { userRecordSuite } from './user-record.suite';
+import { startEmbedded } from './support/deployment';
+
+userRecordSuite('embedded', startEmbedded);
