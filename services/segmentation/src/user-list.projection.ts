@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { USER_PROFILE_EVENTS, type BotUserEvent } from '@roster/contracts';
 import type { ConsumerHandle, DeliveredEvent } from '@roster/messaging';
 import { INFRA, type Infra } from '@roster/platform';
-import type { Collection, Doc } from '@roster/readstore';
+import type { Collection, Doc, IndexSpec } from '@roster/readstore';
+import { withSearchKeys } from './domain/search-keys';
 import { applyToUserDoc, type UserListDoc } from './domain/user-list-doc';
 
 export const USERS_COLLECTION = 'users';
@@ -17,6 +18,25 @@ const BOT_USER_EVENT_TYPES = Object.values(USER_PROFILE_EVENTS);
  * and redelivered batches change nothing. Its checkpoint lives in the read store itself, so an embedded (in-memory)
  * store rebuilds from the first event after a restart while a MongoDB store resumes.
  */
+/**
+ * What searches need (MongoDB creates them; the embedded store keeps an equality index on `botId`): one keyset index
+ * per sort, multikey indexes for tags / sequences / OTN topics, dates and case-insensitive equality on the profile,
+ * all behind `botId` since every query names one bot. Each custom field gets its own index when it is defined
+ * (FieldDefinitionsProjection).
+ */
+export const USER_LIST_INDEXES = [
+  { name: 'bot_lastInteraction', fields: [['botId', 1], ['lastInteractionAt', -1], ['id', -1]] },
+  { name: 'bot_subscribedAt', fields: [['botId', 1], ['sortSubscribedAt', -1], ['id', -1]] },
+  { name: 'bot_name', fields: [['botId', 1], ['sortName', 1], ['id', 1]] },
+  { name: 'bot_createdAt', fields: [['botId', 1], ['createdAt', -1]] },
+  { name: 'bot_tags', fields: [['botId', 1], ['search.tags', 1]] },
+  { name: 'bot_sequences', fields: [['botId', 1], ['sequences', 1]] },
+  { name: 'bot_otnTopics', fields: [['botId', 1], ['otnTopics', 1]] },
+  { name: 'bot_email', fields: [['botId', 1], ['search.email', 1]] },
+  { name: 'bot_phone', fields: [['botId', 1], ['search.phone', 1]] },
+  { name: 'bot_status_channel', fields: [['botId', 1], ['status', 1], ['channel', 1]] },
+] as const satisfies readonly IndexSpec[];
+
 @Injectable()
 export class UserListProjection implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly users: Collection<UserListDoc & Doc>;
@@ -30,10 +50,7 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.users.ensureIndexes([
-      { name: 'bot_lastInteraction', fields: [['botId', 1], ['lastInteractionAt', -1], ['id', -1]] },
-      { name: 'bot_subscribedAt', fields: [['botId', 1], ['subscribedAt', -1], ['id', -1]] },
-    ]);
+    await this.users.ensureIndexes(USER_LIST_INDEXES);
     this.handle = await this.infra.eventBus.consume(
       {
         name: CONSUMER,
@@ -74,7 +91,7 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
       entry.position = event.position;
     }
     await Promise.all(
-      [...pending.values()].map((e) => (e.doc && e.position !== e.stored ? this.users.upsert(e.doc as UserListDoc & Doc, e.position) : undefined)),
+      [...pending.values()].map((e) => (e.doc && e.position !== e.stored ? this.users.upsert(withSearchKeys(e.doc) as unknown as UserListDoc & Doc, e.position) : undefined)),
     );
     const last = events[events.length - 1]!.position;
     await this.checkpoints.upsert({ id: CONSUMER, position: last.toString() }, last);

@@ -1,0 +1,64 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CATALOG_EVENTS, type FieldType } from '@roster/contracts';
+import type { ConsumerHandle, DeliveredEvent } from '@roster/messaging';
+import { INFRA, type Infra } from '@roster/platform';
+import type { Collection } from '@roster/readstore';
+import { USERS_COLLECTION } from './user-list.projection';
+
+export interface FieldDefinitionDoc {
+  [key: string]: string;
+  id: string;
+  botId: string;
+  key: string;
+  type: FieldType;
+}
+
+const CONSUMER = 'segmentation-field-definitions';
+
+/**
+ * The custom field definitions of every bot (from user-profile's catalog events): the filter language picks a
+ * field's operators by its declared type. Each new field also gets its index on the user list.
+ */
+@Injectable()
+export class FieldDefinitionsProjection implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly definitions: Collection<FieldDefinitionDoc>;
+  private readonly checkpoints: Collection<{ id: string; position: string }>;
+  private handle?: ConsumerHandle;
+
+  constructor(@Inject(INFRA) private readonly infra: Infra) {
+    this.definitions = infra.readStore.collection<FieldDefinitionDoc>('fieldDefinitions');
+    this.checkpoints = infra.readStore.collection('checkpoints');
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.definitions.ensureIndexes([{ name: 'bot', fields: [['botId', 1]] }]);
+    this.handle = await this.infra.eventBus.consume(
+      { name: CONSUMER, sources: ['user-profile'], eventTypes: [CATALOG_EVENTS.fieldDefined], resumeAfter: () => this.checkpoints.positionOf(CONSUMER) },
+      (events) => this.apply(events),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.handle?.stop();
+  }
+
+  /** Field types by key for one bot. */
+  async typesOf(botId: string): Promise<Record<string, FieldType>> {
+    const page = await this.definitions.find({ filter: { field: 'botId', op: 'eq', value: botId }, limit: 10_000 });
+    return Object.fromEntries(page.items.map((d) => [d.key, d.type]));
+  }
+
+  async apply(events: readonly DeliveredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const users = this.infra.readStore.collection(USERS_COLLECTION);
+    for (const event of events) {
+      if (event.type !== CATALOG_EVENTS.fieldDefined) continue;
+      const { botId, key, type } = event.data as { botId: string; key: string; type: FieldType };
+      if (await this.definitions.upsert({ id: `${botId}:${key}`, botId, key, type }, event.position)) {
+        await users.ensureIndexes([{ name: `bot_field_${key}`, fields: [['botId', 1], [`fields.${key}`, 1]] }]);
+      }
+    }
+    const last = events[events.length - 1]!.position;
+    await this.checkpoints.upsert({ id: CONSUMER, position: last.toString() }, last);
+  }
+}
