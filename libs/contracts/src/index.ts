@@ -7,3 +7,4 @@ export * from './events/personal-fields';
 export * from './rpc/subjects';
 export * from './rpc/messages';
 export * from './rpc/user-record';
+export * from './rpc/segmentation';

@@ -41,6 +41,13 @@ export const SUBJECTS = {
   },
   segmentation: {
     listUsers: `${NAMESPACE}.segmentation.list-users`,
+    searchUsers: `${NAMESPACE}.segmentation.search-users`,
+    countUsers: `${NAMESPACE}.segmentation.count-users`,
+    createSegment: `${NAMESPACE}.segmentation.create-segment`,
+    listSegments: `${NAMESPACE}.segmentation.list-segments`,
+    getSegment: `${NAMESPACE}.segmentation.get-segment`,
+    updateSegment: `${NAMESPACE}.segmentation.update-segment`,
+    deleteSegment: `${NAMESPACE}.segmentation.delete-segment`,
   },
   health: (service: ServiceName) => `${NAMESPACE}.${service}.health`,
 } as const;
