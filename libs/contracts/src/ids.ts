@@ -11,6 +11,8 @@ export const streams = {
   bot: (botId: string) => `bot-${botId}`,
   /** A bot's tag catalog and custom field definitions (user-profile). */
   botCatalog: (botId: string) => `botCatalog-${botId}`,
+  /** A saved segment (segmentation). */
+  segment: (botId: string, segmentId: string) => `segment-${botId}-${segmentId}`,
   /** `key` is a pseudonym (HMAC) of the channel identity, never the identity itself. */
   identity: (botId: string, key: string) => `identity-${botId}-${key}`,
   /** `key` is a pseudonym (HMAC) of the client's eventId. */
@@ -22,5 +24,6 @@ export const SOURCES = {
   gateway: ['bot-'],
   ingestion: ['inbound-', 'identity-'],
   'user-profile': ['botUser-', 'botCatalog-'],
+  segmentation: ['segment-'],
 } as const satisfies Record<string, readonly string[]>;
 export type SourceName = keyof typeof SOURCES;

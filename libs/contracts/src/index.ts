@@ -8,3 +8,4 @@ export * from './rpc/subjects';
 export * from './rpc/messages';
 export * from './rpc/user-record';
 export * from './rpc/segmentation';
+export * from './events/segmentation';

@@ -8,13 +8,15 @@ import { BotsController } from './http/bots.controller';
 import { CatalogController } from './http/catalog.controller';
 import { HealthController } from './http/health.controller';
 import { ProblemFilter } from './http/problem.filter';
+import { SearchController } from './http/search.controller';
+import { SegmentsController } from './http/segments.controller';
 import { UserRecordController } from './http/user-record.controller';
 import { UsersController } from './http/users.controller';
 import { RpcClientService } from './rpc-client.service';
 
 /** The operators' HTTP API: auth, tenancy, validation, problem+json, routing to the services. */
 @Module({
-  controllers: [BotsController, UsersController, UserRecordController, CatalogController, HealthController, healthController('gateway')],
+  controllers: [BotsController, SearchController, UsersController, UserRecordController, CatalogController, SegmentsController, HealthController, healthController('gateway')],
   providers: [
     BotDirectory,
     BotsService,

@@ -1,33 +1,98 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
-import { listUsersRequestSchema, SUBJECTS, type Page, type UserSummary } from '@roster/contracts';
+import {
+  countUsersRequestSchema,
+  createSegmentRequestSchema,
+  listUsersRequestSchema,
+  searchUsersRequestSchema,
+  segmentRefRequestSchema,
+  SUBJECTS,
+  updateSegmentRequestSchema,
+  type CountResult,
+  type Page,
+  type Segment,
+  type UserSummary,
+} from '@roster/contracts';
+import { botOnlyRequestSchema } from '@roster/contracts';
 import { fail, ok, RequestData, type Reply } from '@roster/messaging';
 import { parseOrFail } from '@roster/platform';
 import { InvalidCursorError } from '@roster/readstore';
-import { toSummary, type UserListDoc } from './domain/user-list-doc';
-import { UserListProjection } from './user-list.projection';
+import type { z } from 'zod';
+import { SegmentNotFoundError } from './domain/segment';
+import { InvalidFilterError, SearchService } from './search.service';
+import { SegmentsService } from './segments.service';
 
+const S = SUBJECTS.segmentation;
+const NEWEST_FIRST = { by: 'lastInteractionAt', order: 'desc' } as const;
+
+async function answer<Sch extends z.ZodType, T>(schema: Sch, payload: unknown, work: (input: z.infer<Sch>) => Promise<T>): Promise<Reply<T>> {
+  const parsed = parseOrFail(schema, payload);
+  if (!parsed.ok) return parsed;
+  try {
+    return ok(await work(parsed.value));
+  } catch (error) {
+    if (error instanceof InvalidFilterError) return fail('invalid', error.message, { errors: error.errors });
+    if (error instanceof InvalidCursorError) return fail('invalid', error.message, { errors: [{ path: 'cursor', message: error.message }] });
+    if (error instanceof SegmentNotFoundError) return fail('not_found', error.message);
+    throw error;
+  }
+}
+
+/** Search, count, the plain list and saved segments over the user-list projection. */
 @Controller()
 export class SegmentationController {
-  constructor(private readonly projection: UserListProjection) {}
+  constructor(
+    private readonly search: SearchService,
+    private readonly segments: SegmentsService,
+  ) {}
 
   /** The plain list: one bot's users, newest interaction first, ties by id; keyset pages. */
-  @MessagePattern(SUBJECTS.segmentation.listUsers)
-  async listUsers(@RequestData() payload: unknown): Promise<Reply<Page<UserSummary>>> {
-    const parsed = parseOrFail(listUsersRequestSchema, payload);
-    if (!parsed.ok) return parsed;
-    const { botId, limit, cursor } = parsed.value;
-    try {
-      const page = await this.projection.users.find({
-        filter: { field: 'botId', op: 'eq', value: botId },
-        sort: { field: 'lastInteractionAt', order: 'desc' },
-        limit,
-        cursor,
-      });
-      return ok({ items: page.items.map((doc) => toSummary(doc as UserListDoc)), nextCursor: page.nextCursor });
-    } catch (error) {
-      if (error instanceof InvalidCursorError) return fail('invalid', error.message, { errors: [{ path: 'cursor', message: error.message }] });
-      throw error;
-    }
+  @MessagePattern(S.listUsers)
+  listUsers(@RequestData() p: unknown): Promise<Reply<Page<UserSummary>>> {
+    return answer(listUsersRequestSchema, p, (r) => this.search.search(r.botId, undefined, NEWEST_FIRST, r.limit, r.cursor));
+  }
+
+  @MessagePattern(S.searchUsers)
+  searchUsers(@RequestData() p: unknown): Promise<Reply<Page<UserSummary>>> {
+    return answer(searchUsersRequestSchema, p, async (r) => {
+      const filter = r.segmentId ? (await this.segments.get(r.botId, r.segmentId)).filter : r.filter;
+      return this.search.search(r.botId, filter, r.sort ?? NEWEST_FIRST, r.limit, r.cursor);
+    });
+  }
+
+  @MessagePattern(S.countUsers)
+  countUsers(@RequestData() p: unknown): Promise<Reply<CountResult>> {
+    return answer(countUsersRequestSchema, p, async (r) => {
+      const filter = r.segmentId ? (await this.segments.get(r.botId, r.segmentId)).filter : r.filter;
+      return { count: await this.search.count(r.botId, filter) };
+    });
+  }
+
+  @MessagePattern(S.createSegment)
+  createSegment(@RequestData() p: unknown): Promise<Reply<Segment>> {
+    return answer(createSegmentRequestSchema, p, (r) => this.segments.create(r.botId, r.name, r.filter));
+  }
+
+  @MessagePattern(S.listSegments)
+  listSegments(@RequestData() p: unknown): Promise<Reply<Segment[]>> {
+    return answer(botOnlyRequestSchema, p, (r) => this.segments.list(r.botId));
+  }
+
+  @MessagePattern(S.getSegment)
+  getSegment(@RequestData() p: unknown): Promise<Reply<Segment>> {
+    return answer(segmentRefRequestSchema, p, (r) => this.segments.get(r.botId, r.segmentId));
+  }
+
+  @MessagePattern(S.updateSegment)
+  updateSegment(@RequestData() p: unknown): Promise<Reply<Segment>> {
+    return answer(updateSegmentRequestSchema, p, (r) => this.segments.update(r.botId, r.segmentId, { name: r.name, filter: r.filter }));
+  }
+
+  @MessagePattern(S.deleteSegment)
+  deleteSegment(@RequestData() p: unknown): Promise<Reply<Record<string, never>>> {
+    return answer(segmentRefRequestSchema, p, async (r) => {
+      await this.segments.delete(r.botId, r.segmentId);
+      return {};
+    });
   }
 }

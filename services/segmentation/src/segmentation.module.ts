@@ -2,11 +2,13 @@ import { Module } from '@nestjs/common';
 import { healthController } from '@roster/platform';
 import { SegmentationController } from './segmentation.controller';
 import { FieldDefinitionsProjection } from './field-definitions.projection';
+import { SearchService } from './search.service';
+import { SegmentsService } from './segments.service';
 import { UserListProjection } from './user-list.projection';
 
-/** The user-list projection fed by BotUser integration events, and the queries over it. */
+/** The user-list projection fed by BotUser integration events; search, count and saved segments over it. */
 @Module({
   controllers: [SegmentationController, healthController('segmentation')],
-  providers: [UserListProjection, FieldDefinitionsProjection],
+  providers: [UserListProjection, FieldDefinitionsProjection, SearchService, SegmentsService],
 })
 export class SegmentationModule {}

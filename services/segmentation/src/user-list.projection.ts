@@ -3,7 +3,7 @@ import { USER_PROFILE_EVENTS, type BotUserEvent } from '@roster/contracts';
 import type { ConsumerHandle, DeliveredEvent } from '@roster/messaging';
 import { INFRA, type Infra } from '@roster/platform';
 import type { Collection, Doc, IndexSpec } from '@roster/readstore';
-import { withSearchKeys } from './domain/search-keys';
+import { withWalkKeys, type WalkableUserDoc } from './domain/search-keys';
 import { applyToUserDoc, type UserListDoc } from './domain/user-list-doc';
 
 export const USERS_COLLECTION = 'users';
@@ -72,10 +72,15 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
     return this.appliedPosition;
   }
 
+  /** Where the list stands: the snapshot position a search walk starts from. */
+  async currentPosition(): Promise<bigint> {
+    return this.appliedPosition ?? (await this.checkpoints.positionOf(CONSUMER)) ?? 0n;
+  }
+
   async apply(events: readonly DeliveredEvent[]): Promise<void> {
     if (events.length === 0) return;
     const decoded = await this.infra.codec.decodeAll<BotUserEvent>(events);
-    const pending = new Map<string, { doc: UserListDoc | undefined; position: bigint; stored: bigint | undefined }>();
+    const pending = new Map<string, { doc: WalkableUserDoc | undefined; position: bigint; stored: bigint | undefined }>();
     for (const event of decoded) {
       // Defensive: whatever a bus hands over beyond the BotUser events (catalog events have no user) is not ours.
       const userId: unknown = event.data.userId;
@@ -83,15 +88,16 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
       let entry = pending.get(userId);
       if (!entry) {
         const [doc, stored] = await Promise.all([this.users.get(userId), this.users.positionOf(userId)]);
-        entry = { doc, position: stored ?? -1n, stored };
+        entry = { doc: doc as unknown as WalkableUserDoc | undefined, position: stored ?? -1n, stored };
         pending.set(userId, entry);
       }
       if (event.position <= entry.position) continue;
-      entry.doc = applyToUserDoc(entry.doc, event);
+      const next = applyToUserDoc(entry.doc, event);
+      entry.doc = next && withWalkKeys(entry.doc, next, event.position);
       entry.position = event.position;
     }
     await Promise.all(
-      [...pending.values()].map((e) => (e.doc && e.position !== e.stored ? this.users.upsert(withSearchKeys(e.doc) as unknown as UserListDoc & Doc, e.position) : undefined)),
+      [...pending.values()].map((e) => (e.doc && e.position !== e.stored ? this.users.upsert(e.doc as unknown as UserListDoc & Doc, e.position) : undefined)),
     );
     const last = events[events.length - 1]!.position;
     await this.checkpoints.upsert({ id: CONSUMER, position: last.toString() }, last);

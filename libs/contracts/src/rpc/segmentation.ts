@@ -21,7 +21,11 @@ export const searchUsersRequestSchema = z.object({ botId: z.uuid(), filter: z.un
 export const countUsersRequestSchema = z.object({ botId: z.uuid(), filter: z.unknown().optional(), segmentId: z.string().max(100).optional() });
 
 export const segmentNameSchema = z.string().trim().min(1, 'a segment needs a name').max(200);
-export const createSegmentRequestSchema = z.object({ botId: z.uuid(), name: segmentNameSchema, filter: z.unknown() });
+export const createSegmentRequestSchema = z.object({
+  botId: z.uuid(),
+  name: segmentNameSchema,
+  filter: z.unknown().refine((filter) => filter !== undefined, 'a segment needs a filter'),
+});
 export const updateSegmentRequestSchema = z.object({ botId: z.uuid(), segmentId: z.string().max(100), name: segmentNameSchema.optional(), filter: z.unknown().optional() });
 export const segmentRefRequestSchema = z.object({ botId: z.uuid(), segmentId: z.string().max(100) });
 

@@ -46,3 +46,45 @@ export function withSearchKeys(doc: UserListDoc): SearchableUserDoc {
     sortSubscribedAt: doc.subscribedAt ?? '',
   };
 }
+
+/** The sort keys a walk can use, as stored on each document. */
+export const SORT_KEY_FIELDS = ['lastInteractionAt', 'sortName', 'sortSubscribedAt'] as const;
+export type SortKeyField = (typeof SORT_KEY_FIELDS)[number];
+type SortKeys = Record<SortKeyField, string>;
+
+/** How many earlier sort keys a document remembers: enough for the changes one walk can see (see WalkKeys). */
+export const MAX_SORT_MOVES = 32;
+
+/**
+ * What keeps keyset walks exactly-once while users change (api.md): positions are zero-padded decimal strings.
+ * - `createdPos`: where the user was created (a walk leaves out users created after it began);
+ * - `sortStamp`: where a sort key last changed (a walk's index part takes only documents unchanged since it began);
+ * - `sortMoves`: the sort keys each document had before its recent changes, so a walk can place a document that
+ *   moved during it where it stood when the walk began.
+ */
+export interface WalkKeys {
+  createdPos: string;
+  sortStamp: string;
+  sortMoves: (SortKeys & { pos: string })[];
+}
+
+export type WalkableUserDoc = SearchableUserDoc & WalkKeys;
+
+export const padPosition = (position: bigint) => position.toString().padStart(20, '0');
+
+/** The document after an event at `position`, with search keys and walk keys brought up to date. */
+export function withWalkKeys(previous: WalkableUserDoc | undefined, next: UserListDoc, position: bigint): WalkableUserDoc {
+  const doc = withSearchKeys(next);
+  const pos = padPosition(position);
+  if (!previous) return { ...doc, createdPos: pos, sortStamp: pos, sortMoves: [] };
+  const moved = SORT_KEY_FIELDS.some((field) => previous[field] !== doc[field]);
+  if (!moved) return { ...doc, createdPos: previous.createdPos, sortStamp: previous.sortStamp, sortMoves: previous.sortMoves };
+  const before = { pos, lastInteractionAt: previous.lastInteractionAt, sortName: previous.sortName, sortSubscribedAt: previous.sortSubscribedAt };
+  return { ...doc, createdPos: previous.createdPos, sortStamp: pos, sortMoves: [...(previous.sortMoves ?? []), before].slice(-MAX_SORT_MOVES) };
+}
+
+/** A document's sort key as it was at snapshot position `snapshot` (its current key if it has not moved since). */
+export function sortKeyAt(doc: WalkableUserDoc, field: SortKeyField, snapshot: string): string {
+  const firstMoveAfter = (doc.sortMoves ?? []).find((move) => move.pos > snapshot);
+  return firstMoveAfter ? firstMoveAfter[field] : doc[field];
+}

@@ -1,0 +1,470 @@
+/**
+ * bench/search — targets.md T2 (filtered search over 1M users of one bot), T5 (memory), T6 (restart).
+ *
+ *   node dist/bench/search.js [--mode embedded|distributed] [--users 1000000] [--seconds 5] [--clients 10]
+ *                             [--pages 20] [--concurrency 4] [--background 1000] [--shapes 1,2,13]
+ *
+ * 1. Load: starts a fresh deployment (as the e2e suite does), creates a bot, a key and four custom fields, then posts
+ *    `users` users of that bot as normalized events in batches of ≤ 1000 (a user's events stay in one batch),
+ *    `concurrency` requests in flight: a profile, 0–5 tags from a skewed pool of 50, three `field.set` values, some
+ *    sequence subscriptions, OTN opt-ins and unsubscriptions, `occurredAt` spread over the past year. Waits until
+ *    `POST /users/count` without a filter answers `users`.
+ * 2. Query: 20 fixed filter shapes, very selective to match-all, each with one of the three sorts. Per shape, for
+ *    `seconds` each and with `clients` concurrent clients: first page (limit 50); deep page (follow the cursor
+ *    `pages` pages, the last one timed); exact count. All the while a background loop ingests `background`
+ *    events/s (tenths every 100 ms) on existing users.
+ * 3. Memory: VmRSS of the Roster process(es) (children of this process, read from /proc) after the load, peak during
+ *    the queries, VmHWM.
+ * 4. Restart (T6): `deployment.restart()`, then time to the first successful search answer and to the first exact
+ *    count equal to `users` (the embedded read store is in memory and rebuilds from the event store).
+ * Prints one line per shape and one summary line, with the conditions (cores, memory, SQLite synchronous, mode).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { Api } from '../e2e/support/api';
+import { startDistributed, startEmbedded, type Deployment } from '../e2e/support/deployment';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const num = (name: string, fallback: number) => Number(args.get(name) ?? fallback);
+const MODE = args.get('mode') ?? 'embedded';
+const USERS = num('users', 1_000_000);
+const SECONDS = num('seconds', 5);
+const CLIENTS = num('clients', 10);
+const PAGES = num('pages', 20);
+const CONCURRENCY = num('concurrency', 4);
+const BACKGROUND = num('background', 1000);
+const ONLY = args.get('shapes')?.split(',').map(Number);
+/** Seconds per shape of a quiet baseline (one client, no background ingestion) measured first in the same run; 0 skips. */
+const BASELINE = num('baseline-seconds', 1);
+const BATCH = 1000;
+const DAY = 86_400_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v * 10) / 10}ms` : '-');
+const mib = (kib: number) => `${Math.round(kib / 1024)}MiB`;
+const log = (...parts: unknown[]) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...parts);
+
+/** Deterministic PRNG (mulberry32): the same users every run. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = prng(20261125);
+const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
+function weighted<T>(pairs: readonly (readonly [T, number])[]): T {
+  let r = rand() * pairs.reduce((s, [, w]) => s + w, 0);
+  for (const [v, w] of pairs) if ((r -= w) < 0) return v;
+  return pairs[pairs.length - 1]![0];
+}
+
+// ---- data ------------------------------------------------------------------------------------------------------
+const FIRST = ['Anna', 'Bram', 'Chloe', 'Daan', 'Emma', 'Finn', 'Greta', 'Hugo', 'Iris', 'Jan', 'Karin', 'Lars', 'Mila', 'Noah', 'Olga', 'Piet', 'Quinn', 'Rosa', 'Sem', 'Tess', 'Umar', 'Vera', 'Wim', 'Xena', 'Yara', 'Zoe', 'Annika', 'Andreas', 'Bella', 'Carlos', 'Diego', 'Elena', 'Fatima', 'George', 'Hannah', 'Ivan', 'Julia', 'Kevin', 'Laura', 'Mohammed', 'Nina', 'Oscar', 'Paula', 'Ruben', 'Sara', 'Tom', 'Ursula', 'Victor', 'Willem', 'Yusuf'];
+const LAST = ['de Vries', 'Jansen', 'Bakker', 'Visser', 'Smit', 'Meijer', 'Mulder', 'Bos', 'Vos', 'Peters', 'Hendriks', 'Dekker', 'Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Martin', 'Bernard', 'Dubois', 'Garcia', 'Lopez', 'Rossi', 'Russo', 'Smith', 'Johnson', 'Brown', 'Kowalski', 'Nowak', 'Silva', 'Santos', 'Andersen', 'Nielsen', 'Novak', 'Horvat', 'Ahmed', 'Khan', 'Yilmaz', 'Kaya', 'Wong'];
+const LANGS: [string, string, string, number][] = [
+  ['en', 'en_GB', 'Europe/London', 40], ['nl', 'nl_NL', 'Europe/Amsterdam', 15], ['de', 'de_DE', 'Europe/Berlin', 12], ['fr', 'fr_FR', 'Europe/Paris', 10],
+  ['es', 'es_ES', 'Europe/Madrid', 8], ['pt', 'pt_BR', 'America/Sao_Paulo', 6], ['it', 'it_IT', 'Europe/Rome', 4], ['pl', 'pl_PL', 'Europe/Warsaw', 3], ['tr', 'tr_TR', 'Europe/Istanbul', 2],
+];
+/** 50 tags, Zipf-like: tag-00 is on ~1 in 4 users, tag-49 on ~1 in 200. */
+const TAGS = Array.from({ length: 50 }, (_, i) => `tag-${String(i).padStart(2, '0')}`);
+const TAG_WEIGHTS = TAGS.map((t, i) => [t, 1 / (i + 1)] as const);
+const PLANS = [['free', 60], ['basic', 25], ['pro', 12], ['gold', 3]] as const;
+const now0 = Date.now();
+const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+function userEvents(run: string, i: number): object[] {
+  const base = now0 - 7 * DAY - Math.floor(rand() * 358 * DAY); // first contact: 1 week to 1 year ago
+  let t = base;
+  const at = () => new Date((t += 1000 + Math.floor(rand() * 60_000))).toISOString();
+  const user = `u${i}`;
+  const common = (k: number, type: string) => ({ eventId: `${run}-${i}-${k}`, type, channel: 'messenger', channelUserId: user, occurredAt: at() });
+  const [language, locale, timezone] = weighted(LANGS.map((l) => [l, l[3]] as const));
+  const firstName = pick(FIRST);
+  const lastName = pick(LAST);
+  const profile: Record<string, string> = { firstName, lastName, language, locale, timezone };
+  const g = rand();
+  if (g < 0.45) profile.gender = 'female';
+  else if (g < 0.9) profile.gender = 'male';
+  if (rand() < 0.6) profile.email = `${firstName.toLowerCase()}.${i}@${rand() < 0.3 ? 'example.com' : 'mail.test'}`;
+  const events: object[] = [{ ...common(0, 'message.received'), profile }];
+  let k = 1;
+  const tagCount = weighted([[0, 25], [1, 25], [2, 20], [3, 15], [4, 10], [5, 5]] as const);
+  const tags = new Set<string>();
+  while (tags.size < tagCount) tags.add(weighted(TAG_WEIGHTS));
+  for (const tag of tags) events.push({ ...common(k++, 'tag.added'), tag });
+  events.push({ ...common(k++, 'field.set'), key: 'score', value: Math.floor(rand() * 1000) / 10 });
+  events.push({ ...common(k++, 'field.set'), key: 'plan', value: weighted(PLANS.map(([p, w]) => [p, w] as const)) });
+  events.push({ ...common(k++, 'field.set'), key: 'last_order', value: dayOf(base + Math.floor(rand() * (now0 - base))) });
+  if (rand() < 0.05) events.push({ ...common(k++, 'field.set'), key: 'vip', value: true });
+  if (rand() < 0.25) events.push({ ...common(k++, 'sequence.subscribed'), sequenceId: `seq-${Math.floor(rand() * 5)}`, sequenceName: 'Onboarding' });
+  if (rand() < 0.15) events.push({ ...common(k++, 'otn.optin'), topicId: `otn-${Math.floor(rand() * 3)}`, topicName: 'Restock' });
+  if (rand() < 0.08) events.push({ ...common(k++, 'user.unsubscribed') });
+  return events;
+}
+
+// ---- query shapes -------------------------------------------------------------------------------------------------
+type Sort = { by: 'lastInteractionAt' | 'subscribedAt' | 'name'; order: 'desc' | 'asc' };
+const LAST_DESC: Sort = { by: 'lastInteractionAt', order: 'desc' };
+const SUB_DESC: Sort = { by: 'subscribedAt', order: 'desc' };
+const NAME_ASC: Sort = { by: 'name', order: 'asc' };
+const c = (field: string, op: string, value?: unknown) => (value === undefined ? { field, op } : { field, op, value });
+
+const SHAPES: { name: string; filter: object; sort: Sort }[] = [
+  { name: 'rare tag', filter: { all: [c('tag', 'hasAny', ['tag-49'])] }, sort: LAST_DESC },
+  { name: 'tag hasAll of two', filter: { all: [c('tag', 'hasAll', ['tag-03', 'tag-07'])] }, sort: NAME_ASC },
+  { name: 'email startsWith', filter: { all: [c('email', 'startsWith', 'zoe.')] }, sort: SUB_DESC },
+  { name: 'name startsWith', filter: { all: [c('name', 'startsWith', 'Ann')] }, sort: NAME_ASC },
+  { name: 'vip isTrue', filter: { all: [c('fields.vip', 'isTrue')] }, sort: LAST_DESC },
+  { name: 'plan is gold + nl', filter: { all: [c('fields.plan', 'is', 'gold'), c('language', 'is', 'nl')] }, sort: SUB_DESC },
+  { name: 'score gt 90', filter: { all: [c('fields.score', 'gt', 90)] }, sort: LAST_DESC },
+  { name: 'last_order withinLast P30D', filter: { all: [c('fields.last_order', 'withinLast', 'P30D')] }, sort: SUB_DESC },
+  { name: 'lastInteraction withinLast P7D', filter: { all: [c('lastInteractionAt', 'withinLast', 'P7D')] }, sort: LAST_DESC },
+  { name: 'sequence hasAny', filter: { all: [c('sequence', 'hasAny', ['seq-1'])] }, sort: LAST_DESC },
+  { name: 'otnTopic hasAny', filter: { all: [c('otnTopic', 'hasAny', ['otn-0', 'otn-2'])] }, sort: NAME_ASC },
+  { name: 'status unsubscribed', filter: { all: [c('status', 'is', 'unsubscribed')] }, sort: SUB_DESC },
+  { name: 'language in [nl,de,fr]', filter: { all: [c('language', 'in', ['nl', 'de', 'fr'])] }, sort: LAST_DESC },
+  { name: 'email isSet', filter: { all: [c('email', 'isSet')] }, sort: SUB_DESC },
+  {
+    name: 'nested any/all (6 conditions)',
+    filter: { any: [{ all: [c('tag', 'hasAny', ['tag-01', 'tag-02']), c('fields.score', 'gte', 50)] }, { all: [c('language', 'is', 'de'), c('gender', 'is', 'female')] }, c('fields.vip', 'isTrue'), c('fields.plan', 'is', 'pro')] },
+    sort: LAST_DESC,
+  },
+  {
+    name: 'nested depth 3 (10 conditions)',
+    filter: {
+      all: [
+        c('status', 'is', 'subscribed'),
+        c('email', 'isSet'),
+        { any: [c('tag', 'hasAny', ['tag-00', 'tag-04']), { all: [c('fields.score', 'gt', 20), c('fields.score', 'lt', 80), c('language', 'notIn', ['en'])] }] },
+        { any: [c('fields.plan', 'isNot', 'free'), c('subscribedAt', 'withinLast', 'P180D'), c('sequence', 'hasAny', ['seq-0'])] },
+        c('timezone', 'isSet'),
+      ],
+    },
+    sort: NAME_ASC,
+  },
+  { name: 'negative: hasNone + notIn + neq', filter: { all: [c('tag', 'hasNone', ['tag-00']), c('language', 'notIn', ['en']), c('fields.score', 'neq', 50)] }, sort: LAST_DESC },
+  { name: 'negative: notContains + notWithinLast', filter: { all: [c('email', 'notContains', 'example'), c('lastInteractionAt', 'notWithinLast', 'P30D')] }, sort: SUB_DESC },
+  { name: 'match all (all: [])', filter: { all: [] }, sort: LAST_DESC },
+  { name: 'match all, by name', filter: { all: [] }, sort: NAME_ASC },
+];
+
+// ---- process memory ---------------------------------------------------------------------------------------------
+interface Proc {
+  pid: number;
+  label: string;
+}
+/** The Roster processes: children of this process running a dist/services main.js. */
+function rosterProcesses(): Proc[] {
+  let out = '';
+  try {
+    out = execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .flatMap((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+        const m = /dist\/services\/([^/]+)\/src\/main\.js/.exec(cmd);
+        return m ? [{ pid, label: m[1]! }] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+function status(pid: number, key: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+/** KiB per process, the largest first (embedded: one process; distributed: the list projection's holder is segmentation). */
+const rssReport = (key: 'VmRSS' | 'VmHWM' = 'VmRSS') =>
+  rosterProcesses()
+    .map((p) => ({ ...p, kib: status(p.pid, key) }))
+    .sort((a, b) => b.kib - a.kib);
+
+// ---- phases -------------------------------------------------------------------------------------------------------
+async function setup(api0: Api) {
+  const bot = (await api0.post('/v1/bots', { name: 'bench-search', timezone: 'Europe/Amsterdam' })).json;
+  const api = api0.as((await api0.post(`/v1/bots/${bot.id}/api-keys`)).json.key);
+  for (const [key, type] of [['score', 'number'], ['plan', 'text'], ['last_order', 'date'], ['vip', 'boolean']]) {
+    const res = await api.post(`/v1/bots/${bot.id}/fields`, { key, type });
+    if (res.status !== 201) throw new Error(`defining field ${key}: ${res.status} ${res.text.slice(0, 300)}`);
+  }
+  return { botId: bot.id as string, api };
+}
+
+async function load(api: Api, botId: string, run: string) {
+  const started = Date.now();
+  let nextUser = 0;
+  let accepted = 0;
+  let posted = 0;
+  const nextBatch = (): object[] | undefined => {
+    if (nextUser >= USERS) return undefined;
+    const batch: object[] = [];
+    while (nextUser < USERS) {
+      const events = userEvents(run, nextUser);
+      if (batch.length + events.length > BATCH) break;
+      batch.push(...events);
+      nextUser++;
+    }
+    return batch;
+  };
+  const progress = setInterval(() => {
+    const s = (Date.now() - started) / 1000;
+    log(`load: ${nextUser}/${USERS} users posted, ${accepted} events accepted (${Math.round(accepted / s)}/s accepted), RSS ${mib(rssReport()[0]?.kib ?? NaN)}`);
+  }, 15_000);
+  try {
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let batch = nextBatch(); batch; batch = nextBatch()) {
+          const res = await api.post(`/v1/bots/${botId}/events`, { events: batch });
+          if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${res.text.slice(0, 600)}`);
+          accepted += res.json.accepted;
+          posted += batch.length;
+        }
+      }),
+    );
+  } finally {
+    clearInterval(progress);
+  }
+  const acceptedAt = Date.now();
+  log(`load: all ${posted} events accepted in ${((acceptedAt - started) / 1000).toFixed(0)} s; waiting for count = ${USERS}`);
+  let lastLog = Date.now();
+  for (;;) {
+    const res = await api.post(`/v1/bots/${botId}/users/count`, {});
+    if (res.status === 200 && res.json.count >= USERS) break;
+    if (Date.now() - lastLog > 15_000) {
+      log(`load: count answers ${res.status} ${res.status === 200 ? res.json.count : res.text.slice(0, 200)}, RSS ${mib(rssReport()[0]?.kib ?? NaN)}`);
+      lastLog = Date.now();
+    }
+    await sleep(1000);
+  }
+  const visibleAt = Date.now();
+  return { events: accepted, acceptRate: accepted / ((acceptedAt - started) / 1000), e2eRate: accepted / ((visibleAt - started) / 1000), seconds: (visibleAt - started) / 1000 };
+}
+
+/** 100 events every 100 ms (for BACKGROUND = 1000) on existing users: interactions, some tags and score changes. */
+function background(api: Api, botId: string, run: string) {
+  let stopped = false;
+  let sent = 0;
+  let failures = 0;
+  const perTick = Math.round(BACKGROUND / 10);
+  const started = Date.now();
+  const done = (async () => {
+    for (let tick = 0; !stopped; tick++) {
+      const tickStart = Date.now();
+      const occurredAt = new Date().toISOString();
+      const events = Array.from({ length: perTick }, (_, j) => {
+        const user = `u${Math.floor(rand() * USERS)}`;
+        const base = { eventId: `${run}-bg-${tick}-${j}`, channel: 'messenger', channelUserId: user, occurredAt };
+        const r = rand();
+        if (r < 0.1) return { ...base, type: 'tag.added', tag: weighted(TAG_WEIGHTS) };
+        if (r < 0.2) return { ...base, type: 'field.set', key: 'score', value: Math.floor(rand() * 1000) / 10 };
+        return { ...base, type: 'message.received' };
+      });
+      const res = await api.post(`/v1/bots/${botId}/events`, { events });
+      if (res.status === 202) sent += res.json.accepted;
+      else failures++;
+      await sleep(Math.max(0, 100 - (Date.now() - tickStart)));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+      return { sent, failures, rate: sent / ((Date.now() - started) / 1000) };
+    },
+  };
+}
+
+interface ShapeResult {
+  index: number;
+  name: string;
+  sort: string;
+  matches: number;
+  first: number[];
+  deep: number[];
+  deepPagesReached: number;
+  count: number[];
+  errors: number;
+}
+
+/** Runs `work` on `clients` concurrent clients until `seconds` have passed (each client finishes its current call). */
+async function forClients(work: () => Promise<void>, minRounds = 0, clients = CLIENTS, seconds = SECONDS): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let round = 0; round < minRounds || Date.now() < deadline; round++) await work();
+    }),
+  );
+}
+
+async function measureShape(api: Api, botId: string, index: number, shape: (typeof SHAPES)[number], quiet = false): Promise<ShapeResult> {
+  const clients = quiet ? 1 : CLIENTS;
+  const seconds = quiet ? BASELINE : SECONDS;
+  const result: ShapeResult = { index, name: shape.name, sort: `${shape.sort.by}:${shape.sort.order}`, matches: NaN, first: [], deep: [], deepPagesReached: 0, count: [], errors: 0 };
+  const search = async (cursor?: string) => {
+    const t = performance.now();
+    const res = await api.post(`/v1/bots/${botId}/users/search`, { filter: shape.filter, sort: shape.sort, limit: 50, ...(cursor ? { cursor } : {}) });
+    const elapsed = performance.now() - t;
+    if (res.status !== 200) {
+      result.errors++;
+      if (result.errors === 1) log(`shape ${index}: search answered ${res.status} ${res.text.slice(0, 400)}`);
+      return undefined;
+    }
+    return { elapsed, next: res.json.nextCursor as string | null };
+  };
+  const counted = await api.post(`/v1/bots/${botId}/users/count`, { filter: shape.filter });
+  if (counted.status !== 200) log(`shape ${index}: count answered ${counted.status} ${counted.text.slice(0, 400)}`);
+  result.matches = counted.json?.count ?? NaN;
+
+  await forClients(async () => {
+    const page = await search();
+    if (page) result.first.push(page.elapsed);
+  }, 0, clients, seconds);
+  // Deep pages: only shapes with more than PAGES pages of matches reach page PAGES; each client walks at least once.
+  await forClients(async () => {
+    let cursor: string | undefined;
+    for (let p = 1; p <= PAGES; p++) {
+      const page = await search(cursor);
+      if (!page) return;
+      if (p === PAGES) result.deep.push(page.elapsed);
+      result.deepPagesReached = Math.max(result.deepPagesReached, p);
+      if (!page.next) return;
+      cursor = page.next;
+    }
+  }, 1, quiet ? 0 : clients, seconds);
+  await forClients(async () => {
+    const t = performance.now();
+    const res = await api.post(`/v1/bots/${botId}/users/count`, { filter: shape.filter });
+    if (res.status === 200) result.count.push(performance.now() - t);
+    else result.errors++;
+  }, 0, clients, seconds);
+  for (const list of [result.first, result.deep, result.count]) list.sort((a, b) => a - b);
+  return result;
+}
+
+async function restartTimes(deployment: Deployment, api: Api, botId: string) {
+  const old = rosterProcesses();
+  const t0 = performance.now();
+  let oldGoneAt = NaN;
+  const watch = setInterval(() => {
+    if (Number.isNaN(oldGoneAt) && old.every((p) => !existsSync(`/proc/${p.pid}`))) oldGoneAt = performance.now() - t0;
+  }, 10);
+  let readyAt = NaN;
+  const restarted = deployment.restart().then(
+    () => void (readyAt = performance.now() - t0),
+    (error) => log(`restart: readiness check gave up (${String(error).split('\n')[0]}); polling on`),
+  );
+  let firstAnswer = NaN;
+  let firstCount = NaN;
+  let complete = NaN;
+  const deadline = Date.now() + 15 * 60_000;
+  while (Date.now() < deadline && Number.isNaN(complete)) {
+    if (!Number.isNaN(oldGoneAt)) {
+      try {
+        const res = await api.post(`/v1/bots/${botId}/users/search`, { filter: { all: [] }, limit: 50 });
+        if (res.status === 200 && Number.isNaN(firstAnswer)) firstAnswer = performance.now() - t0;
+        if (res.status === 200) {
+          const counted = await api.post(`/v1/bots/${botId}/users/count`, {});
+          if (counted.status === 200 && Number.isNaN(firstCount)) firstCount = counted.json.count;
+          if (counted.status === 200 && counted.json.count >= USERS) complete = performance.now() - t0;
+        }
+      } catch {
+        // not listening yet
+      }
+    }
+    await sleep(50);
+  }
+  clearInterval(watch);
+  await restarted;
+  return { oldGoneAt, readyAt, firstAnswer, firstCount, complete, rss: rssReport() };
+}
+
+async function main() {
+  const env = { ROSTER_BODY_LIMIT: String(16 * 1024 * 1024) };
+  const deployment = MODE === 'embedded' ? await startEmbedded(env) : await startDistributed(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', env);
+  const conditions = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, mode=${MODE}, SQLite synchronous=${process.env.ROSTER_SQLITE_SYNCHRONOUS ?? 'NORMAL'}${MODE === 'distributed' ? ', JetStream file storage (server default sync)' : ', in-memory read store'}`;
+  log(`bench/search: ${USERS} users, ${CLIENTS} clients, ${SECONDS} s per phase, background ${BACKGROUND} events/s (${conditions})`);
+  try {
+    const admin = new Api(deployment.baseUrl, deployment.adminKey);
+    const { botId, api } = await setup(admin);
+    const run = `s${Date.now()}`;
+    const loaded = await load(api, botId, run);
+    const afterLoad = rssReport();
+    log(`load: ${loaded.events} events, ${USERS} users searchable after ${loaded.seconds.toFixed(0)} s (accept ${Math.round(loaded.acceptRate)}/s, end to end ${Math.round(loaded.e2eRate)}/s); RSS ${afterLoad.map((p) => `${p.label}=${mib(p.kib)}`).join(' ')}`);
+
+    const quiet = new Map<number, ShapeResult>();
+    if (BASELINE > 0) {
+      for (const [i, shape] of SHAPES.entries()) if (!ONLY || ONLY.includes(i + 1)) quiet.set(i + 1, await measureShape(api, botId, i + 1, shape, true));
+      const q = (key: 'first' | 'count') => [...quiet.values()].flatMap((r) => r[key]).sort((a, b) => a - b);
+      log(`quiet baseline (1 client, no background ingestion, ${BASELINE} s per shape): first page p50=${ms(pct(q('first'), 50))} p99=${ms(pct(q('first'), 99))} count p50=${ms(pct(q('count'), 50))} p99=${ms(pct(q('count'), 99))}`);
+    }
+    const bg = background(api, botId, run);
+    let peakRss = 0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssReport()[0]?.kib ?? 0)), 1000);
+    const results: ShapeResult[] = [];
+    try {
+      for (const [i, shape] of SHAPES.entries()) {
+        if (ONLY && !ONLY.includes(i + 1)) continue;
+        const r = await measureShape(api, botId, i + 1, shape);
+        results.push(r);
+        console.log(
+          `shape ${String(r.index).padStart(2)} ${r.name.padEnd(38)} sort=${r.sort.padEnd(21)} matches=${String(r.matches).padStart(8)} ` +
+            `first p50=${ms(pct(r.first, 50))} p99=${ms(pct(r.first, 99))} (n=${r.first.length}) ` +
+            `page${PAGES} p50=${ms(pct(r.deep, 50))} p99=${ms(pct(r.deep, 99))} (n=${r.deep.length}${r.deep.length ? '' : `, only ${r.deepPagesReached} pages`}) ` +
+            `count p50=${ms(pct(r.count, 50))} p99=${ms(pct(r.count, 99))} (n=${r.count.length})${r.errors ? ` errors=${r.errors}` : ''}` +
+            (quiet.has(r.index) ? ` | quiet 1 client: first p50=${ms(pct(quiet.get(r.index)!.first, 50))} count p50=${ms(pct(quiet.get(r.index)!.count, 50))}` : ''),
+        );
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    const bgResult = await bg.stop();
+    const hwm = rssReport('VmHWM');
+    const restart = await restartTimes(deployment, api, botId);
+
+    const all = (key: 'first' | 'deep' | 'count') => results.flatMap((r) => r[key]).sort((a, b) => a - b);
+    const first = all('first');
+    const deep = all('deep');
+    const count = all('count');
+    const worst = (key: 'first' | 'count', p: number) => Math.max(...results.map((r) => pct(r[key], p)).filter(Number.isFinite));
+    const s = (v: number) => (Number.isFinite(v) ? `${(v / 1000).toFixed(1)}s` : 'n/a');
+    console.log(
+      `bench/search users=${USERS} mode=${MODE} clients=${CLIENTS} shapes=${results.length} ` +
+        `p50=${ms(pct(first, 50))} p99=${ms(pct(first, 99))} (worst shape p50=${ms(worst('first', 50))} p99=${ms(worst('first', 99))}) ` +
+        `page${PAGES} p50=${ms(pct(deep, 50))} p99=${ms(pct(deep, 99))} ` +
+        `count p50=${ms(pct(count, 50))} p99=${ms(pct(count, 99))} (worst shape p99=${ms(worst('count', 99))}) ` +
+        `rss=${mib(afterLoad[0]?.kib ?? NaN)} peak-rss=${mib(Math.max(peakRss, hwm[0]?.kib ?? 0))} ` +
+        `restart-to-first-answer=${s(restart.firstAnswer)} restart-to-full-count=${s(restart.complete)} rss-after-restart=${mib(restart.rss[0]?.kib ?? NaN)} ` +
+        `load=${loaded.events}events/${loaded.seconds.toFixed(0)}s(${Math.round(loaded.e2eRate)}/s) background=${Math.round(bgResult.rate)}ev/s${bgResult.failures ? ` (${bgResult.failures} failed posts)` : ''} ` +
+        `(${conditions})`,
+    );
+    console.log(
+      `restart detail: old process gone ${s(restart.oldGoneAt)}, ready ${s(restart.readyAt)}, first search answer ${s(restart.firstAnswer)} (count then ${restart.firstCount}), count = ${USERS} at ${s(restart.complete)}` +
+        (MODE === 'distributed' ? `; RSS per process after load: ${afterLoad.map((p) => `${p.label}=${mib(p.kib)}`).join(' ')}` : ''),
+    );
+  } finally {
+    await deployment.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

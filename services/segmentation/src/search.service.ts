@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Page, SearchSort, UserSummary } from '@roster/contracts';
+import { compareStrings, InvalidCursorError, type DocFilter } from '@roster/readstore';
+import { compileFilter, parseFilter, type Filter } from './domain/filter';
+import { padPosition, sortKeyAt, type SortKeyField, type WalkableUserDoc } from './domain/search-keys';
+import { toSummary, type UserListDoc } from './domain/user-list-doc';
+import { FieldDefinitionsProjection } from './field-definitions.projection';
+import { UserListProjection } from './user-list.projection';
+
+/** The filter did not validate: every problem with its path (`filter.all.0.op`). */
+export class InvalidFilterError extends Error {
+  constructor(readonly errors: { path: string; message: string }[]) {
+    super('the filter is not valid');
+  }
+}
+
+const SORT_KEYS: Record<SearchSort['by'], SortKeyField> = { lastInteractionAt: 'lastInteractionAt', subscribedAt: 'sortSubscribedAt', name: 'sortName' };
+
+/**
+ * A walk's cursor: the query time (relative durations like `withinLast P7D` are evaluated once), the snapshot position
+ * (the list as it stood at the first page), a hash binding it to one bot, filter and sort, and the last key returned.
+ */
+interface WalkCursor {
+  readonly v: 2;
+  readonly now: string;
+  readonly snapshot: string;
+  readonly query: string;
+  readonly key: string;
+  readonly id: string;
+}
+
+function readCursor(cursor: string | undefined, query: string): WalkCursor | undefined {
+  if (cursor === undefined) return undefined;
+  let parsed: WalkCursor | undefined;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as WalkCursor;
+  } catch {
+    parsed = undefined;
+  }
+  const valid =
+    parsed?.v === 2 && parsed.query === query && typeof parsed.key === 'string' && typeof parsed.id === 'string' &&
+    /^\d{20}$/.test(parsed.snapshot) && !Number.isNaN(Date.parse(parsed.now));
+  if (!valid) throw new InvalidCursorError();
+  return parsed;
+}
+
+const writeCursor = (cursor: Omit<WalkCursor, 'v'>) => Buffer.from(JSON.stringify({ v: 2, ...cursor })).toString('base64url');
+const queryHash = (botId: string, input: unknown, sort: SearchSort) =>
+  createHash('sha256').update(JSON.stringify([botId, input ?? null, sort.by, sort.order])).digest('base64url').slice(0, 22);
+
+/** How many moved users one page may merge in (they changed during the walk; normally a handful). */
+const MAX_MOVERS = 100_000;
+
+@Injectable()
+export class SearchService {
+  constructor(
+    private readonly list: UserListProjection,
+    private readonly definitions: FieldDefinitionsProjection,
+  ) {}
+
+  /** Validates a filter against the bot's custom fields (throws InvalidFilterError listing every problem). */
+  async validate(botId: string, input: unknown, path = 'filter'): Promise<Filter | undefined> {
+    if (input === undefined || input === null) return undefined;
+    const parsed = parseFilter(input, await this.definitions.typesOf(botId), path);
+    if (!parsed.ok) throw new InvalidFilterError(parsed.errors);
+    return parsed.filter;
+  }
+
+  /**
+   * One page of a keyset walk that returns every match exactly once even while users change (api.md). The walk
+   * sees the list as it stood at its first page (snapshot position S):
+   * - documents whose sort key has not changed since S come from the index, after the cursor's key;
+   * - documents that moved after S (few: they changed during the walk) are placed by their key as it was at S;
+   * - users created after S are left for the next walk.
+   */
+  async search(botId: string, input: unknown, sort: SearchSort, limit: number, cursor?: string): Promise<Page<UserSummary>> {
+    const query = queryHash(botId, input, sort);
+    const previous = readCursor(cursor, query);
+    const now = previous ? new Date(previous.now) : new Date();
+    const snapshot = previous?.snapshot ?? padPosition(await this.list.currentPosition());
+    const matching = await this.compiled(botId, input, now);
+    const field = SORT_KEYS[sort.by];
+    const desc = sort.order === 'desc';
+    const after = previous && { key: previous.key, id: previous.id };
+    const beyond = (key: string, id: string) => {
+      if (!after) return true;
+      const byKey = compareStrings(key, after.key) || compareStrings(id, after.id);
+      return desc ? byKey < 0 : byKey > 0;
+    };
+
+    const unchanged = await this.list.users.find({
+      filter: { and: [matching, { field: 'sortStamp', op: 'lte', value: snapshot }, ...(after ? [keysetAfter(field, after, desc)] : [])] },
+      sort: { field, order: sort.order },
+      limit: limit + 1,
+    });
+    const moved = await this.list.users.find({
+      filter: { and: [matching, { field: 'sortStamp', op: 'gt', value: snapshot }, { field: 'createdPos', op: 'lte', value: snapshot }] },
+      limit: MAX_MOVERS,
+    });
+    const candidates = [
+      ...unchanged.items.map((doc) => ({ doc: doc as unknown as WalkableUserDoc, key: String(doc[field]) })),
+      ...moved.items.map((doc) => ({ doc: doc as unknown as WalkableUserDoc, key: sortKeyAt(doc as unknown as WalkableUserDoc, field, snapshot) })),
+    ]
+      .filter((c) => beyond(c.key, c.doc.id))
+      .sort((a, b) => (desc ? -1 : 1) * (compareStrings(a.key, b.key) || compareStrings(a.doc.id, b.doc.id)));
+    const page = candidates.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((c) => toSummary(c.doc as unknown as UserListDoc)),
+      nextCursor: candidates.length > limit && last ? writeCursor({ now: now.toISOString(), snapshot, query, key: last.key, id: last.doc.id }) : null,
+    };
+  }
+
+  async count(botId: string, input: unknown): Promise<number> {
+    return this.list.users.count(await this.compiled(botId, input, new Date()));
+  }
+
+  private async compiled(botId: string, input: unknown, now: Date): Promise<DocFilter> {
+    const byBot: DocFilter = { field: 'botId', op: 'eq', value: botId };
+    const filter = await this.validate(botId, input);
+    if (!filter) return byBot;
+    return { and: [byBot, compileFilter(filter, await this.definitions.typesOf(botId), now)] };
+  }
+}
+
+/** (key, id) strictly after the cursor in the walk's order, as a store filter (so the index serves it). */
+function keysetAfter(field: string, after: { key: string; id: string }, desc: boolean): DocFilter {
+  const past = desc ? 'lt' : 'gt';
+  return {
+    or: [
+      { field, op: past, value: after.key },
+      { and: [{ field, op: 'eq', value: after.key }, { field: 'id', op: past, value: after.id }] },
+    ],
+  };
+}
