@@ -15,6 +15,10 @@ export const streams = {
   segment: (botId: string, segmentId: string) => `segment-${botId}-${segmentId}`,
   /** `key` is a pseudonym (HMAC) of the channel identity, never the identity itself. */
   identity: (botId: string, key: string) => `identity-${botId}-${key}`,
+  /** A channel connection (ingestion): its secret is stored encrypted. */
+  channel: (botId: string, connectionId: string) => `channel-${botId}-${connectionId}`,
+  /** A webhook payload that was well signed but could not be used (kept for the record, without the payload). */
+  rejectedWebhook: (id: string) => `rejectedWebhook-${id}`,
   /** `key` is a pseudonym (HMAC) of the client's eventId. */
   inbound: (botId: string, key: string) => `inbound-${botId}-${key}`,
 } as const;
@@ -22,7 +26,7 @@ export const streams = {
 /** Which stream prefixes each service's store owns: the sources that the event bus relays and consumers name. */
 export const SOURCES = {
   gateway: ['bot-'],
-  ingestion: ['inbound-', 'identity-'],
+  ingestion: ['inbound-', 'identity-', 'channel-', 'rejectedWebhook-'],
   'user-profile': ['botUser-', 'botCatalog-'],
   segmentation: ['segment-'],
 } as const satisfies Record<string, readonly string[]>;

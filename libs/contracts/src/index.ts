@@ -9,3 +9,4 @@ export * from './rpc/messages';
 export * from './rpc/user-record';
 export * from './rpc/segmentation';
 export * from './events/segmentation';
+export * from './rpc/channels';

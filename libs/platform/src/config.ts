@@ -16,6 +16,7 @@ const envSchema = z.object({
   ROSTER_BODY_LIMIT: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   ROSTER_RPC_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   ROSTER_SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  ROSTER_PUBLIC_URL: z.url().optional(),
 });
 
 export interface RosterConfig {
@@ -32,6 +33,8 @@ export interface RosterConfig {
   readonly bodyLimit: number;
   readonly rpcTimeoutMs: number;
   readonly sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** The public base URL behind a proxy (Twilio signs the URL it called); derived from the request when unset. */
+  readonly publicUrl?: string;
 }
 
 export class ConfigError extends Error {}
@@ -57,5 +60,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
     bodyLimit: e.ROSTER_BODY_LIMIT,
     rpcTimeoutMs: e.ROSTER_RPC_TIMEOUT_MS,
     sqliteSynchronous: e.ROSTER_SQLITE_SYNCHRONOUS,
+    publicUrl: e.ROSTER_PUBLIC_URL?.replace(/\/+$/, ''),
   };
 }

@@ -5,6 +5,8 @@ import { BotDirectory } from './bot-directory';
 import { BotsService } from './bots.service';
 import { AuthGuard } from './http/auth.guard';
 import { BotsController } from './http/bots.controller';
+import { ChannelsController } from './http/channels.controller';
+import { WebhooksController } from './http/webhooks.controller';
 import { CatalogController } from './http/catalog.controller';
 import { HealthController } from './http/health.controller';
 import { ProblemFilter } from './http/problem.filter';
@@ -16,7 +18,18 @@ import { RpcClientService } from './rpc-client.service';
 
 /** The operators' HTTP API: auth, tenancy, validation, problem+json, routing to the services. */
 @Module({
-  controllers: [BotsController, SearchController, UsersController, UserRecordController, CatalogController, SegmentsController, HealthController, healthController('gateway')],
+  controllers: [
+    BotsController,
+    UsersController,
+    UserRecordController,
+    CatalogController,
+    SearchController,
+    SegmentsController,
+    ChannelsController,
+    WebhooksController,
+    HealthController,
+    healthController('gateway'),
+  ],
   providers: [
     BotDirectory,
     BotsService,

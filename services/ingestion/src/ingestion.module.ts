@@ -1,12 +1,19 @@
 import { Module } from '@nestjs/common';
 import { healthController } from '@roster/platform';
+import { ChannelDirectory } from './channels/channel-directory';
+import { ChannelsController } from './channels/channels.controller';
+import { ChannelsService } from './channels/channels.service';
+import { WebhookService } from './channels/webhook.service';
 import { InboundProcessor } from './inbound-processor';
 import { IngestionController } from './ingestion.controller';
 import { IngestionService } from './ingestion.service';
 
-/** Normalized events in: validation, de-duplication, identity resolution, then commands to user-profile. */
+/**
+ * Normalized events and native platform webhooks in: channel connections, signature checks, validation,
+ * de-duplication, identity resolution, then commands to user-profile.
+ */
 @Module({
-  controllers: [IngestionController, healthController('ingestion')],
-  providers: [IngestionService, InboundProcessor],
+  controllers: [IngestionController, ChannelsController, healthController('ingestion')],
+  providers: [IngestionService, InboundProcessor, ChannelDirectory, ChannelsService, WebhookService],
 })
 export class IngestionModule {}

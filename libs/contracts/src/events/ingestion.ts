@@ -10,7 +10,15 @@ import { channelSchema, normalizedEventSchema } from '../ingestion/normalized-ev
 export const INGESTION_EVENTS = {
   identityClaimed: 'ingestion.IdentityClaimed.v1',
   inboundAccepted: 'ingestion.InboundEventAccepted.v1',
+  channelConnected: 'ingestion.ChannelConnected.v1',
+  channelDisconnected: 'ingestion.ChannelDisconnected.v1',
+  webhookRejected: 'ingestion.WebhookRejected.v1',
 } as const;
+
+export const CHANNEL_TYPES = ['messenger', 'instagram', 'whatsapp', 'twilio-sms', 'twilio-voice'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+export const WEBHOOK_PROVIDERS = ['meta', 'whatsapp', 'twilio-sms', 'twilio-voice'] as const;
+export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
 
 export const identityClaimedSchema = z.object({ botId: z.uuid(), userId: z.uuid(), channel: channelSchema });
 export const inboundAcceptedSchema = z.object({

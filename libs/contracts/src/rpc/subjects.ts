@@ -20,6 +20,10 @@ export function namespaceFrom(value: string | undefined): string {
 export const SUBJECTS = {
   ingestion: {
     ingest: `${NAMESPACE}.ingestion.ingest`,
+    connectChannel: `${NAMESPACE}.ingestion.connect-channel`,
+    listChannels: `${NAMESPACE}.ingestion.list-channels`,
+    disconnectChannel: `${NAMESPACE}.ingestion.disconnect-channel`,
+    webhook: `${NAMESPACE}.ingestion.webhook`,
   },
   userProfile: {
     recordInteractions: `${NAMESPACE}.user-profile.record-interactions`,

@@ -54,7 +54,8 @@ function frameworkError(error: { statusCode?: number }, _request: unknown, reply
 async function createHttpApp(root: Type<unknown>, config: RosterConfig, options: HttpOptions): Promise<INestApplication> {
   // Path parameters (tag names, ids) may be up to 1024 characters so that validation, not the router, answers.
   const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimit, trustProxy: true, maxParamLength: 1024, frameworkErrors: frameworkError as never });
-  const app = await NestFactory.create(root, adapter, { bufferLogs: true });
+  // rawBody: platform webhooks are verified over the exact bytes received (Meta, WhatsApp, Twilio signatures).
+  const app = await NestFactory.create(root, adapter, { bufferLogs: true, rawBody: true });
   app.useLogger(app.get(PinoNestLogger));
   options.http?.(app);
   return app;

@@ -1,0 +1,4 @@
+import { startEmbedded } from './support/deployment';
+import { webhooksSuite } from './webhooks.suite';
+
+webhooksSuite('embedded', () => startEmbedded());
