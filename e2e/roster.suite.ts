@@ -159,12 +159,12 @@ export function rosterSuite(mode: string, start: () => Promise<Deployment>, extr
       const after = await waitFor(async () => {
         const all = await listAll(ctx.bot.api, ctx.bot.id);
         return all.length === before.length ? all : undefined;
-      }, { timeoutMs: 20_000, what: 'the same users after restart' });
+      }, { timeoutMs: 60_000, what: 'the same users after restart' });
       expect(after).toEqual(before);
       expect((await ctx.bot.api.get(`/v1/bots/${ctx.bot.id}`)).status).toBe(200);
       const dup = await ctx.bot.api.post(`/v1/bots/${ctx.bot.id}/events`, event({ eventId: 'after-restart', channelUserId: 'ada-1' }));
       expect(dup.status).toBe(202);
-    }, 90_000);
+    }, 150_000);
 
     extra?.(() => ctx);
   });

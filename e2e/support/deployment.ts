@@ -20,6 +20,8 @@ export interface Deployment {
   readonly baseUrl: string;
   readonly adminKey: string;
   readonly dataDir: string;
+  /** Distributed only: the ROSTER_NAMESPACE of this deployment's subjects and streams. */
+  readonly namespace?: string;
   /** Stops every process (SIGTERM) and starts them again on the same data. */
   restart(): Promise<void>;
   /** Distributed only: kill one service hard, then start it again. */
@@ -134,6 +136,7 @@ export async function startDistributed(natsUrl: string, extraEnv: NodeJS.Process
     baseUrl,
     adminKey,
     dataDir,
+    namespace,
     async restart() {
       await Promise.all([...children.values()].map((c) => stopProcess(c)));
       await startAll();

@@ -1,3 +1,4 @@
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { EventStore } from '@roster/eventstore';
 import type { ReadStore } from '@roster/readstore';
@@ -26,4 +27,6 @@ export interface Infra {
   readonly pseudonymizer: Pseudonymizer;
   readonly rpc: RpcClient;
   readonly logger: Logger;
+  /** The NATS connection in distributed mode (for JetStream intake such as channel connectors); absent embedded. */
+  readonly nats?: NatsConnection;
 }

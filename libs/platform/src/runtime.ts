@@ -105,7 +105,7 @@ export async function createDistributedInfra(config: RosterConfig, service: Serv
   const eventBus = new JetStreamEventBus({ nc, onError });
   const proxy = ClientProxyFactory.create(natsClientOptions({ url: config.natsUrl, service })) as ClientProxy;
   const rpc = new RpcClient(proxy, { timeoutMs: config.rpcTimeoutMs });
-  return assemble({ mode: 'distributed', config, eventStore, readStore, eventBus, rpc, logger }, privacy, [
+  return assemble({ mode: 'distributed', config, eventStore, readStore, eventBus, rpc, logger, nats: nc }, privacy, [
     () => eventBus.close(),
     async () => relay?.stop(),
     () => rpc.close(),

@@ -4,6 +4,7 @@ import { ChannelDirectory } from './channels/channel-directory';
 import { ChannelsController } from './channels/channels.controller';
 import { ChannelsService } from './channels/channels.service';
 import { WebhookService } from './channels/webhook.service';
+import { ConnectorIntake } from './connector-intake';
 import { InboundProcessor } from './inbound-processor';
 import { IngestionController } from './ingestion.controller';
 import { IngestionService } from './ingestion.service';
@@ -14,6 +15,6 @@ import { IngestionService } from './ingestion.service';
  */
 @Module({
   controllers: [IngestionController, ChannelsController, healthController('ingestion')],
-  providers: [IngestionService, InboundProcessor, ChannelDirectory, ChannelsService, WebhookService],
+  providers: [IngestionService, InboundProcessor, ChannelDirectory, ChannelsService, WebhookService, ConnectorIntake],
 })
 export class IngestionModule {}

@@ -54,6 +54,13 @@ export const SUBJECTS = {
     deleteSegment: `${NAMESPACE}.segmentation.delete-segment`,
   },
   health: (service: ServiceName) => `${NAMESPACE}.${service}.health`,
+  /**
+   * JetStream intake for channel connectors: publish one normalized event or `{ events: [...] }` to
+   * `<ns>.ingest.<botId>` (stream `<NS>_INGEST`), ideally with `Nats-Msg-Id`. Same schema and de-duplication as
+   * `POST /v1/bots/{botId}/events`; who may publish is NATS's permissions' concern.
+   */
+  connectorIngest: (botId: string) => `${NAMESPACE}.ingest.${botId}`,
+  connectorIngestStream: `${NAMESPACE.toUpperCase()}_INGEST`,
 } as const;
 
 export const SERVICE_NAMES = ['gateway', 'ingestion', 'user-profile', 'segmentation', 'import', 'compliance'] as const;
