@@ -14,8 +14,8 @@ import {
   type UserSummary,
 } from '@roster/contracts';
 import { botOnlyRequestSchema } from '@roster/contracts';
-import { fail, ok, RequestData, type Reply } from '@roster/messaging';
-import { parseOrFail } from '@roster/platform';
+import { fail, RequestData, type Reply } from '@roster/messaging';
+import { answerRequest } from '@roster/platform';
 import { InvalidCursorError } from '@roster/readstore';
 import type { z } from 'zod';
 import { SegmentNotFoundError } from './domain/segment';
@@ -25,18 +25,15 @@ import { SegmentsService } from './segments.service';
 const S = SUBJECTS.segmentation;
 const NEWEST_FIRST = { by: 'lastInteractionAt', order: 'desc' } as const;
 
-async function answer<Sch extends z.ZodType, T>(schema: Sch, payload: unknown, work: (input: z.infer<Sch>) => Promise<T>): Promise<Reply<T>> {
-  const parsed = parseOrFail(schema, payload);
-  if (!parsed.ok) return parsed;
-  try {
-    return ok(await work(parsed.value));
-  } catch (error) {
-    if (error instanceof InvalidFilterError) return fail('invalid', error.message, { errors: error.errors });
-    if (error instanceof InvalidCursorError) return fail('invalid', error.message, { errors: [{ path: 'cursor', message: error.message }] });
-    if (error instanceof SegmentNotFoundError) return fail('not_found', error.message);
-    throw error;
-  }
-}
+const translate = (error: unknown) => {
+  if (error instanceof InvalidFilterError) return fail('invalid', error.message, { errors: error.errors });
+  if (error instanceof InvalidCursorError) return fail('invalid', error.message, { errors: [{ path: 'cursor', message: error.message }] });
+  if (error instanceof SegmentNotFoundError) return fail('not_found', error.message);
+  return undefined;
+};
+
+const answer = <Sch extends z.ZodType, T>(schema: Sch, payload: unknown, work: (input: z.infer<Sch>) => Promise<T>): Promise<Reply<T>> =>
+  answerRequest(schema, payload, work, translate);
 
 /** Search, count, the plain list and saved segments over the user-list projection. */
 @Controller()

@@ -15,29 +15,30 @@ import {
   SUBJECTS,
   userTagRequestSchema,
 } from '@roster/contracts';
-import { fail, ok, RequestData, type Reply } from '@roster/messaging';
-import { parseOrFail } from '@roster/platform';
+import { fail, RequestData, type Reply } from '@roster/messaging';
+import { answerRequest } from '@roster/platform';
 import type { z } from 'zod';
 import { CatalogService } from './catalog.service';
-import { DomainError, TagExistsError } from './domain/errors';
+import { BotUserNotFoundError, DomainError, TagExistsError } from './domain/errors';
 import { InvalidHistoryCursorError } from './history';
 import { UserProfileService } from './user-profile.service';
 
 const S = SUBJECTS.userProfile;
 
-/** Runs a parsed request; named domain errors become their reply kind (→ 400/404/409/422 at the gateway). */
+/** Named domain errors become their reply kind (→ 400/404/409/422 at the gateway); a missing user is a 404. */
+const translate = (error: unknown) => {
+  if (error instanceof TagExistsError) return fail('conflict', error.message, { details: { existing: error.existing } });
+  if (error instanceof DomainError) return fail(error.kind, error.message);
+  if (error instanceof InvalidHistoryCursorError) return fail('invalid', error.message, { errors: [{ path: 'cursor', message: error.message }] });
+  return undefined;
+};
+
 async function answer<Sch extends z.ZodType, T>(schema: Sch, payload: unknown, work: (input: z.infer<Sch>) => Promise<T | undefined>): Promise<Reply<T>> {
-  const parsed = parseOrFail(schema, payload);
-  if (!parsed.ok) return parsed;
-  try {
-    const value = await work(parsed.value);
-    return value === undefined ? fail('not_found', 'no such bot user') : ok(value);
-  } catch (error) {
-    if (error instanceof TagExistsError) return fail('conflict', error.message, { details: { existing: error.existing } });
-    if (error instanceof DomainError) return fail(error.kind, error.message);
-    if (error instanceof InvalidHistoryCursorError) return fail('invalid', error.message, { errors: [{ path: 'cursor', message: error.message }] });
-    throw error;
-  }
+  return answerRequest(schema, payload, async (input) => {
+    const value = await work(input);
+    if (value === undefined) throw new BotUserNotFoundError();
+    return value;
+  }, translate);
 }
 
 /** The operator's edits of one bot user, the bot's tag and field catalogs, and a user's history. */

@@ -1,25 +1,22 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { botOnlyRequestSchema, channelRefRequestSchema, connectChannelRequestSchema, SUBJECTS, webhookRequestSchema } from '@roster/contracts';
-import { fail, ok, RequestData, type Reply } from '@roster/messaging';
-import { parseOrFail } from '@roster/platform';
+import { fail, RequestData, type Reply } from '@roster/messaging';
+import { answerRequest } from '@roster/platform';
 import type { z } from 'zod';
 import { ChannelConflictError, ChannelNotFoundError, ChannelsService } from './channels.service';
 import { WebhookService } from './webhook.service';
 
 const S = SUBJECTS.ingestion;
 
-async function answer<Sch extends z.ZodType, T>(schema: Sch, payload: unknown, work: (input: z.infer<Sch>) => Promise<T> | T): Promise<Reply<T>> {
-  const parsed = parseOrFail(schema, payload);
-  if (!parsed.ok) return parsed;
-  try {
-    return ok(await work(parsed.value));
-  } catch (error) {
-    if (error instanceof ChannelConflictError) return fail('conflict', error.message);
-    if (error instanceof ChannelNotFoundError) return fail('not_found', error.message);
-    throw error;
-  }
-}
+const translate = (error: unknown) => {
+  if (error instanceof ChannelConflictError) return fail('conflict', error.message);
+  if (error instanceof ChannelNotFoundError) return fail('not_found', error.message);
+  return undefined;
+};
+
+const answer = <Sch extends z.ZodType, T>(schema: Sch, payload: unknown, work: (input: z.infer<Sch>) => Promise<T> | T): Promise<Reply<T>> =>
+  answerRequest(schema, payload, work, translate);
 
 /** Channel connections of a bot, and the platforms' native webhooks (forwarded raw by the gateway). */
 @Controller()
