@@ -18,7 +18,8 @@ export class CatalogService {
 
   /** The canonical name of a tag, defining it on first use ("created on first use"). */
   async ensureTag(botId: string, name: string, now = new Date()): Promise<string> {
-    const known = (await this.state(botId)).tags[name.trim().toLowerCase()];
+    const key = name.trim().toLowerCase();
+    const known = (await this.state(botId, (s) => key in s.tags)).tags[key];
     if (known) return known.name;
     const outcome = await this.command(botId, { type: 'DefineTag', data: { botId, name, ifMissing: true }, metadata: { now: now.toISOString() } });
     return outcome.state.tags[name.trim().toLowerCase()]!.name;
@@ -30,7 +31,7 @@ export class CatalogService {
   }
 
   async field(botId: string, key: string): Promise<FieldDefinition | undefined> {
-    return (await this.state(botId)).fields[key];
+    return (await this.state(botId, (s) => key in s.fields)).fields[key];
   }
 
   async listTags(botId: string): Promise<TagDefinition[]> {
@@ -41,9 +42,17 @@ export class CatalogService {
     return Object.values((await this.state(botId)).fields).sort((a, b) => a.key.localeCompare(b.key));
   }
 
-  /** Read from the store, not the cache: another instance may have defined a field a moment ago. */
-  private async state(botId: string): Promise<BotCatalogState> {
-    return (await loadAggregate(this.infra.eventStore, this.infra.codec, botCatalogDecider, streams.botCatalog(botId))).state;
+  /**
+   * Definitions are never changed or removed, so a cached state that already `has` what is asked for is right; a
+   * miss (or a list) reads the store, because another instance may have defined it a moment ago.
+   */
+  private async state(botId: string, has?: (state: BotCatalogState) => boolean): Promise<BotCatalogState> {
+    const stream = streams.botCatalog(botId);
+    const cached = this.cache.get(stream);
+    if (cached && has?.(cached.state)) return cached.state;
+    const loaded = await loadAggregate(this.infra.eventStore, this.infra.codec, botCatalogDecider, stream);
+    this.cache.set(stream, loaded.state, loaded.version);
+    return loaded.state;
   }
 
   private command(botId: string, command: Parameters<typeof botCatalogDecider.decide>[0]) {

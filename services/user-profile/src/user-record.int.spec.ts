@@ -72,6 +72,16 @@ describe('the bot user record (UserProfileService + CatalogService)', () => {
     expect(history!.items[0]).toMatchObject({ change: 'otn.optedIn', source: { kind: 'channel', eventType: 'otn.optin' } });
   });
 
+  it('finds a field another instance defined after this one cached the catalog (a miss reads the store)', async () => {
+    const otherInstance = new CatalogService(infra);
+    await catalog.defineField(botId, 'first', null, 'text');
+    expect(await catalog.field(botId, 'first')).toBeDefined();
+    await otherInstance.defineField(botId, 'second', null, 'number');
+    expect(await catalog.field(botId, 'second')).toMatchObject({ key: 'second', type: 'number' });
+    expect(await catalog.ensureTag(botId, 'Fresh')).toBe('Fresh');
+    expect(await otherInstance.ensureTag(botId, 'fresh')).toBe('Fresh');
+  });
+
   it('answers the history newest first in cursor pages, with the operator as source', async () => {
     const userId = await newUser();
     for (const tag of ['a', 'b', 'c']) await users.edit(botId, userId, { type: 'AddTag', data: { tag, at: new Date().toISOString() } }, operator);
