@@ -105,7 +105,8 @@ async function run(mode: string, deployment: Deployment) {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       for (let b = next++; b < batches.length; b = next++) {
-        accepted += await send(api, bot.id, batches[b] as BenchEvent[]);
+        const taken = await send(api, bot.id, batches[b] as BenchEvent[]);
+        accepted += taken;
       }
     }),
   );
