@@ -1,5 +1,8 @@
 import { waitFor } from '@roster/testing';
-import { Api, event } from './support/api';
+import { Api, createBot, event, listAllUsers } from './support/api';
+
+/** Every user of a bot (re-exported for the distributed spec). */
+export const listAll = listAllUsers;
 import { E2E_BODY_LIMIT, type Deployment } from './support/deployment';
 
 /**
@@ -178,24 +181,7 @@ export interface Context {
   other: { id: string; api: Api };
 }
 
-async function createBot(admin: Api, name: string) {
-  const bot = await admin.post('/v1/bots', { name, timezone: 'Europe/Amsterdam' });
-  expect(bot.status).toBe(201);
-  const key = await admin.post(`/v1/bots/${bot.json.id}/api-keys`);
-  expect(key.status).toBe(201);
-  return { id: bot.json.id as string, api: admin.as(key.json.key) };
-}
 
-export async function listAll(api: Api, botId: string): Promise<any[]> {
-  const items: any[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: any = await api.get(`/v1/bots/${botId}/users?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    items.push(...page.json.items);
-    cursor = page.json.nextCursor;
-  } while (cursor);
-  return items;
-}
 
 async function findUser(api: Api, botId: string, channelUserId: string) {
   return (await listAll(api, botId)).find((u) => u.channelUserId === channelUserId);

@@ -1,5 +1,5 @@
 import { waitFor } from '@roster/testing';
-import { Api, event } from './support/api';
+import { Api, createBot, event, listAllUsers } from './support/api';
 import type { Deployment } from './support/deployment';
 
 /**
@@ -1072,22 +1072,4 @@ function expectErrorPaths(res: Response, paths: string[], what = ''): void {
   expect(res.json.errors.length).toBeGreaterThan(0);
 }
 
-async function createBot(admin: Api, name: string): Promise<Bot> {
-  const bot = await admin.post('/v1/bots', { name, timezone: 'Europe/Amsterdam' });
-  expect(bot.status).toBe(201);
-  const key = await admin.post(`/v1/bots/${bot.json.id}/api-keys`);
-  expect(key.status).toBe(201);
-  return { id: bot.json.id as string, api: admin.as(key.json.key) };
-}
-
-async function listAll(bot: Bot): Promise<Summary[]> {
-  const users: Summary[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Response = await bot.api.get(`/v1/bots/${bot.id}/users?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    if (page.status !== 200) throw new Error(`listing users answered ${page.status}`);
-    users.push(...page.json.items);
-    cursor = page.json.nextCursor;
-  } while (cursor);
-  return users;
-}
+const listAll = async (bot: Bot): Promise<Summary[]> => listAllUsers(bot.api, bot.id);

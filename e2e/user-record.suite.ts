@@ -1,5 +1,5 @@
 import { waitFor } from '@roster/testing';
-import { Api, event } from './support/api';
+import { Api, createBot, event } from './support/api';
 import { E2E_BODY_LIMIT, type Deployment } from './support/deployment';
 
 /**
@@ -518,15 +518,6 @@ function expectErrorPaths(res: Response, paths: string[]): void {
   expect(res.json.errors.map((e: { path: string }) => e.path).sort()).toEqual(expect.arrayContaining([...paths].sort()));
 }
 
-async function createBot(admin: Api, name: string): Promise<Bot> {
-  const bot = await admin.post('/v1/bots', { name, timezone: 'Europe/Amsterdam' });
-  expect(bot.status).toBe(201);
-  const key = await admin.post(`/v1/bots/${bot.json.id}/api-keys`);
-  expect(key.status).toBe(201);
-  const keyId = /^rk_([^.]+)\./.exec(key.json.key)?.[1];
-  expect(keyId).toBeDefined();
-  return { id: bot.json.id as string, keyId: keyId!, api: admin.as(key.json.key) };
-}
 
 /** Creates a user the way channels do (a normalized event) and waits until the list shows it. */
 async function createUser(bot: Bot, channelUserId: string, occurredAt = new Date().toISOString()): Promise<string> {
