@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Page, SearchSort, UserSummary } from '@roster/contracts';
 import { compareStrings, InvalidCursorError, type DocFilter } from '@roster/readstore';
-import { compileFilter, parseFilter, type Filter } from './domain/filter';
+import { compileFilter, parseFilter, type FieldTypes, type Filter } from './domain/filter';
 import { padPosition, sortKeyAt, type SortKeyField, type WalkableUserDoc } from './domain/search-keys';
 import { toSummary, type UserListDoc } from './domain/user-list-doc';
 import { FieldDefinitionsProjection } from './field-definitions.projection';
@@ -60,11 +60,8 @@ export class SearchService {
   ) {}
 
   /** Validates a filter against the bot's custom fields (throws InvalidFilterError listing every problem). */
-  async validate(botId: string, input: unknown, path = 'filter'): Promise<Filter | undefined> {
-    if (input === undefined || input === null) return undefined;
-    const parsed = parseFilter(input, await this.definitions.typesOf(botId), path);
-    if (!parsed.ok) throw new InvalidFilterError(parsed.errors);
-    return parsed.filter;
+  async validate(botId: string, input: unknown): Promise<Filter | undefined> {
+    return parsedOrThrow(input, await this.definitions.typesOf(botId));
   }
 
   /**
@@ -118,10 +115,17 @@ export class SearchService {
 
   private async compiled(botId: string, input: unknown, now: Date): Promise<DocFilter> {
     const byBot: DocFilter = { field: 'botId', op: 'eq', value: botId };
-    const filter = await this.validate(botId, input);
-    if (!filter) return byBot;
-    return { and: [byBot, compileFilter(filter, await this.definitions.typesOf(botId), now)] };
+    if (input === undefined || input === null) return byBot;
+    const types = await this.definitions.typesOf(botId);
+    return { and: [byBot, compileFilter(parsedOrThrow(input, types)!, types, now)] };
   }
+}
+
+function parsedOrThrow(input: unknown, types: FieldTypes): Filter | undefined {
+  if (input === undefined || input === null) return undefined;
+  const parsed = parseFilter(input, types, 'filter');
+  if (!parsed.ok) throw new InvalidFilterError(parsed.errors);
+  return parsed.filter;
 }
 
 /** (key, id) strictly after the cursor in the walk's order, as a store filter (so the index serves it). */
