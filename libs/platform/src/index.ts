@@ -9,3 +9,4 @@ export * from './nest/infra.module';
 export * from './nest/health';
 export * from './nest/bootstrap';
 export * from './test-infra';
+export * from './live-store-view';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { INGESTION_EVENTS as E, type ChannelConnection, type ChannelType } from '@roster/contracts';
-import type { RecordedEvent, Subscription } from '@roster/eventstore';
-import { INFRA, type Infra } from '@roster/platform';
+import type { RecordedEvent } from '@roster/eventstore';
+import { INFRA, LiveStoreView, type Infra } from '@roster/platform';
 import type { EncryptedPii } from '@roster/privacy';
 
 export interface ConnectionRecord extends ChannelConnection {
@@ -17,24 +17,19 @@ export const secretSubject = (connectionId: string) => `channel:${connectionId}`
  * subscription; secrets decrypted only here. Webhooks are routed by (type, externalId).
  */
 @Injectable()
-export class ChannelDirectory implements OnModuleInit, OnApplicationShutdown {
+export class ChannelDirectory extends LiveStoreView implements OnModuleInit, OnApplicationShutdown {
   private readonly byId = new Map<string, ConnectionRecord>();
-  private subscription?: Subscription;
-  private position = -1n;
-  private readonly waiters: { position: bigint; resolve: () => void }[] = [];
 
-  constructor(@Inject(INFRA) private readonly infra: Infra) {}
-
-  async onModuleInit(): Promise<void> {
-    await this.apply(await this.infra.eventStore.readAll({ streamPrefixes: ['channel-'] }));
-    this.subscription = this.infra.eventStore.subscribeToAll((events) => this.apply(events), {
-      after: this.position >= 0n ? this.position : undefined,
-      streamPrefixes: ['channel-'],
-    });
+  constructor(@Inject(INFRA) private readonly infra: Infra) {
+    super(infra.eventStore, ['channel-']);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.stop();
+  onModuleInit(): Promise<void> {
+    return this.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.stop();
   }
 
   list(botId: string): ConnectionRecord[] {
@@ -49,39 +44,28 @@ export class ChannelDirectory implements OnModuleInit, OnApplicationShutdown {
     return [...this.byId.values()].filter((c) => types.includes(c.type) && (externalId === undefined || c.externalId === externalId));
   }
 
-  caughtUpTo(position: bigint): Promise<void> {
-    if (this.position >= position) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ position, resolve }));
-  }
-
-  private async apply(events: readonly RecordedEvent[]): Promise<void> {
-    for (const event of events) {
-      if (event.position <= this.position) continue;
-      const data = event.data as Record<string, unknown>;
-      const id = data.connectionId as string;
-      if (event.type === E.channelConnected) {
-        const subject = secretSubject(id);
-        const secret = await this.infra.pii.decrypt(subject, data.secret as EncryptedPii);
-        const verifyToken = data.verifyToken ? await this.infra.pii.decrypt(subject, data.verifyToken as EncryptedPii) : undefined;
-        if (typeof secret === 'string') {
-          this.byId.set(id, {
-            id,
-            botId: data.botId as string,
-            type: data.type as ChannelType,
-            externalId: data.externalId as string,
-            hasVerifyToken: typeof verifyToken === 'string',
-            createdAt: data.at as string,
-            secret,
-            ...(typeof verifyToken === 'string' ? { verifyToken } : {}),
-          });
-        }
-      } else if (event.type === E.channelDisconnected) {
-        this.byId.delete(id);
-      }
-      this.position = event.position;
+  protected async applyEvent(event: RecordedEvent): Promise<void> {
+    const data = event.data as Record<string, unknown>;
+    const id = data.connectionId as string;
+    if (event.type === E.channelDisconnected) {
+      this.byId.delete(id);
+      return;
     }
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      if (this.waiters[i]!.position <= this.position) this.waiters.splice(i, 1)[0]!.resolve();
-    }
+    if (event.type !== E.channelConnected) return;
+    const subject = secretSubject(id);
+    const secret = await this.infra.pii.decrypt(subject, data.secret as EncryptedPii);
+    const verifyToken = data.verifyToken ? await this.infra.pii.decrypt(subject, data.verifyToken as EncryptedPii) : undefined;
+    // A shredded key (the connection was disconnected) leaves nothing to route by.
+    if (typeof secret !== 'string') return;
+    this.byId.set(id, {
+      id,
+      botId: data.botId as string,
+      type: data.type as ChannelType,
+      externalId: data.externalId as string,
+      hasVerifyToken: typeof verifyToken === 'string',
+      createdAt: data.at as string,
+      secret,
+      ...(typeof verifyToken === 'string' ? { verifyToken } : {}),
+    });
   }
 }
