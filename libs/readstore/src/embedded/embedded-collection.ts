@@ -15,6 +15,12 @@ interface Ranked<T extends Doc> {
 
 const MATCH_ALL: DocPredicate = () => true;
 
+/** A consistent cut of one collection: what a snapshot writes and a restart loads back. */
+export interface CollectionDump<T extends Doc> {
+  readonly entries: readonly (readonly [doc: T, position: bigint])[];
+  readonly tombstones: readonly (readonly [id: string, position: bigint])[];
+}
+
 /**
  * One collection held in process memory. Every method runs to completion without awaiting, so each call is atomic
  * with respect to the others.
@@ -115,6 +121,33 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     this.entries.clear();
     this.tombstones.clear();
     this.indexes.clear();
+  }
+
+  /**
+   * Every document and tombstone as they stand now, taken synchronously, so the cut is consistent across the
+   * collections of a store. Stored documents are never changed in place (an upsert stores a fresh copy), so a caller
+   * may serialize the returned documents later, while the collection goes on changing; it must not modify them.
+   */
+  dump(): CollectionDump<T> {
+    const entries: (readonly [T, bigint])[] = [];
+    for (const entry of this.entries.values()) entries.push([entry.doc, entry.position]);
+    return { entries, tombstones: [...this.tombstones] };
+  }
+
+  /**
+   * Replaces the collection's content with a dump (at start, before any use). The documents are taken as they are
+   * (they came from `dump`, through a serializer), not validated or copied again; declared indexes are rebuilt.
+   */
+  load(dump: CollectionDump<T>): void {
+    this.entries.clear();
+    this.tombstones.clear();
+    this.indexes.clear();
+    for (const [id, position] of dump.tombstones) this.tombstones.set(id, position);
+    for (const [doc, position] of dump.entries) {
+      const entry: Entry<T> = { doc, position };
+      this.entries.set(doc.id, entry);
+      this.indexes.add(entry);
+    }
   }
 
   private isNewer(id: string, position: bigint): boolean {
