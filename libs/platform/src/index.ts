@@ -10,3 +10,6 @@ export * from './nest/health';
 export * from './nest/bootstrap';
 export * from './test-infra';
 export * from './live-store-view';
+export * from './metrics';
+export * from './metrics-controller';
+export * from './metrics-text';

@@ -54,6 +54,8 @@ export const SUBJECTS = {
     deleteSegment: `${NAMESPACE}.segmentation.delete-segment`,
   },
   health: (service: ServiceName) => `${NAMESPACE}.${service}.health`,
+  /** Each service's Prometheus metrics (as JSON families), gathered and merged by the gateway's `GET /metrics`. */
+  metrics: (service: ServiceName) => `${NAMESPACE}.${service}.metrics`,
   /**
    * JetStream intake for channel connectors: publish one normalized event or `{ events: [...] }` to
    * `<ns>.ingest.<botId>` (stream `<NS>_INGEST`), ideally with `Nats-Msg-Id`. Same schema and de-duplication as
@@ -71,4 +73,26 @@ export interface HealthReport {
   readonly service: ServiceName;
   readonly ready: boolean;
   readonly details?: Record<string, string>;
+}
+
+/** One sample of a metric family: a histogram's samples name their series (`<name>_bucket`, `_sum`, `_count`). */
+export interface MetricSample {
+  readonly labels: Readonly<Record<string, string | number>>;
+  /** null when the value was not finite (JSON has no NaN or Infinity). */
+  readonly value: number | null;
+  readonly metricName?: string;
+}
+
+/** A Prometheus metric family as prom-client's `getMetricsAsJSON` gives it; labels never hold personal data or ids. */
+export interface MetricFamily {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge' | 'histogram' | 'summary';
+  readonly values: readonly MetricSample[];
+}
+
+/** What every service's metrics subject answers. */
+export interface MetricsReport {
+  readonly service: ServiceName;
+  readonly families: readonly MetricFamily[];
 }
