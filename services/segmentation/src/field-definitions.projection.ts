@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { CATALOG_EVENTS, type FieldType } from '@roster/contracts';
 import type { ConsumerHandle, DeliveredEvent } from '@roster/messaging';
 import { INFRA, type Infra } from '@roster/platform';
-import type { Collection } from '@roster/readstore';
+import type { Collection, IndexSpec } from '@roster/readstore';
 import { USERS_COLLECTION } from './user-list.projection';
 
 export interface FieldDefinitionDoc {
@@ -32,6 +32,7 @@ export class FieldDefinitionsProjection implements OnApplicationBootstrap, OnApp
 
   async onApplicationBootstrap(): Promise<void> {
     await this.definitions.ensureIndexes([{ name: 'bot', fields: [['botId', 1]] }]);
+    await this.indexKnownFields();
     this.handle = await this.infra.eventBus.consume(
       { name: CONSUMER, sources: ['user-profile'], eventTypes: [CATALOG_EVENTS.fieldDefined], resumeAfter: () => this.checkpoints.positionOf(CONSUMER) },
       (events) => this.apply(events),
@@ -48,6 +49,22 @@ export class FieldDefinitionsProjection implements OnApplicationBootstrap, OnApp
     return Object.fromEntries(page.items.map((d) => [d.key, d.type]));
   }
 
+  /**
+   * The user list's index for every field already defined: a read store restored from a snapshot (or a MongoDB one)
+   * holds the definitions but not necessarily their indexes, and `apply` only indexes definitions it has not seen.
+   */
+  private async indexKnownFields(): Promise<void> {
+    const keys = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.definitions.find({ limit: 10_000, ...(cursor ? { cursor } : {}) });
+      for (const definition of page.items) keys.add(definition.key);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    const users = this.infra.readStore.collection(USERS_COLLECTION);
+    await users.ensureIndexes([...keys].map(fieldIndex));
+  }
+
   async apply(events: readonly DeliveredEvent[]): Promise<void> {
     if (events.length === 0) return;
     const users = this.infra.readStore.collection(USERS_COLLECTION);
@@ -55,10 +72,12 @@ export class FieldDefinitionsProjection implements OnApplicationBootstrap, OnApp
       if (event.type !== CATALOG_EVENTS.fieldDefined) continue;
       const { botId, key, type } = event.data as { botId: string; key: string; type: FieldType };
       if (await this.definitions.upsert({ id: `${botId}:${key}`, botId, key, type }, event.position)) {
-        await users.ensureIndexes([{ name: `bot_field_${key}`, fields: [['botId', 1], [`fields.${key}`, 1]] }]);
+        await users.ensureIndexes([fieldIndex(key)]);
       }
     }
     const last = events[events.length - 1]!.position;
     await this.checkpoints.upsert({ id: CONSUMER, position: last.toString() }, last);
   }
 }
+
+const fieldIndex = (key: string): IndexSpec => ({ name: `bot_field_${key}`, fields: [['botId', 1], [`fields.${key}`, 1]] });

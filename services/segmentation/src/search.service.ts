@@ -5,6 +5,7 @@ import { compareStrings, InvalidCursorError, type DocFilter } from '@roster/read
 import { compileFilter, parseFilter, type FieldTypes, type Filter } from './domain/filter';
 import { padPosition, sortKeyAt, type SortKeyField, type WalkableUserDoc } from './domain/search-keys';
 import { toSummary, type UserListDoc } from './domain/user-list-doc';
+import { ActiveWalks } from './active-walks';
 import { FieldDefinitionsProjection } from './field-definitions.projection';
 import { UserListProjection } from './user-list.projection';
 
@@ -57,6 +58,7 @@ export class SearchService {
   constructor(
     private readonly list: UserListProjection,
     private readonly definitions: FieldDefinitionsProjection,
+    private readonly walks: ActiveWalks,
   ) {}
 
   /** Validates a filter against the bot's custom fields (throws InvalidFilterError listing every problem). */
@@ -76,6 +78,7 @@ export class SearchService {
     const previous = readCursor(cursor, query);
     const now = previous ? new Date(previous.now) : new Date();
     const snapshot = previous?.snapshot ?? padPosition(await this.list.currentPosition());
+    this.walks.touch(snapshot);
     const matching = await this.compiled(botId, input, now);
     const field = SORT_KEYS[sort.by];
     const desc = sort.order === 'desc';

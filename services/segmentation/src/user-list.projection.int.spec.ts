@@ -3,7 +3,9 @@ import { CATALOG_EVENTS, streams, USER_PROFILE_EVENTS as E } from '@roster/contr
 import type { DeliveredEvent } from '@roster/messaging';
 import { createTestInfra, type TestInfra } from '@roster/platform';
 import { waitFor } from '@roster/testing';
-import { UserListProjection } from './user-list.projection';
+import { ActiveWalks } from './active-walks';
+import { padPosition, sortKeyAt, type WalkableUserDoc } from './domain/search-keys';
+import { USER_LIST_VERSION, UserListProjection } from './user-list.projection';
 
 /** Delivery of the same events twice, in other batch cuts, or replayed after newer ones must not change the result. */
 describe('UserListProjection', () => {
@@ -47,14 +49,14 @@ describe('UserListProjection', () => {
 
   it('folds the events into the list document, personal fields decrypted', async () => {
     const events = await record();
-    const projection = new UserListProjection(infra);
+    const projection = new UserListProjection(infra, new ActiveWalks());
     await projection.apply(events);
     expect(await projection.users.get(userId)).toMatchObject(expected);
   });
 
   it('gives the same document when everything is delivered twice, in other batches', async () => {
     const events = await record();
-    const projection = new UserListProjection(infra);
+    const projection = new UserListProjection(infra, new ActiveWalks());
     await projection.apply(events.slice(0, 2));
     await projection.apply(events.slice(0, 3));
     await projection.apply(events);
@@ -67,7 +69,7 @@ describe('UserListProjection', () => {
 
   it('ignores an older event redelivered after newer ones (position guard)', async () => {
     const events = await record();
-    const projection = new UserListProjection(infra);
+    const projection = new UserListProjection(infra, new ActiveWalks());
     await projection.apply(events);
     await projection.apply([events[1]!]);
     await projection.apply([events[0]!]);
@@ -76,11 +78,53 @@ describe('UserListProjection', () => {
 
   it('keeps its checkpoint in the read store, so a rebuild resumes where it was', async () => {
     const events = await record();
-    const projection = new UserListProjection(infra);
+    const projection = new UserListProjection(infra, new ActiveWalks());
     await projection.apply(events);
     expect(projection.position).toBe(events[3]!.position);
     const checkpoints = infra.readStore.collection('checkpoints');
     expect(await checkpoints.positionOf('segmentation-user-list')).toBe(events[3]!.position);
+  });
+
+  it('keeps a document\'s earlier sort keys while a walk may ask for them, and drops them when none can', async () => {
+    const events = await record();
+    const walks = new ActiveWalks();
+    const projection = new UserListProjection(infra, walks);
+    await projection.apply(events.slice(0, 1));
+    const walkStart = padPosition(await projection.currentPosition());
+    walks.touch(walkStart);
+    await projection.apply(events.slice(1, 2)); // lastInteractionAt moves after the walk's snapshot
+    await projection.apply(events.slice(2)); // so does the name (a last name is added)
+    const during = (await projection.users.get(userId)) as unknown as WalkableUserDoc;
+    expect(during.sortMoves.map((m) => m.pos)).toEqual([padPosition(events[1]!.position), padPosition(events[2]!.position)]);
+    expect(sortKeyAt(during, 'lastInteractionAt', walkStart)).toBe('2026-11-01T10:00:00.000Z');
+
+    const idle = new UserListProjection(infra, new ActiveWalks());
+    await infra.readStore.collection('users').clear();
+    await idle.apply(events.slice(0, 2));
+    await idle.apply(events.slice(2));
+    // Without walks only the moves of the latest batch remain (a walk starting during that batch could need them).
+    const after = (await idle.users.get(userId)) as unknown as WalkableUserDoc;
+    expect(after.sortMoves.map((m) => m.pos)).toEqual([padPosition(events[2]!.position)]);
+  });
+
+  it('clears and rebuilds a list written by another version of the document shape', async () => {
+    const events = await record();
+    const users = infra.readStore.collection('users');
+    const checkpoints = infra.readStore.collection('checkpoints');
+    const last = events.at(-1)!.position;
+    await users.upsert({ id: 'stale', botId, shape: 'old' }, last);
+    await users.upsert({ id: userId, botId, name: 'old shape' }, last);
+    await checkpoints.upsert({ id: 'segmentation-user-list', position: last.toString(), version: USER_LIST_VERSION - 1 }, last);
+    const projection = new UserListProjection(infra, new ActiveWalks());
+    await projection.onApplicationBootstrap();
+    try {
+      await waitFor(() => projection.position === last, { what: 'the rebuild to catch up' });
+      expect(await users.get('stale')).toBeUndefined();
+      expect(await projection.users.get(userId)).toMatchObject(expected);
+      expect(await checkpoints.get('segmentation-user-list')).toMatchObject({ version: USER_LIST_VERSION });
+    } finally {
+      await projection.onApplicationShutdown();
+    }
   });
 
   describe('record events (tags, fields, notes, sequences, OTN topics) and catalog events', () => {
@@ -136,7 +180,7 @@ describe('UserListProjection', () => {
       for (const value of stored) expect(typeof value).toBe('object'); // ciphertexts in the store, not 36 / 'London' / true
       expect(JSON.stringify(stored)).not.toContain('London');
 
-      const projection = new UserListProjection(infra);
+      const projection = new UserListProjection(infra, new ActiveWalks());
       await projection.apply(events);
       const doc = await projection.users.get(userId);
       expect(doc).toMatchObject(expectedRecord);
@@ -145,7 +189,7 @@ describe('UserListProjection', () => {
 
     it('gives the same document when everything is delivered twice, one by one or in other batch cuts', async () => {
       const events = await recordHistory();
-      const inOneBatch = new UserListProjection(infra);
+      const inOneBatch = new UserListProjection(infra, new ActiveWalks());
       await inOneBatch.apply(events);
       const once = await inOneBatch.users.get(userId);
       expect(once).toMatchObject(expectedRecord);
@@ -163,7 +207,7 @@ describe('UserListProjection', () => {
 
     it('ignores older record events redelivered after newer ones (position guard)', async () => {
       const events = await recordHistory();
-      const projection = new UserListProjection(infra);
+      const projection = new UserListProjection(infra, new ActiveWalks());
       await projection.apply(events);
       const once = await projection.users.get(userId);
       const older = [...ofType(events, E.tagAdded), ...ofType(events, E.fieldSet).slice(0, 2), ...ofType(events, E.sequenceSubscribed), ...ofType(events, E.otnOptedIn)];
@@ -177,7 +221,7 @@ describe('UserListProjection', () => {
       const events = await recordHistory();
       const catalogEvents = events.filter((e) => !isUserEvent(e));
       expect(catalogEvents).toHaveLength(2);
-      const projection = new UserListProjection(infra);
+      const projection = new UserListProjection(infra, new ActiveWalks());
       await projection.apply(catalogEvents);
       expect(await projection.users.count()).toBe(0);
       expect(projection.position).toBe(catalogEvents[1]!.position);
@@ -189,7 +233,7 @@ describe('UserListProjection', () => {
 
     it('consumes only BotUser events from the bus', async () => {
       const events = await recordHistory();
-      const projection = new UserListProjection(infra);
+      const projection = new UserListProjection(infra, new ActiveWalks());
       const delivered: DeliveredEvent[] = [];
       const apply = projection.apply.bind(projection);
       projection.apply = async (batch) => {

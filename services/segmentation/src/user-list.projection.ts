@@ -3,12 +3,19 @@ import { USER_PROFILE_EVENTS, type BotUserEvent } from '@roster/contracts';
 import type { ConsumerHandle, DeliveredEvent } from '@roster/messaging';
 import { INFRA, type Infra } from '@roster/platform';
 import type { Collection, Doc, IndexSpec } from '@roster/readstore';
-import { withWalkKeys, type WalkableUserDoc } from './domain/search-keys';
+import { ActiveWalks } from './active-walks';
+import { padPosition, withWalkKeys, type WalkableUserDoc } from './domain/search-keys';
 import { applyToUserDoc, type UserListDoc } from './domain/user-list-doc';
 
 export const USERS_COLLECTION = 'users';
 const CHECKPOINTS_COLLECTION = 'checkpoints';
 const CONSUMER = 'segmentation-user-list';
+/**
+ * The shape of the list documents. Bump it when `applyToUserDoc` or the walk keys change what a document holds: a
+ * persisted read store (MongoDB, or an embedded one restored from a snapshot) written by another version is then
+ * cleared and rebuilt from the event store at start instead of mixing two shapes.
+ */
+export const USER_LIST_VERSION = 2;
 /** Only the BotUser events: the source also carries the bots' catalog events (tag and field definitions). */
 const BOT_USER_EVENT_TYPES = Object.values(USER_PROFILE_EVENTS);
 
@@ -35,21 +42,27 @@ export const USER_LIST_INDEXES = [
   { name: 'bot_email', fields: [['botId', 1], ['search.email', 1]] },
   { name: 'bot_phone', fields: [['botId', 1], ['search.phone', 1]] },
   { name: 'bot_status_channel', fields: [['botId', 1], ['status', 1], ['channel', 1]] },
+  // A walk's page asks for the users whose sort key moved after its snapshot (search.service.ts).
+  { name: 'bot_sortStamp', fields: [['botId', 1], ['sortStamp', 1]] },
 ] as const satisfies readonly IndexSpec[];
 
 @Injectable()
 export class UserListProjection implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly users: Collection<UserListDoc & Doc>;
-  private readonly checkpoints: Collection<{ id: string; position: string }>;
+  private readonly checkpoints: Collection<{ id: string; position: string; version?: number }>;
   private handle?: ConsumerHandle;
   private appliedPosition: bigint | undefined;
 
-  constructor(@Inject(INFRA) private readonly infra: Infra) {
+  constructor(
+    @Inject(INFRA) private readonly infra: Infra,
+    private readonly walks: ActiveWalks,
+  ) {
     this.users = infra.readStore.collection<UserListDoc & Doc>(USERS_COLLECTION);
     this.checkpoints = infra.readStore.collection(CHECKPOINTS_COLLECTION);
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.rebuildIfAnotherVersion();
     await this.users.ensureIndexes(USER_LIST_INDEXES);
     this.handle = await this.infra.eventBus.consume(
       {
@@ -61,6 +74,15 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
       },
       (events) => this.apply(events),
     );
+  }
+
+  private async rebuildIfAnotherVersion(): Promise<void> {
+    const checkpoint = await this.checkpoints.get(CONSUMER);
+    if (checkpoint?.version === USER_LIST_VERSION) return;
+    if (!checkpoint && (await this.users.count()) === 0) return;
+    this.infra.logger.warn({ found: checkpoint?.version ?? null, expected: USER_LIST_VERSION }, 'user list written by another version: rebuilding it');
+    await this.users.clear();
+    await this.checkpoints.delete(CONSUMER);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -80,6 +102,10 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
   async apply(events: readonly DeliveredEvent[]): Promise<void> {
     if (events.length === 0) return;
     const decoded = await this.infra.codec.decodeAll<BotUserEvent>(events);
+    // Earlier sort keys at or before this horizon are asked for by no walk in progress, nor by any walk to come.
+    const applied = padPosition(await this.currentPosition());
+    const oldestWalk = this.walks.oldest();
+    const horizon = oldestWalk !== undefined && oldestWalk < applied ? oldestWalk : applied;
     const pending = new Map<string, { doc: WalkableUserDoc | undefined; position: bigint; stored: bigint | undefined }>();
     for (const event of decoded) {
       // Defensive: whatever a bus hands over beyond the BotUser events (catalog events have no user) is not ours.
@@ -93,14 +119,14 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
       }
       if (event.position <= entry.position) continue;
       const next = applyToUserDoc(entry.doc, event);
-      entry.doc = next && withWalkKeys(entry.doc, next, event.position);
+      entry.doc = next && withWalkKeys(entry.doc, next, event.position, horizon);
       entry.position = event.position;
     }
     await Promise.all(
       [...pending.values()].map((e) => (e.doc && e.position !== e.stored ? this.users.upsert(e.doc as unknown as UserListDoc & Doc, e.position) : undefined)),
     );
     const last = events[events.length - 1]!.position;
-    await this.checkpoints.upsert({ id: CONSUMER, position: last.toString() }, last);
+    await this.checkpoints.upsert({ id: CONSUMER, position: last.toString(), version: USER_LIST_VERSION }, last);
     this.appliedPosition = last;
   }
 }

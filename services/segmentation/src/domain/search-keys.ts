@@ -72,15 +72,20 @@ export type WalkableUserDoc = SearchableUserDoc & WalkKeys;
 
 export const padPosition = (position: bigint) => position.toString().padStart(20, '0');
 
-/** The document after an event at `position`, with search keys and walk keys brought up to date. */
-export function withWalkKeys(previous: WalkableUserDoc | undefined, next: UserListDoc, position: bigint): WalkableUserDoc {
+/**
+ * The document after an event at `position`, with search keys and walk keys brought up to date. Moves at or before
+ * `horizon` (the snapshot of the oldest walk still in progress, or where the list stood when no walk is) can no
+ * longer be asked for by any walk, so they are dropped: documents carry earlier keys only while walks need them.
+ */
+export function withWalkKeys(previous: WalkableUserDoc | undefined, next: UserListDoc, position: bigint, horizon?: string): WalkableUserDoc {
   const doc = withSearchKeys(next);
   const pos = padPosition(position);
   if (!previous) return { ...doc, createdPos: pos, sortStamp: pos, sortMoves: [] };
+  const kept = horizon === undefined ? (previous.sortMoves ?? []) : (previous.sortMoves ?? []).filter((move) => move.pos > horizon);
   const moved = SORT_KEY_FIELDS.some((field) => previous[field] !== doc[field]);
-  if (!moved) return { ...doc, createdPos: previous.createdPos, sortStamp: previous.sortStamp, sortMoves: previous.sortMoves };
+  if (!moved) return { ...doc, createdPos: previous.createdPos, sortStamp: previous.sortStamp, sortMoves: kept };
   const before = { pos, lastInteractionAt: previous.lastInteractionAt, sortName: previous.sortName, sortSubscribedAt: previous.sortSubscribedAt };
-  return { ...doc, createdPos: previous.createdPos, sortStamp: pos, sortMoves: [...(previous.sortMoves ?? []), before].slice(-MAX_SORT_MOVES) };
+  return { ...doc, createdPos: previous.createdPos, sortStamp: pos, sortMoves: [...kept, before].slice(-MAX_SORT_MOVES) };
 }
 
 /** A document's sort key as it was at snapshot position `snapshot` (its current key if it has not moved since). */

@@ -45,4 +45,14 @@ describe('walk keys', () => {
     for (let i = 2; i < 100; i++) current = withWalkKeys(current, doc(new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()), BigInt(i));
     expect(current.sortMoves).toHaveLength(MAX_SORT_MOVES);
   });
+
+  it('drops moves no walk can ask for (at or before the horizon), also when the key does not move', () => {
+    const moved = withWalkKeys(withWalkKeys(withWalkKeys(undefined, doc(t1), 10n), doc(t2), 20n), doc(t3), 30n);
+    expect(moved.sortMoves.map((m) => m.pos)).toEqual([padPosition(20n), padPosition(30n)]);
+    const tagged = withWalkKeys(moved, doc(t3, { tags: ['VIP', 'New'] }), 40n, padPosition(25n));
+    expect(tagged.sortMoves.map((m) => m.pos)).toEqual([padPosition(30n)]);
+    expect(sortKeyAt(tagged, 'lastInteractionAt', padPosition(25n))).toBe(t2);
+    const quiet = withWalkKeys(tagged, doc('2026-11-04T00:00:00.000Z'), 50n, padPosition(40n));
+    expect(quiet.sortMoves).toEqual([{ pos: padPosition(50n), lastInteractionAt: t3, sortName: 'ada lovelace', sortSubscribedAt: '' }]);
+  });
 });
