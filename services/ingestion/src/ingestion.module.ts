@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { healthController } from '@roster/platform';
+import { healthController, metricsController } from '@roster/platform';
 import { ChannelDirectory } from './channels/channel-directory';
 import { ChannelsController } from './channels/channels.controller';
 import { ChannelsService } from './channels/channels.service';
@@ -14,7 +14,7 @@ import { IngestionService } from './ingestion.service';
  * de-duplication, identity resolution, then commands to user-profile.
  */
 @Module({
-  controllers: [IngestionController, ChannelsController, healthController('ingestion')],
+  controllers: [IngestionController, ChannelsController, healthController('ingestion'), metricsController('ingestion')],
   providers: [IngestionService, InboundProcessor, ChannelDirectory, ChannelsService, WebhookService, ConnectorIntake],
 })
 export class IngestionModule {}

@@ -9,15 +9,21 @@ import {
 } from '@roster/contracts';
 import { NO_STREAM } from '@roster/eventstore';
 import { fail, ok, type Reply } from '@roster/messaging';
-import { INFRA, parseOrFail, type Infra } from '@roster/platform';
+import { INFRA, parseOrFail, serviceMetrics, type Infra } from '@roster/platform';
 import { IdentityResolver, identityKey } from './identity-resolver';
+
+/** Events recorded by ingestion (HTTP, webhooks, connectors), by outcome: `accepted` (new) or `duplicate`. */
+const ingestedEvents = (infra: Infra) =>
+  serviceMetrics(infra, 'ingestion').counter({ name: 'roster_events_ingested_total', help: 'Events ingested, by outcome (accepted: new; duplicate: its eventId was seen before)', labelNames: ['outcome'] });
 
 @Injectable()
 export class IngestionService {
   private readonly identities: IdentityResolver;
+  private readonly ingested: ReturnType<typeof ingestedEvents>;
 
   constructor(@Inject(INFRA) private readonly infra: Infra) {
     this.identities = new IdentityResolver(infra.eventStore, infra.pseudonymizer);
+    this.ingested = ingestedEvents(infra);
   }
 
   /**
@@ -50,6 +56,8 @@ export class IngestionService {
     const accepted = outcomes.filter((o) => o.ok).length;
     duplicates += outcomes.length - accepted;
     if (accepted + duplicates !== events.length) return fail('internal', 'not every event was recorded');
+    this.ingested.inc({ outcome: 'accepted' }, accepted);
+    this.ingested.inc({ outcome: 'duplicate' }, duplicates);
     return ok({ accepted, duplicates });
   }
 }
