@@ -2,7 +2,11 @@
  * bench/search — targets.md T2 (filtered search over 1M users of one bot), T5 (memory), T6 (restart).
  *
  *   node dist/bench/search.js [--mode embedded|distributed] [--users 1000000] [--seconds 5] [--clients 10]
- *                             [--pages 20] [--concurrency 4] [--background 1000] [--shapes 1,2,13]
+ *                             [--pages 20] [--concurrency 4] [--background 1000] [--shapes 1,2,13] [--data <dir>]
+ *
+ * `--data <dir>` (embedded only) keeps the deployment's data directory: the first run loads the users into it and
+ * writes `bench-search.json` (bot id, keys, user count) beside Roster's files; later runs with the same directory
+ * skip the load (their start is timed as a restart too: start to first answer and to the full count).
  *
  * 1. Load: starts a fresh deployment (as the e2e suite does), creates a bot, a key and four custom fields, then posts
  *    `users` users of that bot as normalized events in batches of ≤ 1000 (a user's events stay in one batch),
@@ -20,7 +24,9 @@
  * Prints one line per shape and one summary line, with the conditions (cores, memory, SQLite synchronous, mode).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { Api } from '../e2e/support/api';
 import { startDistributed, startEmbedded, type Deployment } from '../e2e/support/deployment';
@@ -36,6 +42,7 @@ const PAGES = num('pages', 20);
 const CONCURRENCY = num('concurrency', 4);
 const BACKGROUND = num('background', 1000);
 const ONLY = args.get('shapes')?.split(',').map(Number);
+const DATA = args.get('data');
 /** Seconds per shape of a quiet baseline (one client, no background ingestion) measured first in the same run; 0 skips. */
 const BASELINE = num('baseline-seconds', 1);
 const BATCH = 1000;
@@ -200,12 +207,13 @@ const rssReport = (key: 'VmRSS' | 'VmHWM' = 'VmRSS') =>
 // ---- phases -------------------------------------------------------------------------------------------------------
 async function setup(api0: Api) {
   const bot = (await api0.post('/v1/bots', { name: 'bench-search', timezone: 'Europe/Amsterdam' })).json;
-  const api = api0.as((await api0.post(`/v1/bots/${bot.id}/api-keys`)).json.key);
+  const botKey = (await api0.post(`/v1/bots/${bot.id}/api-keys`)).json.key as string;
+  const api = api0.as(botKey);
   for (const [key, type] of [['score', 'number'], ['plan', 'text'], ['last_order', 'date'], ['vip', 'boolean']]) {
     const res = await api.post(`/v1/bots/${bot.id}/fields`, { key, type });
     if (res.status !== 201) throw new Error(`defining field ${key}: ${res.status} ${res.text.slice(0, 300)}`);
   }
-  return { botId: bot.id as string, api };
+  return { botId: bot.id as string, api, botKey };
 }
 
 async function load(api: Api, botId: string, run: string) {
@@ -372,24 +380,14 @@ async function measureShape(api: Api, botId: string, index: number, shape: (type
   return result;
 }
 
-async function restartTimes(deployment: Deployment, api: Api, botId: string) {
-  const old = rosterProcesses();
-  const t0 = performance.now();
-  let oldGoneAt = NaN;
-  const watch = setInterval(() => {
-    if (Number.isNaN(oldGoneAt) && old.every((p) => !existsSync(`/proc/${p.pid}`))) oldGoneAt = performance.now() - t0;
-  }, 10);
-  let readyAt = NaN;
-  const restarted = deployment.restart().then(
-    () => void (readyAt = performance.now() - t0),
-    (error) => log(`restart: readiness check gave up (${String(error).split('\n')[0]}); polling on`),
-  );
+/** Polls a search and the count until the count reaches USERS: times (ms since `t0`) of the first answer and of that. */
+async function untilFullCount(api: Api, botId: string, t0: number, ready: () => boolean = () => true) {
   let firstAnswer = NaN;
   let firstCount = NaN;
   let complete = NaN;
   const deadline = Date.now() + 15 * 60_000;
   while (Date.now() < deadline && Number.isNaN(complete)) {
-    if (!Number.isNaN(oldGoneAt)) {
+    if (ready()) {
       try {
         const res = await api.post(`/v1/bots/${botId}/users/search`, { filter: { all: [] }, limit: 50 });
         if (res.status === 200 && Number.isNaN(firstAnswer)) firstAnswer = performance.now() - t0;
@@ -404,21 +402,70 @@ async function restartTimes(deployment: Deployment, api: Api, botId: string) {
     }
     await sleep(50);
   }
+  return { firstAnswer, firstCount, complete };
+}
+
+async function restartTimes(deployment: Deployment, api: Api, botId: string) {
+  const old = rosterProcesses();
+  const t0 = performance.now();
+  let oldGoneAt = NaN;
+  const watch = setInterval(() => {
+    if (Number.isNaN(oldGoneAt) && old.every((p) => !existsSync(`/proc/${p.pid}`))) oldGoneAt = performance.now() - t0;
+  }, 10);
+  let readyAt = NaN;
+  const restarted = deployment.restart().then(
+    () => void (readyAt = performance.now() - t0),
+    (error) => log(`restart: readiness check gave up (${String(error).split('\n')[0]}); polling on`),
+  );
+  const { firstAnswer, firstCount, complete } = await untilFullCount(api, botId, t0, () => !Number.isNaN(oldGoneAt));
   clearInterval(watch);
   await restarted;
   return { oldGoneAt, readyAt, firstAnswer, firstCount, complete, rss: rssReport() };
 }
 
+/** What a kept data directory remembers between runs (the keys are the bench's own, for a throwaway deployment). */
+interface KeptRun {
+  adminKey: string;
+  botId: string;
+  botKey: string;
+  users: number;
+  /** The load's id: its users' channel ids do not depend on it, its event ids do. */
+  run: string;
+}
+
 async function main() {
   const env = { ROSTER_BODY_LIMIT: String(16 * 1024 * 1024) };
-  const deployment = MODE === 'embedded' ? await startEmbedded(env) : await startDistributed(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', env);
+  if (DATA && MODE !== 'embedded') throw new Error('--data works in embedded mode only');
+  const statePath = DATA && join(DATA, 'bench-search.json');
+  const kept: KeptRun | undefined = statePath && existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as KeptRun) : undefined;
+  if (kept && kept.users !== USERS) throw new Error(`${DATA} holds ${kept.users} users, not ${USERS}: use another --data directory`);
+  const adminKey = kept?.adminKey ?? randomBytes(24).toString('base64url');
+  const startedAt = performance.now();
+  const deployment =
+    MODE === 'embedded'
+      ? await startEmbedded(env, DATA ? { dataDir: DATA, adminKey } : undefined)
+      : await startDistributed(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', env);
   const conditions = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, mode=${MODE}, SQLite synchronous=${process.env.ROSTER_SQLITE_SYNCHRONOUS ?? 'NORMAL'}${MODE === 'distributed' ? ', JetStream file storage (server default sync)' : ', in-memory read store'}`;
-  log(`bench/search: ${USERS} users, ${CLIENTS} clients, ${SECONDS} s per phase, background ${BACKGROUND} events/s (${conditions})`);
+  log(`bench/search: ${USERS} users, ${CLIENTS} clients, ${SECONDS} s per phase, background ${BACKGROUND} events/s (${conditions})${kept ? `, reusing ${DATA}` : ''}`);
   try {
     const admin = new Api(deployment.baseUrl, deployment.adminKey);
-    const { botId, api } = await setup(admin);
-    const run = `s${Date.now()}`;
-    const loaded = await load(api, botId, run);
+    let botId: string;
+    let api: Api;
+    let run: string;
+    let loaded: { events: number; acceptRate: number; e2eRate: number; seconds: number };
+    if (kept) {
+      ({ botId, run } = kept);
+      api = admin.as(kept.botKey);
+      const start = await untilFullCount(api, botId, startedAt);
+      log(`start on kept data: ready and first answer after ${(start.firstAnswer / 1000).toFixed(1)} s, count = ${USERS} after ${(start.complete / 1000).toFixed(1)} s, RSS ${mib(rssReport()[0]?.kib ?? NaN)}`);
+      loaded = { events: NaN, acceptRate: NaN, e2eRate: NaN, seconds: NaN };
+    } else {
+      const created = await setup(admin);
+      ({ botId, api } = created);
+      run = `s${Date.now()}`;
+      loaded = await load(api, botId, run);
+      if (statePath) writeFileSync(statePath, JSON.stringify({ adminKey, botId, botKey: created.botKey, users: USERS, run } satisfies KeptRun));
+    }
     const afterLoad = rssReport();
     log(`load: ${loaded.events} events, ${USERS} users searchable after ${loaded.seconds.toFixed(0)} s (accept ${Math.round(loaded.acceptRate)}/s, end to end ${Math.round(loaded.e2eRate)}/s); RSS ${afterLoad.map((p) => `${p.label}=${mib(p.kib)}`).join(' ')}`);
 
@@ -428,7 +475,8 @@ async function main() {
       const q = (key: 'first' | 'count') => [...quiet.values()].flatMap((r) => r[key]).sort((a, b) => a - b);
       log(`quiet baseline (1 client, no background ingestion, ${BASELINE} s per shape): first page p50=${ms(pct(q('first'), 50))} p99=${ms(pct(q('first'), 99))} count p50=${ms(pct(q('count'), 50))} p99=${ms(pct(q('count'), 99))}`);
     }
-    const bg = background(api, botId, run);
+    // Background event ids must be new in every run (a kept directory has seen the earlier runs' ids).
+    const bg = background(api, botId, `${run}-${Date.now()}`);
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssReport()[0]?.kib ?? 0)), 1000);
     const results: ShapeResult[] = [];

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -85,16 +85,25 @@ function baseEnv(dataDir: string, port: number, adminKey: string): NodeJS.Proces
   return { ...process.env, ROSTER_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ROSTER_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn', ROSTER_BODY_LIMIT: String(E2E_BODY_LIMIT) };
 }
 
-export async function startEmbedded(extraEnv: NodeJS.ProcessEnv = {}): Promise<Deployment> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'roster-e2e-embedded-'));
+/** A data directory to keep (bench/search loads a million users once and queries them in later runs). */
+export interface KeptData {
+  readonly dataDir: string;
+  readonly adminKey: string;
+}
+
+export async function startEmbedded(extraEnv: NodeJS.ProcessEnv = {}, kept?: KeptData): Promise<Deployment> {
+  if (kept) mkdirSync(kept.dataDir, { recursive: true });
+  const dataDir = kept?.dataDir ?? mkdtempSync(join(tmpdir(), 'roster-e2e-embedded-'));
   const port = await freePort();
-  const adminKey = randomBytes(24).toString('base64url');
+  const adminKey = kept?.adminKey ?? randomBytes(24).toString('base64url');
   const baseUrl = `http://127.0.0.1:${port}`;
   const logs: string[] = [];
   const env = { ...baseEnv(dataDir, port, adminKey), ...extraEnv };
   const script = join(DIST, 'all-in-one', 'src', 'main.js');
+  // A kept directory may hold a million users: their first start can take minutes, not seconds.
+  const readyWithin = kept ? 15 * 60_000 : undefined;
   let child = startProcess(script, env, 'roster', logs);
-  await waitReady(baseUrl, logs);
+  await waitReady(baseUrl, logs, readyWithin);
   return {
     baseUrl,
     adminKey,
@@ -102,11 +111,11 @@ export async function startEmbedded(extraEnv: NodeJS.ProcessEnv = {}): Promise<D
     async restart() {
       await stopProcess(child);
       child = startProcess(script, env, 'roster', logs);
-      await waitReady(baseUrl, logs);
+      await waitReady(baseUrl, logs, readyWithin);
     },
     async stop() {
       await stopProcess(child);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!kept) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
