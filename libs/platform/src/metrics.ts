@@ -30,8 +30,17 @@ export class ServiceMetrics {
     this.registry.setDefaultLabels({ service });
   }
 
-  counter<L extends string>(definition: MetricDefinition<L>): Counter<L> {
-    return this.getOrCreate('counter', definition, () => new Counter({ ...definition, labelNames: [...definition.labelNames], registers: [this.registry] }));
+  /**
+   * A counter; `zeroes` lists label sets that exist (at 0) from its creation, so that rates and alerts work before the
+   * first increment.
+   */
+  counter<L extends string>(definition: MetricDefinition<L> & { readonly zeroes?: readonly Record<L, string>[] }): Counter<L> {
+    return this.getOrCreate('counter', definition, () => {
+      const { zeroes = [], ...config } = definition;
+      const counter = new Counter({ ...config, labelNames: [...config.labelNames], registers: [this.registry] });
+      for (const labels of zeroes) counter.inc(labels as never, 0);
+      return counter;
+    });
   }
 
   gauge<L extends string>(definition: MetricDefinition<L>): Gauge<L> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { streams, type Actor, type BotUserEvent, type Note, type RecordInteraction as RecordInteractionItem, type UserDetail } from '@roster/contracts';
-import { AggregateCache, handleCommand, INFRA, StreamLocks, type Infra } from '@roster/platform';
+import { AggregateCache, handleCommand, INFRA, serviceMetrics, StreamLocks, type Infra } from '@roster/platform';
 import { botUserDecider, type BotUserCommand, type BotUserState } from './domain/bot-user';
 import { FieldValueError, UnknownFieldError } from './domain/errors';
 import { CatalogService } from './catalog.service';
@@ -24,8 +24,11 @@ export class UserProfileService {
   private readonly cache = new AggregateCache<BotUserState>();
   /** One command at a time per user in this process: concurrent edits of one user queue instead of conflicting. */
   private readonly locks = new StreamLocks();
-  /** Channel events whose change was rejected (unknown field key, wrong value type): counted, never stored. */
-  rejectedChannelChanges = 0;
+  /** Channel events whose change was rejected (unknown field key, value the field cannot hold): counted, never stored. */
+  private get rejectedChannelChanges() {
+    const reasons = ['unknown_field', 'invalid_value'] as const;
+    return serviceMetrics(this.infra, 'user-profile').counter({ name: 'roster_channel_changes_rejected_total', help: 'Runtime (channel) changes rejected and not stored, by reason', labelNames: ['reason'], zeroes: reasons.map((reason) => ({ reason })) });
+  }
 
   constructor(
     @Inject(INFRA) private readonly infra: Infra,
@@ -88,7 +91,7 @@ export class UserProfileService {
     } catch (error) {
       if (!(error instanceof FieldValueError || error instanceof UnknownFieldError)) throw error;
       // The runtime sent a value the field cannot hold: rejected and reported (ids and reason only), never stored.
-      this.rejectedChannelChanges++;
+      this.rejectedChannelChanges.inc({ reason: error instanceof UnknownFieldError ? 'unknown_field' : 'invalid_value' });
       this.infra.logger.warn({ botId: item.botId, userId: item.userId, eventType: item.eventType, reason: error.message }, 'channel change rejected');
     }
     return outcome.newEvents.length > 0 ? 1 : 0;

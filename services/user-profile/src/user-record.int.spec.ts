@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { streams } from '@roster/contracts';
-import { createTestInfra, type TestInfra } from '@roster/platform';
+import { createTestInfra, serviceMetrics, type TestInfra } from '@roster/platform';
 import { CatalogService } from './catalog.service';
 import { UserProfileService } from './user-profile.service';
 
@@ -67,7 +67,8 @@ describe('the bot user record (UserProfileService + CatalogService)', () => {
     ]);
     const user = await users.getUser(botId, userId);
     expect(user).toMatchObject({ tags: ['Onboarded'], fields: { score: 7 }, sequences: [{ id: 's1', name: 'Welcome' }], otnTopics: [{ id: 'o1', name: 'Restock' }] });
-    expect(users.rejectedChannelChanges).toBe(2);
+    const rejected = (reason: string) => serviceMetrics(infra, 'user-profile').value('roster_channel_changes_rejected_total', { reason });
+    expect([await rejected('invalid_value'), await rejected('unknown_field')]).toEqual([1, 1]);
     const history = await users.history(botId, userId, 50);
     expect(history!.items[0]).toMatchObject({ change: 'otn.optedIn', source: { kind: 'channel', eventType: 'otn.optin' } });
   });

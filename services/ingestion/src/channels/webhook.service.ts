@@ -45,17 +45,14 @@ export function webhookMetrics(infra: Infra) {
     name: 'roster_webhooks_rejected_total',
     help: 'Well-signed webhook payloads or items that were acknowledged but not used, by platform and reason',
     labelNames: ['platform', 'reason'],
+    zeroes: PLATFORMS.flatMap((platform) => WEBHOOK_REJECT_REASONS.map((reason) => ({ platform, reason }))),
   });
   const signatureFailures = metrics.counter({
     name: 'roster_webhook_signature_failures_total',
     help: 'Webhook requests refused with 401: the signature matches no connected account',
     labelNames: ['platform'],
+    zeroes: PLATFORMS.map((platform) => ({ platform })),
   });
-  // Every series exists from the start (at 0), so rates and alerts work before the first rejection.
-  for (const platform of PLATFORMS) {
-    signatureFailures.inc({ platform }, 0);
-    for (const reason of WEBHOOK_REJECT_REASONS) rejected.inc({ platform, reason }, 0);
-  }
   return { rejected, signatureFailures };
 }
 
