@@ -1,15 +1,20 @@
-import { EmbeddedReadStore } from './embedded/embedded-read-store';
+import { EmbeddedReadStore, type EmbeddedSnapshotOptions } from './embedded/embedded-read-store';
 import { MongoReadStore } from './mongo/mongo-read-store';
 import type { ReadStore } from './port';
 
 export interface ReadStoreConfig {
-  /** A MongoDB connection string; without it the store is embedded (in memory, rebuilt at start). */
+  /** A MongoDB connection string; without it the store is embedded (in memory). */
   readonly mongoUrl?: string;
   /** Database name for MongoDB. Default: `roster`. */
   readonly mongoDb?: string;
+  /**
+   * For the embedded store: a snapshot file to load at start and write periodically and at close. Without it the
+   * embedded store is rebuilt from the event store at every start.
+   */
+  readonly snapshot?: EmbeddedSnapshotOptions;
 }
 
 export async function createReadStore(config: ReadStoreConfig): Promise<ReadStore> {
   if (config.mongoUrl) return MongoReadStore.connect(config.mongoUrl, config.mongoDb ?? 'roster');
-  return new EmbeddedReadStore();
+  return config.snapshot ? EmbeddedReadStore.open(config.snapshot) : new EmbeddedReadStore();
 }

@@ -1,6 +1,8 @@
 export * from './port';
 export { UniqueIndexViolationError } from './errors';
-export { EmbeddedReadStore } from './embedded/embedded-read-store';
+export { EmbeddedReadStore, type EmbeddedSnapshotOptions, type SnapshotLog } from './embedded/embedded-read-store';
+export { discardSnapshot, type SnapshotStats } from './embedded/snapshot-file';
+export { SnapshotUnreadableError } from './embedded/snapshot-errors';
 export { MongoReadStore } from './mongo/mongo-read-store';
 export { createReadStore, type ReadStoreConfig } from './create-read-store';
 export { toPredicate, type DocPredicate } from './filter/to-predicate';

@@ -1,27 +1,185 @@
 import { ReadStoreError, type Collection, type Doc, type ReadStore } from '../port';
 import { EmbeddedCollection } from './embedded-collection';
+import { SnapshotUnreadableError } from './snapshot-errors';
+import { discardSnapshot, readSnapshot, writeSnapshot, type SnapshotStats, type StoreCut } from './snapshot-file';
+import { SnapshotKeys } from './snapshot-keys';
+
+/** Where the store reports on its snapshots (a pino logger fits). Only counts, sizes, times and reasons: no data. */
+export interface SnapshotLog {
+  info(details: Record<string, unknown>, message: string): void;
+  warn(details: Record<string, unknown>, message: string): void;
+  debug(details: Record<string, unknown>, message: string): void;
+}
+
+export interface EmbeddedSnapshotOptions {
+  /** The snapshot file (e.g. `<data>/readstore.snapshot`); its key files are written next to it. */
+  readonly file: string;
+  /** 32 bytes that wrap each snapshot's data key: a secret derived from the master key. */
+  readonly wrappingKey: Uint8Array;
+  /** How often a snapshot is written when something changed; 0: only on close and `snapshotNow()`. */
+  readonly intervalMs: number;
+  /**
+   * Names the shape of the documents the projections write; a snapshot of another version is discarded (the
+   * projections rebuild). Change it when a projection's documents change meaning.
+   */
+  readonly readModelVersion: string;
+  readonly log?: SnapshotLog;
+}
+
+/** Marks the store changed whenever a write goes through, so that unchanged stores write no snapshot. */
+class TrackedCollection<T extends Doc> extends EmbeddedCollection<T> {
+  constructor(
+    name: string,
+    private readonly changed: () => void,
+  ) {
+    super(name);
+  }
+
+  override async upsert(doc: T, position: bigint): Promise<boolean> {
+    const written = await super.upsert(doc, position);
+    if (written) this.changed();
+    return written;
+  }
+
+  override async delete(id: string, position?: bigint): Promise<void> {
+    this.changed();
+    return super.delete(id, position);
+  }
+
+  override async clear(): Promise<void> {
+    this.changed();
+    return super.clear();
+  }
+}
 
 /**
- * The in-process read store: documents live in memory only, so projections rebuild it from the event store at
- * start (`ephemeral`). Collections are created on first use and shared by every caller of the same name.
+ * The in-process read store. Collections are created on first use and shared by every caller of the same name.
+ *
+ * `new EmbeddedReadStore()` lives in memory only (`ephemeral`): projections rebuild it from the event store at start.
+ * `EmbeddedReadStore.open({ file, ... })` loads the latest snapshot first — every collection's documents, positions
+ * and tombstones, the projections' checkpoints among them — so projections resume where the snapshot was cut, and
+ * writes a new one every `intervalMs` when something changed, on `snapshotNow()` and on close. The cut is taken
+ * synchronously across all collections (documents and checkpoints together), then written encrypted in frames without
+ * holding the event loop (`snapshot-file.ts`). A snapshot that cannot be read is logged, deleted and ignored.
+ *
+ * Erasure: documents hold decrypted personal data. Each snapshot has its own data key, destroyed once the next one
+ * is durable; whoever deletes a data subject's documents must then call `snapshotNow()`, after which no readable
+ * copy of them remains in the snapshot files.
  */
 export class EmbeddedReadStore implements ReadStore {
-  readonly ephemeral = true;
-  private readonly collections = new Map<string, EmbeddedCollection<Doc>>();
+  private readonly collections = new Map<string, TrackedCollection<Doc>>();
   private closed = false;
+  private snapshots?: { readonly options: EmbeddedSnapshotOptions; readonly keys: SnapshotKeys };
+  private timer?: NodeJS.Timeout;
+  /** Counts writes; `snapshotted` is its value at the last durable snapshot's cut. */
+  private changes = 0;
+  private snapshotted = 0;
+  /** Snapshot writes run one after the other. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private periodicQueued = false;
+
+  /** Opens a store backed by a snapshot file: loads the latest valid snapshot, then writes them as configured. */
+  static async open(options: EmbeddedSnapshotOptions): Promise<EmbeddedReadStore> {
+    const store = new EmbeddedReadStore();
+    store.snapshots = { options, keys: new SnapshotKeys(options.file, options.wrappingKey) };
+    await store.restore();
+    if (options.intervalMs > 0) {
+      store.timer = setInterval(() => store.periodicSnapshot(), options.intervalMs);
+      store.timer.unref();
+    }
+    return store;
+  }
+
+  /** True without a snapshot file: then nothing survives a restart. */
+  get ephemeral(): boolean {
+    return this.snapshots === undefined;
+  }
 
   collection<T extends Doc>(name: string): Collection<T> {
     if (this.closed) throw new ReadStoreError('the read store is closed');
-    if (typeof name !== 'string' || name === '') throw new ReadStoreError('a collection needs a non-empty name');
-    let collection = this.collections.get(name);
-    if (!collection) this.collections.set(name, (collection = new EmbeddedCollection<Doc>(name)));
-    return collection as unknown as Collection<T>;
+    return this.named(name) as unknown as Collection<T>;
   }
 
-  /** Drops every document: nothing survives a close, as nothing survives a restart. */
+  /**
+   * Writes a snapshot now, whether or not anything changed, and resolves once it is durable and the previous
+   * snapshot's key is destroyed: the snapshot reflects every write made before the call. Erasure calls it after
+   * deleting a data subject's documents.
+   */
+  async snapshotNow(): Promise<SnapshotStats> {
+    if (!this.snapshots) throw new ReadStoreError('this read store has no snapshot file');
+    if (this.closed) throw new ReadStoreError('the read store is closed');
+    return this.enqueue(true) as Promise<SnapshotStats>;
+  }
+
+  /** Writes a last snapshot if anything changed since the previous one, then drops every document. */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    clearInterval(this.timer);
+    if (this.snapshots) {
+      await this.enqueue(false).catch((error: unknown) => this.snapshots?.options.log?.warn(errorDetails(error), 'read store snapshot at close failed'));
+    }
     await Promise.all([...this.collections.values()].map((collection) => collection.clear()));
     this.collections.clear();
   }
+
+  private named(name: string): TrackedCollection<Doc> {
+    if (typeof name !== 'string' || name === '') throw new ReadStoreError('a collection needs a non-empty name');
+    let collection = this.collections.get(name);
+    if (!collection) this.collections.set(name, (collection = new TrackedCollection<Doc>(name, () => this.changes++)));
+    return collection;
+  }
+
+  private async restore(): Promise<void> {
+    const { options, keys } = this.snapshots!;
+    const started = performance.now();
+    try {
+      const snapshot = await readSnapshot(options.file, keys, options.readModelVersion);
+      if (!snapshot) {
+        // No snapshot: key files or a temporary file left by an interrupted write are of no use.
+        await discardSnapshot(options.file);
+        return;
+      }
+      for (const [name, dump] of snapshot.dumps) this.named(name).load(dump);
+      this.changes = this.snapshotted = 0;
+      options.log?.info({ ...snapshot.stats, ms: Math.round(performance.now() - started) }, 'read store snapshot loaded');
+    } catch (error) {
+      for (const collection of this.collections.values()) collection.load({ entries: [], tombstones: [] });
+      options.log?.warn(errorDetails(error), 'read store snapshot unreadable: deleted; projections rebuild from the event store');
+      await discardSnapshot(options.file);
+    }
+  }
+
+  private periodicSnapshot(): void {
+    if (this.periodicQueued || this.changes === this.snapshotted) return;
+    this.periodicQueued = true;
+    this.enqueue(false)
+      .catch((error: unknown) => this.snapshots?.options.log?.warn(errorDetails(error), 'periodic read store snapshot failed; retrying at the next interval'))
+      .finally(() => (this.periodicQueued = false));
+  }
+
+  private enqueue(force: boolean): Promise<SnapshotStats | undefined> {
+    const run = this.queue.then(() => this.write(force));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(force: boolean): Promise<SnapshotStats | undefined> {
+    const { options, keys } = this.snapshots!;
+    if (!force && this.changes === this.snapshotted) return undefined;
+    const started = performance.now();
+    const changes = this.changes;
+    const cut: StoreCut = new Map([...this.collections].map(([name, collection]) => [name, collection.dump()]));
+    const stats = await writeSnapshot(options.file, cut, keys, options.readModelVersion);
+    this.snapshotted = changes;
+    options.log?.debug({ ...stats, ms: Math.round(performance.now() - started) }, 'read store snapshot written');
+    return stats;
+  }
+}
+
+/** The error's kind and, for our own, the reason (never document content); for system errors the code. */
+function errorDetails(error: unknown): Record<string, unknown> {
+  if (error instanceof SnapshotUnreadableError) return { reason: error.reason };
+  const { name, code } = (error ?? {}) as { name?: string; code?: string };
+  return { err: { type: name, code } };
 }

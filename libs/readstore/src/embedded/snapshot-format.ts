@@ -1,0 +1,178 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { promisify } from 'node:util';
+import { deserialize, serialize } from 'node:v8';
+import { brotliCompress, brotliDecompress, constants as zlib } from 'node:zlib';
+import type { Doc } from '../port';
+import { SnapshotUnreadableError } from './snapshot-errors';
+import { SNAPSHOT_KEY_ID_BYTES } from './snapshot-keys';
+
+/**
+ * The snapshot file, format 1:
+ *
+ *   header  magic "RRSNAPSH" | version u16 | key id (16 bytes) | read model version length u16 | read model version
+ *   frame*  body length u32 | kind u8 | body = AES-256-GCM(brotli(v8.serialize(payload))) | GCM tag (16 bytes)
+ *
+ * All integers big-endian. Every frame is sealed on its own under the snapshot's data key with the nonce
+ * `0000 | frame index (u64)` and the header, kind and index as authenticated data, so a frame is authenticated before
+ * anything of it is parsed, and frames cannot be reordered, dropped or moved between files. The last frame is an
+ * `end` frame with the totals: a file cut anywhere is recognised. The key is fresh per file, so a counter nonce never
+ * repeats under one key.
+ *
+ * Payloads are serialized with node's `v8.serialize` (structured clone: bigint positions as they are; measured
+ * faster than JSON both ways on user-list documents) and compressed with brotli at quality 1 (field names repeat in
+ * every document: ~10x smaller for ~1 ms per frame, on the thread pool).
+ */
+export const SNAPSHOT_FORMAT_VERSION = 1;
+const MAGIC = Buffer.from('RRSNAPSH', 'latin1');
+const FIXED_HEADER_BYTES = MAGIC.length + 2 + SNAPSHOT_KEY_ID_BYTES + 2;
+export const FRAME_PREFIX_BYTES = 5;
+const TAG_BYTES = 16;
+/** No frame the writer makes comes near this; a larger length is corruption. */
+export const MAX_FRAME_BYTES = 512 * 1024 * 1024;
+
+export const FrameKind = { Data: 1, End: 2 } as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+/** Documents or tombstones of one collection; a collection spans as many frames as its size needs. */
+export interface DataPayload {
+  readonly c: string;
+  readonly e: readonly (readonly [Doc, bigint])[];
+  readonly t: readonly (readonly [string, bigint])[];
+}
+
+export interface EndPayload {
+  readonly frames: number;
+  readonly entries: number;
+  readonly tombstones: number;
+}
+
+export interface SnapshotHeader {
+  readonly bytes: Buffer;
+  readonly keyId: string;
+  readonly readModelVersion: string;
+}
+
+export function encodeHeader(keyId: string, readModelVersion: string): SnapshotHeader {
+  const version = Buffer.from(readModelVersion, 'utf8');
+  if (version.length > 0xffff) throw new RangeError('the read model version is too long');
+  const fixed = Buffer.alloc(FIXED_HEADER_BYTES);
+  MAGIC.copy(fixed, 0);
+  fixed.writeUInt16BE(SNAPSHOT_FORMAT_VERSION, MAGIC.length);
+  Buffer.from(keyId, 'hex').copy(fixed, MAGIC.length + 2);
+  fixed.writeUInt16BE(version.length, MAGIC.length + 2 + SNAPSHOT_KEY_ID_BYTES);
+  return { bytes: Buffer.concat([fixed, version]), keyId, readModelVersion };
+}
+
+/** Reads the header through `read(offset, length)`; checks magic, format and read model version. */
+export async function decodeHeader(
+  read: (offset: number, length: number) => Promise<Buffer>,
+  expectedReadModelVersion: string,
+): Promise<SnapshotHeader> {
+  const fixed = await read(0, FIXED_HEADER_BYTES);
+  if (fixed.length < FIXED_HEADER_BYTES || !fixed.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new SnapshotUnreadableError('it is not a read store snapshot (bad magic or too short)');
+  }
+  const format = fixed.readUInt16BE(MAGIC.length);
+  if (format !== SNAPSHOT_FORMAT_VERSION) throw new SnapshotUnreadableError(`format version ${format} is not ${SNAPSHOT_FORMAT_VERSION}`);
+  const keyId = fixed.subarray(MAGIC.length + 2, MAGIC.length + 2 + SNAPSHOT_KEY_ID_BYTES).toString('hex');
+  const versionLength = fixed.readUInt16BE(MAGIC.length + 2 + SNAPSHOT_KEY_ID_BYTES);
+  const version = await read(FIXED_HEADER_BYTES, versionLength);
+  if (version.length < versionLength) throw new SnapshotUnreadableError('the header is truncated');
+  const readModelVersion = version.toString('utf8');
+  if (readModelVersion !== expectedReadModelVersion) throw new SnapshotUnreadableError('it was written for another read model version');
+  return { bytes: Buffer.concat([fixed, version]), keyId, readModelVersion };
+}
+
+const compress = promisify(brotliCompress);
+const decompress = promisify(brotliDecompress);
+
+export async function encodePayload(payload: DataPayload | EndPayload): Promise<Buffer> {
+  const plain = serialize(payload);
+  return compress(plain, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 1, [zlib.BROTLI_PARAM_SIZE_HINT]: plain.length },
+  });
+}
+
+export async function decodePayload(bytes: Buffer): Promise<unknown> {
+  let plain: Buffer;
+  try {
+    plain = await decompress(bytes);
+  } catch {
+    throw new SnapshotUnreadableError('a frame does not decompress');
+  }
+  try {
+    return deserialize(plain);
+  } catch {
+    throw new SnapshotUnreadableError('a frame does not deserialize');
+  }
+}
+
+function nonce(index: number): Buffer {
+  const iv = Buffer.alloc(12);
+  iv.writeBigUInt64BE(BigInt(index), 4);
+  return iv;
+}
+
+function frameAad(header: SnapshotHeader, kind: FrameKind, index: number): Buffer {
+  const tail = Buffer.alloc(9);
+  tail.writeUInt8(kind, 0);
+  tail.writeBigUInt64BE(BigInt(index), 1);
+  return Buffer.concat([header.bytes, tail]);
+}
+
+/** The whole frame as written: prefix (length, kind), ciphertext, tag. */
+export function sealFrame(key: Buffer, header: SnapshotHeader, index: number, kind: FrameKind, plain: Buffer): Buffer {
+  const cipher = createCipheriv('aes-256-gcm', key, nonce(index), { authTagLength: TAG_BYTES });
+  cipher.setAAD(frameAad(header, kind, index));
+  const body = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  const prefix = Buffer.alloc(FRAME_PREFIX_BYTES);
+  prefix.writeUInt32BE(body.length, 0);
+  prefix.writeUInt8(kind, 4);
+  return Buffer.concat([prefix, body]);
+}
+
+export function openFrame(key: Buffer, header: SnapshotHeader, index: number, kind: FrameKind, body: Buffer): Buffer {
+  if (body.length < TAG_BYTES) throw new SnapshotUnreadableError('a frame is shorter than its tag');
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce(index), { authTagLength: TAG_BYTES });
+  decipher.setAAD(frameAad(header, kind, index));
+  decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+  try {
+    return Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new SnapshotUnreadableError(`frame ${index} does not authenticate (corrupt, or another key)`);
+  }
+}
+
+const isPosition = (value: unknown): value is bigint => typeof value === 'bigint' && value >= 0n;
+const isPair = (value: unknown): value is readonly [unknown, unknown] => Array.isArray(value) && value.length === 2;
+
+/** Authenticated frames come from our writer; the checks guard against a writer bug turning into a bad store. */
+export function asDataPayload(value: unknown): DataPayload {
+  const payload = value as Partial<DataPayload> | null;
+  if (typeof payload !== 'object' || payload === null || typeof payload.c !== 'string' || payload.c === '') {
+    throw new SnapshotUnreadableError('a data frame names no collection');
+  }
+  if (!Array.isArray(payload.e) || !Array.isArray(payload.t)) throw new SnapshotUnreadableError('a data frame lacks its lists');
+  for (const entry of payload.e as unknown[]) {
+    if (!isPair(entry) || !isPosition(entry[1])) throw new SnapshotUnreadableError('a document has no valid position');
+    const doc = entry[0] as Doc | null;
+    if (typeof doc !== 'object' || doc === null || typeof doc.id !== 'string' || doc.id === '') {
+      throw new SnapshotUnreadableError('a document has no id');
+    }
+  }
+  for (const tombstone of payload.t as unknown[]) {
+    if (!isPair(tombstone) || typeof tombstone[0] !== 'string' || !isPosition(tombstone[1])) {
+      throw new SnapshotUnreadableError('a tombstone is malformed');
+    }
+  }
+  return payload as DataPayload;
+}
+
+export function asEndPayload(value: unknown): EndPayload {
+  const payload = value as Partial<EndPayload> | null;
+  const counts = [payload?.frames, payload?.entries, payload?.tombstones];
+  if (!counts.every((count) => Number.isSafeInteger(count) && (count as number) >= 0)) {
+    throw new SnapshotUnreadableError('the end frame is malformed');
+  }
+  return payload as EndPayload;
+}

@@ -1,0 +1,379 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, promises as fsPromises, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Doc } from '../port';
+import { EmbeddedCollection } from './embedded-collection';
+import { EmbeddedReadStore, type EmbeddedSnapshotOptions } from './embedded-read-store';
+import { ENTRIES_PER_FRAME } from './snapshot-file';
+
+const SECRET_EMAIL = 'anna.snapshot-secret@example.com';
+const SECRET_NAME = 'Zyxwvutsrqponm';
+const BIG = 2n ** 63n + 12_345n;
+
+interface UserDoc extends Doc {
+  botId: string;
+  name: string;
+  email: string;
+  tags: string[];
+  fields: { [key: string]: string | number | boolean | null };
+}
+
+const user = (i: number, botId = 'bot-1'): UserDoc => ({
+  id: `user-${String(i).padStart(5, '0')}`,
+  botId,
+  name: i === 0 ? SECRET_NAME : `User ${i} — Ünïcødé ✓`,
+  email: i === 0 ? SECRET_EMAIL : `user${i}@example.com`,
+  tags: i % 2 ? ['vip', `t${i % 7}`] : [],
+  fields: { score: i % 100, member: i % 3 === 0, note: null },
+});
+
+describe('EmbeddedReadStore snapshots', () => {
+  let dir: string;
+  let file: string;
+  let log: { info: jest.Mock; warn: jest.Mock; debug: jest.Mock };
+  let wrappingKey: Uint8Array;
+  const open: EmbeddedReadStore[] = [];
+
+  const options = (overrides: Partial<EmbeddedSnapshotOptions> = {}): EmbeddedSnapshotOptions => ({
+    file,
+    wrappingKey,
+    intervalMs: 0,
+    readModelVersion: 'test/1',
+    log,
+    ...overrides,
+  });
+  const openStore = async (overrides: Partial<EmbeddedSnapshotOptions> = {}) => {
+    const store = await EmbeddedReadStore.open(options(overrides));
+    open.push(store);
+    return store;
+  };
+  /** Replaces the rename onto `target` (the snapshot's; key files are renamed too), once. */
+  const onRenameTo = (target: string, replacement: () => Promise<void>) => {
+    const rename = fsPromises.rename;
+    const seen = { called: false };
+    jest.spyOn(fsPromises, 'rename').mockImplementation((from, to) => {
+      if (String(to) !== target || seen.called) return rename(from, to);
+      seen.called = true;
+      return replacement();
+    });
+    return seen;
+  };
+  const files = () => readdirSync(dir).sort();
+  const keyFiles = () => files().filter((name) => name.endsWith('.key'));
+  const writes = () => log.debug.mock.calls.filter(([, message]) => message === 'read store snapshot written').length;
+  const warnings = () => log.warn.mock.calls.map(([details]) => details as { reason?: string });
+
+  /** Users 0..n-1 in `users` (several frames), a checkpoint at a position beyond 2^63, tombstones in two collections. */
+  async function seed(store: EmbeddedReadStore, n = ENTRIES_PER_FRAME * 2 + 17): Promise<void> {
+    const users = store.collection<UserDoc>('users');
+    for (let i = 0; i < n; i++) await users.upsert(user(i, i % 3 ? 'bot-1' : 'bot-2'), BigInt(i + 10));
+    await users.delete('user-gone', 5n);
+    await users.delete(user(1).id, BIG - 1n);
+    await store.collection('checkpoints').upsert({ id: 'segmentation-user-list', position: BIG.toString() }, BIG);
+    await store.collection('segments').delete('segment-1', 42n);
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'roster-snapshot-'));
+    file = join(dir, 'readstore.snapshot');
+    log = { info: jest.fn(), warn: jest.fn(), debug: jest.fn() };
+    wrappingKey = randomBytes(32);
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    jest.useRealTimers();
+    await Promise.all(open.splice(0).map((store) => store.close().catch(() => undefined)));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('round trip', () => {
+    it('loads documents, positions and tombstones of every collection, bigint positions beyond 2^63 included', async () => {
+      const first = await openStore();
+      await seed(first);
+      const stats = await first.snapshotNow();
+      expect(stats).toMatchObject({ collections: 3, entries: ENTRIES_PER_FRAME * 2 + 17 - 1 + 1, tombstones: 3 });
+
+      const second = await openStore();
+      const users = second.collection<UserDoc>('users');
+      expect(await users.count()).toBe(ENTRIES_PER_FRAME * 2 + 16);
+      expect(await users.get(user(0).id)).toEqual(user(0, 'bot-2'));
+      expect(await users.get(user(2).id)).toEqual(user(2));
+      expect(await users.positionOf(user(2).id)).toBe(12n);
+      // Tombstones keep their positions: older events still cannot bring the documents back.
+      expect(await users.get(user(1).id)).toBeUndefined();
+      expect(await users.positionOf(user(1).id)).toBe(BIG - 1n);
+      expect(await users.upsert(user(1), BIG - 2n)).toBe(false);
+      expect(await users.positionOf('user-gone')).toBe(5n);
+      expect(await second.collection('segments').positionOf('segment-1')).toBe(42n);
+      expect(await second.collection('checkpoints').positionOf('segmentation-user-list')).toBe(BIG);
+      expect(await second.collection('checkpoints').get('segmentation-user-list')).toEqual({ id: 'segmentation-user-list', position: BIG.toString() });
+      expect(second.ephemeral).toBe(false);
+      expect(log.info).toHaveBeenCalledWith(expect.objectContaining({ collections: 3, tombstones: 3 }), 'read store snapshot loaded');
+    });
+
+    it('serves filtered, sorted pages from the loaded documents, with indexes declared after the load', async () => {
+      const first = await openStore();
+      await seed(first, 300);
+      await first.close();
+
+      const second = await openStore();
+      const users = second.collection<UserDoc>('users');
+      await users.ensureIndexes([{ name: 'bot', fields: [['botId', 1]] }]);
+      const page = await users.find({ filter: { and: [{ field: 'botId', op: 'eq', value: 'bot-2' }, { field: 'tags', op: 'eq', value: 'vip' }] }, sort: { field: 'name', order: 'asc' }, limit: 500 });
+      const kept = Array.from({ length: 300 }, (_, i) => user(i, i % 3 ? 'bot-1' : 'bot-2')).filter((u) => u.id !== user(1).id);
+      const expected = kept.filter((u) => u.botId === 'bot-2' && u.tags.includes('vip'));
+      expect(expected.length).toBeGreaterThan(10);
+      expect(page.items.map((u) => u.id)).toEqual(expected.sort((a, b) => (a.name < b.name ? -1 : 1)).map((u) => u.id));
+      expect(await users.count({ field: 'botId', op: 'eq', value: 'bot-1' })).toBe(kept.filter((u) => u.botId === 'bot-1').length);
+    });
+
+    it('rebuilds declared indexes whether a collection is loaded before or after ensureIndexes, unique ones included', async () => {
+      const source = new EmbeddedCollection<UserDoc>('users');
+      for (let i = 0; i < 50; i++) await source.upsert(user(i, i % 2 ? 'bot-1' : 'bot-2'), BigInt(i + 1));
+      const indexes = [
+        { name: 'bot', fields: [['botId', 1]] as const },
+        { name: 'email', fields: [['email', 1]] as const, unique: true },
+      ];
+      const declaredFirst = new EmbeddedCollection<UserDoc>('users');
+      await declaredFirst.ensureIndexes(indexes);
+      declaredFirst.load(source.dump());
+      const loadedFirst = new EmbeddedCollection<UserDoc>('users');
+      loadedFirst.load(source.dump());
+      await loadedFirst.ensureIndexes(indexes);
+
+      for (const collection of [declaredFirst, loadedFirst]) {
+        expect(await collection.count({ field: 'botId', op: 'eq', value: 'bot-1' })).toBe(25);
+        await expect(collection.upsert({ ...user(77), email: user(3).email }, 100n)).rejects.toThrow('email');
+        expect(await collection.upsert({ ...user(3), botId: 'bot-3' }, 100n)).toBe(true);
+        expect(await collection.count({ field: 'botId', op: 'eq', value: 'bot-1' })).toBe(24);
+        expect(await collection.count({ field: 'botId', op: 'eq', value: 'bot-3' })).toBe(1);
+      }
+    });
+  });
+
+  describe('files that cannot be used', () => {
+    async function writeOne(): Promise<Buffer> {
+      const store = await openStore();
+      await seed(store, 50);
+      await store.close();
+      return readFileSync(file);
+    }
+
+    async function expectIgnored(reason: RegExp): Promise<void> {
+      const store = await openStore();
+      expect(await store.collection('users').count()).toBe(0);
+      expect(await store.collection('checkpoints').positionOf('segmentation-user-list')).toBeUndefined();
+      expect(warnings()).toEqual([{ reason: expect.stringMatching(reason) }]);
+      expect(existsSync(file)).toBe(false);
+      expect(keyFiles()).toEqual([]);
+      // The store works on: a new snapshot replaces the deleted one.
+      await store.collection('users').upsert(user(5), 1n);
+      await store.close();
+      await expect((await openStore()).collection('users').get(user(5).id)).resolves.toEqual(user(5));
+    }
+
+    it('opens empty when there is no snapshot yet', async () => {
+      const store = await openStore();
+      expect(await store.collection('users').count()).toBe(0);
+      expect(log.warn).not.toHaveBeenCalled();
+    });
+
+    it('ignores and deletes a snapshot with a flipped byte', async () => {
+      const bytes = await writeOne();
+      bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+      writeFileSync(file, bytes);
+      await expectIgnored(/does not authenticate/);
+    });
+
+    it.each([
+      ['within the header', () => 10, /bad magic or too short|header/],
+      ['within a frame', (bytes: Buffer) => bytes.length - 7, /truncated/],
+      ['at a frame boundary (no end frame)', (bytes: Buffer) => bytes.length - endFrameLength(bytes), /truncated/],
+    ])('ignores a snapshot cut %s', async (_, cutAt, reason) => {
+      const bytes = await writeOne();
+      truncateSync(file, cutAt(bytes));
+      await expectIgnored(reason);
+    });
+
+    it('ignores a snapshot with bytes after its end frame', async () => {
+      writeFileSync(file, Buffer.concat([await writeOne(), Buffer.from('more')]));
+      await expectIgnored(/after the end frame|follow the end frame/);
+    });
+
+    it('ignores a snapshot of another format version', async () => {
+      const bytes = await writeOne();
+      bytes.writeUInt16BE(99, 8);
+      writeFileSync(file, bytes);
+      await expectIgnored(/format version 99/);
+    });
+
+    it('ignores a snapshot written for another read model version', async () => {
+      await writeOne();
+      const store = await openStore({ readModelVersion: 'test/2' });
+      expect(await store.collection('users').count()).toBe(0);
+      expect(warnings()).toEqual([{ reason: expect.stringMatching(/another read model version/) }]);
+    });
+
+    it('ignores a file that is not a snapshot', async () => {
+      writeFileSync(file, 'not a snapshot at all');
+      await expectIgnored(/not a read store snapshot/);
+    });
+
+    it('ignores a snapshot whose key was wrapped under another master key', async () => {
+      await writeOne();
+      wrappingKey = randomBytes(32);
+      await expectIgnored(/does not unwrap/);
+    });
+
+    it('never logs document content', async () => {
+      const bytes = await writeOne();
+      bytes[bytes.length - 20]! ^= 0xff;
+      writeFileSync(file, bytes);
+      await openStore();
+      const logged = JSON.stringify([log.info.mock.calls, log.warn.mock.calls, log.debug.mock.calls]);
+      expect(logged).not.toContain(SECRET_NAME);
+      expect(logged).not.toContain(SECRET_EMAIL);
+      expect(logged).not.toContain(dir);
+    });
+  });
+
+  describe('crashes while writing', () => {
+    it('keeps the previous snapshot when the process dies between the temporary file and the rename', async () => {
+      const store = await openStore();
+      await seed(store, 20);
+      await store.snapshotNow();
+      const previous = readFileSync(file);
+      await store.collection<UserDoc>('users').upsert({ ...user(2), name: 'changed' }, 1_000n);
+      // The "crash": the snapshot's rename never happens (and nothing after it), the temporary file stays complete.
+      const renamed = onRenameTo(file, () => new Promise<void>(() => undefined));
+      void store.snapshotNow();
+      await waitUntil(() => renamed.called);
+      expect(existsSync(`${file}.tmp`)).toBe(true);
+      expect(keyFiles()).toHaveLength(2);
+      jest.restoreAllMocks();
+      open.splice(open.indexOf(store), 1);
+
+      const restarted = await openStore();
+      expect(readFileSync(file).equals(previous)).toBe(true);
+      expect((await restarted.collection<UserDoc>('users').get(user(2).id))?.name).toBe(user(2).name);
+      expect(log.warn).not.toHaveBeenCalled();
+      // The orphaned key goes at the next snapshot; the temporary file is overwritten by it.
+      await restarted.snapshotNow();
+      expect(files()).toEqual([expect.stringMatching(/^readstore\.snapshot$/), expect.stringMatching(/^readstore\.snapshot\.[0-9a-f]{32}\.key$/)]);
+    });
+
+    it('keeps the previous snapshot when a write fails, and removes what the failed write left', async () => {
+      const store = await openStore();
+      await seed(store, 20);
+      await store.snapshotNow();
+      const before = files();
+      const previous = readFileSync(file);
+      onRenameTo(file, () => Promise.reject(Object.assign(new Error('disk full'), { code: 'ENOSPC' })));
+      await expect(store.snapshotNow()).rejects.toThrow('disk full');
+      expect(files()).toEqual(before);
+      expect(readFileSync(file).equals(previous)).toBe(true);
+    });
+  });
+
+  describe('encryption', () => {
+    it('writes no personal value in plain text, in the snapshot or its key file', async () => {
+      const store = await openStore();
+      await seed(store, 20);
+      await store.close();
+      for (const name of files()) {
+        const bytes = readFileSync(join(dir, name));
+        for (const secret of [SECRET_EMAIL, SECRET_NAME]) {
+          expect(bytes.includes(Buffer.from(secret, 'utf8'))).toBe(false);
+          expect(bytes.includes(Buffer.from(secret, 'latin1'))).toBe(false);
+          expect(bytes.includes(Buffer.from(secret, 'utf16le'))).toBe(false);
+        }
+      }
+    });
+
+    it('uses a fresh key per snapshot and destroys the previous one: an older copy becomes unreadable', async () => {
+      const store = await openStore();
+      await seed(store, 20);
+      await store.snapshotNow();
+      const [firstKey] = keyFiles();
+      copyFileSync(file, join(dir, 'old-copy'));
+      await store.collection('users').delete(user(0).id, 10_000n);
+      await store.snapshotNow();
+      expect(keyFiles()).toHaveLength(1);
+      expect(keyFiles()).not.toContain(firstKey);
+      await store.close();
+
+      copyFileSync(join(dir, 'old-copy'), file);
+      const restarted = await openStore();
+      expect(await restarted.collection('users').count()).toBe(0);
+      expect(warnings()).toEqual([{ reason: expect.stringMatching(/key file is missing/) }]);
+    });
+  });
+
+  describe('when snapshots are written', () => {
+    beforeEach(() => {
+      jest.useFakeTimers({ doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout'] });
+    });
+
+    it('writes at each interval only when something changed', async () => {
+      const store = await openStore({ intervalMs: 60_000 });
+      const users = store.collection<UserDoc>('users');
+      jest.advanceTimersByTime(60_000);
+      await store.snapshotNow(); // queued behind any periodic write: counts what the tick wrote
+      expect(writes()).toBe(1);
+
+      await users.upsert(user(1), 5n);
+      jest.advanceTimersByTime(60_000);
+      await store.snapshotNow();
+      expect(writes()).toBe(3);
+
+      // A write refused by the position guard changes nothing.
+      expect(await users.upsert(user(1), 4n)).toBe(false);
+      jest.advanceTimersByTime(60_000);
+      await store.snapshotNow();
+      expect(writes()).toBe(4);
+
+      await users.delete(user(1).id, 6n);
+      jest.advanceTimersByTime(60_000);
+      await store.snapshotNow();
+      expect(writes()).toBe(6);
+    });
+
+    it('writes on close when something changed, and leaves the file alone when nothing did', async () => {
+      const store = await openStore({ intervalMs: 60_000 });
+      await seed(store, 10);
+      await store.close();
+      const written = readFileSync(file);
+      expect(writes()).toBe(1);
+
+      const reopened = await openStore({ intervalMs: 60_000 });
+      expect(await reopened.collection('users').count()).toBe(9);
+      await reopened.close();
+      expect(writes()).toBe(1);
+      expect(readFileSync(file).equals(written)).toBe(true);
+    });
+  });
+
+  it('an in-memory store has no snapshots', async () => {
+    const store = new EmbeddedReadStore();
+    expect(store.ephemeral).toBe(true);
+    await expect(store.snapshotNow()).rejects.toThrow('no snapshot file');
+    await store.close();
+  });
+});
+
+/** The length of the last frame (the end frame): walk the frames from the header. */
+function endFrameLength(bytes: Buffer): number {
+  let offset = 8 + 2 + 16 + 2 + bytes.readUInt16BE(8 + 2 + 16);
+  let last = 0;
+  while (offset < bytes.length) {
+    last = 5 + bytes.readUInt32BE(offset);
+    offset += last;
+  }
+  return last;
+}
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
