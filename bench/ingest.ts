@@ -1,8 +1,15 @@
 /**
  * bench/ingest — targets.md T1: normalized events in → event store → list projection → visible in the list.
  *
- *   npm run bench -- [--mode embedded|distributed|both] [--source normalized|meta] [--events 50000]
- *                    [--users 10000] [--batch 1000] [--concurrency 4] [--rate-seconds 10]
+ *   npm run bench -- [--mode embedded|distributed|both] [--source normalized|meta] [--mix] [--events 50000]
+ *                    [--users 10000] [--batch 1000] [--concurrency 4] [--rate-seconds 10] [--runs 1] [--poll-ms 25]
+ *
+ * `--mix` sends mixed traffic instead of nine interactions in ten: of every ten events one carries profile data, two
+ * are `tag.added` (a skewed pool of 50 tags, through the catalog), two are `field.set` (a number and a text field,
+ * defined first), five are `message.received`. Normalized source only.
+ * `--runs N` repeats everything on a fresh deployment N times and prints the medians last.
+ * `--poll-ms` is how often phase 1 asks the list for the marker (each ask is a search that costs the deployment CPU;
+ * phase 2 always asks every 5 ms).
  *
  * `--source meta` sends the same events as signed Messenger webhooks (POST /webhooks/meta, one entry of `batch`
  * messaging items per request, X-Hub-Signature-256) instead of normalized events.
@@ -20,7 +27,16 @@ import { Api } from '../e2e/support/api';
 import { startDistributed, startEmbedded, type Deployment } from '../e2e/support/deployment';
 
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+for (let i = 2; i < process.argv.length; i++) {
+  const name = process.argv[i]!.replace(/^--/, '');
+  const value = process.argv[i + 1];
+  if (value === undefined || value.startsWith('--')) {
+    args.set(name, 'true');
+  } else {
+    args.set(name, value);
+    i++;
+  }
+}
 const num = (name: string, fallback: number) => Number(args.get(name) ?? fallback);
 const EVENTS = num('events', 50_000);
 const USERS = num('users', 10_000);
@@ -29,24 +45,59 @@ const CONCURRENCY = num('concurrency', 4);
 const RATE_SECONDS = num('rate-seconds', 10);
 const MODE = args.get('mode') ?? 'embedded';
 const SOURCE = args.get('source') ?? 'normalized';
+const MIX = args.has('mix');
+const RUNS = num('runs', 1);
+const POLL_MS = num('poll-ms', 25);
 const PAGE_ID = 'bench-page';
 const APP_SECRET = 'bench-app-secret';
 
 let clock = Date.UTC(2026, 0, 1);
 const nextTime = () => new Date((clock += 1)).toISOString();
 
-function makeEvent(run: string, i: number, user: string) {
-  return {
-    eventId: `${run}-${i}`,
-    type: i % 10 === 0 ? 'profile.updated' : 'message.received',
-    channel: 'messenger',
-    channelUserId: user,
-    occurredAt: nextTime(),
-    ...(i % 10 === 0 ? { profile: { firstName: `First${i % 997}`, lastName: `Last${i % 991}`, locale: 'en_GB' } } : {}),
-  };
+/** 50 tags, Zipf-like (tag-00 is the most frequent), as in bench/search. */
+const TAGS = Array.from({ length: 50 }, (_, i) => `tag-${String(i).padStart(2, '0')}`);
+const TAG_CUMULATIVE = (() => {
+  const weights = TAGS.map((_, i) => 1 / (i + 1));
+  const sum = weights.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  return weights.map((w) => (acc += w / sum));
+})();
+/** A fixed pseudo-random sequence (mulberry32), so runs send the same traffic. */
+let seed = 0x5eed;
+function rand(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const PLANS = ['free', 'basic', 'pro', 'gold'];
+
+interface BenchEvent {
+  eventId: string;
+  type: string;
+  channel: string;
+  channelUserId: string;
+  occurredAt: string;
+  profile?: Record<string, string>;
+  tag?: string;
+  key?: string;
+  value?: unknown;
 }
 
-type BenchEvent = ReturnType<typeof makeEvent>;
+function makeEvent(run: string, i: number, user: string): BenchEvent {
+  const base = { eventId: `${run}-${i}`, type: 'message.received', channel: 'messenger', channelUserId: user, occurredAt: nextTime() };
+  const profile = { firstName: `First${i % 997}`, lastName: `Last${i % 991}`, locale: 'en_GB' };
+  if (!MIX) return i % 10 === 0 ? { ...base, type: 'profile.updated', profile } : base;
+  const r = rand();
+  if (r < 0.1) return { ...base, type: 'profile.updated', profile };
+  if (r < 0.3) {
+    const x = rand();
+    return { ...base, type: 'tag.added', tag: TAGS[Math.max(0, TAG_CUMULATIVE.findIndex((c) => x <= c))]! };
+  }
+  if (r < 0.4) return { ...base, type: 'field.set', key: 'score', value: Math.floor(rand() * 1000) / 10 };
+  if (r < 0.5) return { ...base, type: 'field.set', key: 'plan', value: PLANS[Math.floor(rand() * PLANS.length)] };
+  return base;
+}
 
 /** Sends one batch the way the chosen source would: normalized events, or a signed Messenger webhook. */
 async function send(api: Api, botId: string, events: BenchEvent[]): Promise<number> {
@@ -73,23 +124,37 @@ async function topUser(api: Api, botId: string): Promise<string | undefined> {
   return res.json?.items?.[0]?.channelUserId;
 }
 
-async function waitTop(api: Api, botId: string, channelUserId: string, timeoutMs = 600_000): Promise<number> {
+async function waitTop(api: Api, botId: string, channelUserId: string, timeoutMs = 600_000, pollMs = 5): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await topUser(api, botId)) === channelUserId) return Date.now();
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   throw new Error(`not visible within ${timeoutMs} ms`);
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-async function run(mode: string, deployment: Deployment) {
+interface Result {
+  readonly accept: number;
+  readonly e2e: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+async function run(mode: string, deployment: Deployment): Promise<Result> {
   const admin = new Api(deployment.baseUrl, deployment.adminKey);
   const bot = (await admin.post('/v1/bots', { name: 'bench' })).json;
   const api = admin.as((await admin.post(`/v1/bots/${bot.id}/api-keys`)).json.key);
   if (SOURCE === 'meta') await api.post(`/v1/bots/${bot.id}/channels`, { type: 'messenger', externalId: PAGE_ID, secret: APP_SECRET });
+  if (MIX) {
+    for (const [key, type] of [['score', 'number'], ['plan', 'text']]) {
+      const res = await api.post(`/v1/bots/${bot.id}/fields`, { key, type });
+      if (res.status !== 201) throw new Error(`defining field ${key}: ${res.status} ${res.text.slice(0, 300)}`);
+    }
+  }
   const runId = `r${Date.now()}`;
+  seed = 0x5eed;
 
   // Phase 1: throughput.
   const batches: unknown[][] = [];
@@ -111,7 +176,7 @@ async function run(mode: string, deployment: Deployment) {
     }),
   );
   const acceptedAt = Date.now();
-  const visibleAt = await waitTop(api, bot.id, marker);
+  const visibleAt = await waitTop(api, bot.id, marker, 600_000, POLL_MS);
   const acceptRate = Math.round(accepted / ((acceptedAt - started) / 1000));
   const e2eRate = Math.round(accepted / ((visibleAt - started) / 1000));
 
@@ -122,7 +187,7 @@ async function run(mode: string, deployment: Deployment) {
   for (let t = 0; t < ticks; t++) {
     const tickStart = Date.now();
     const probe = `probe-${runId}-${t}`;
-    const events = Array.from({ length: 99 }, (_, j) => makeEvent(`${runId}-l${t}`, j, `u${(t * 99 + j) % USERS}`)) as ReturnType<typeof makeEvent>[];
+    const events = Array.from({ length: 99 }, (_, j) => makeEvent(`${runId}-l${t}`, j, `u${(t * 99 + j) % USERS}`));
     events.push({ ...makeEvent(`${runId}-p`, t, probe), occurredAt: nextTime() });
     const sent = Date.now();
     await send(api, bot.id, events);
@@ -132,20 +197,35 @@ async function run(mode: string, deployment: Deployment) {
   await Promise.all(pending);
   latencies.sort((a, b) => a - b);
   const conditions = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, SQLite synchronous=${process.env.ROSTER_SQLITE_SYNCHRONOUS ?? 'NORMAL'}${mode === 'distributed' ? ', JetStream file storage (server default sync)' : ''}`;
+  const result = { accept: acceptRate, e2e: e2eRate, p50: pct(latencies, 50), p99: pct(latencies, 99) };
   console.log(
-    `bench/ingest mode=${mode} source=${SOURCE} events=${accepted} users=${USERS} batch=${BATCH} concurrency=${CONCURRENCY} accept=${acceptRate}/s end-to-end=${e2eRate}/s visible@1000/s p50=${pct(latencies, 50)}ms p99=${pct(latencies, 99)}ms (${conditions})`,
+    `bench/ingest mode=${mode} source=${SOURCE}${MIX ? ' mix' : ''} events=${accepted} users=${USERS} batch=${BATCH} concurrency=${CONCURRENCY} accept=${result.accept}/s end-to-end=${result.e2e}/s visible@1000/s p50=${result.p50}ms p99=${result.p99}ms (${conditions})`,
   );
+  return result;
 }
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
 async function main() {
   const modes = MODE === 'both' ? ['embedded', 'distributed'] : [MODE];
+  if (MIX && SOURCE !== 'normalized') throw new Error('--mix sends normalized events only');
   for (const mode of modes) {
-    const env = { ROSTER_BODY_LIMIT: String(16 * 1024 * 1024) };
-    const deployment = mode === 'embedded' ? await startEmbedded(env) : await startDistributed(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', env);
-    try {
-      await run(mode, deployment);
-    } finally {
-      await deployment.stop();
+    const results: Result[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const env = { ROSTER_BODY_LIMIT: String(16 * 1024 * 1024) };
+      const deployment = mode === 'embedded' ? await startEmbedded(env) : await startDistributed(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', env);
+      try {
+        results.push(await run(mode, deployment));
+      } finally {
+        await deployment.stop();
+      }
+    }
+    if (RUNS > 1) {
+      const list = (key: keyof Result) => results.map((x) => x[key]).join('/');
+      const med = (key: keyof Result) => median(results.map((x) => x[key]));
+      console.log(
+        `bench/ingest median of ${RUNS} mode=${mode} source=${SOURCE}${MIX ? ' mix' : ''}: accept=${med('accept')}/s (${list('accept')}) end-to-end=${med('e2e')}/s (${list('e2e')}) p50=${med('p50')}ms (${list('p50')}) p99=${med('p99')}ms (${list('p99')})`,
+      );
     }
   }
 }

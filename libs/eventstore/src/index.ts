@@ -5,3 +5,4 @@ export { KurrentDbEventStore, type KurrentDbEventStoreOptions } from './kurrentd
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './batch-delivery';
 export { createEventStore, type EventStoreConfig } from './create-event-store';
 export { eventStoreConformance } from './conformance';
+export { newEventId } from './event-id';

@@ -1,6 +1,6 @@
 import { SqliteEventStore } from '@roster/eventstore';
 import { MemoryKeyVault, PiiCodec } from '@roster/privacy';
-import { AggregateCache, handleCommand, StreamLocks } from './command-handler';
+import { AggregateCache, decideAll, handleCommand, handleCommands, StreamLocks } from './command-handler';
 import { EventCodec } from './event-codec';
 
 type Added = { type: 'Added'; data: { userId: string; amount: number } };
@@ -10,17 +10,17 @@ const counter = {
   decide: (command: { amount: number }): Added[] => (command.amount === 0 ? [] : [{ type: 'Added', data: { userId: 'u1', amount: command.amount } }]),
 };
 
+let store: SqliteEventStore;
+const codec = new EventCodec(new PiiCodec(new MemoryKeyVault()));
+
+beforeEach(() => {
+  store = new SqliteEventStore({ filename: ':memory:' });
+});
+afterEach(async () => {
+  await store.close();
+});
+
 describe('handleCommand', () => {
-  let store: SqliteEventStore;
-  const codec = new EventCodec(new PiiCodec(new MemoryKeyVault()));
-
-  beforeEach(() => {
-    store = new SqliteEventStore({ filename: ':memory:' });
-  });
-  afterEach(async () => {
-    await store.close();
-  });
-
   it('loses no update when 100 commands on one stream race in one process (stream locks)', async () => {
     const locks = new StreamLocks();
     const cache = new AggregateCache<number>();
@@ -65,5 +65,76 @@ describe('handleCommand', () => {
     cache.set('c', 3, 1);
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')).toEqual({ state: 1, version: 1 });
+  });
+});
+
+/** A bounded counter: an amount that would pass the limit is a rejection of that command alone. */
+class OverLimit extends Error {}
+const bounded = {
+  ...counter,
+  decide: (command: { amount: number }, total: number): Added[] => {
+    if (command.amount === -1) throw new Error('broken command');
+    if (total + command.amount > 10) throw new OverLimit();
+    return counter.decide(command);
+  },
+};
+
+describe('handleCommands (several commands, one load, one append)', () => {
+  it('decides each command against the state the ones before it left, and appends all events at once', async () => {
+    const outcome = await handleCommands(store, codec, bounded, 'b-1', [{ amount: 4 }, { amount: 0 }, { amount: 5 }, { amount: 2 }, { amount: 1 }], {
+      isRejection: (error) => error instanceof OverLimit,
+    });
+    // 4 + 5 = 9; the 2 would pass 10 and is rejected alone; the 1 still fits.
+    expect(outcome.state).toBe(10);
+    expect(outcome.version).toBe(3);
+    expect(outcome.decisions.map((d) => d.events.length)).toEqual([1, 0, 1, 0, 1]);
+    expect('rejected' in outcome.decisions[3]!).toBe(true);
+    expect('rejected' in outcome.decisions[1]!).toBe(false);
+    const recorded = await store.readStream('b-1');
+    expect(recorded.map((e) => e.data)).toEqual([4, 5, 1].map((amount) => ({ userId: 'u1', amount })));
+    // One append: all three events share one commit time and consecutive positions.
+    expect(new Set(recorded.map((e) => e.recordedAt)).size).toBe(1);
+    expect(recorded[2]!.position - recorded[0]!.position).toBe(2n);
+  });
+
+  it('decides exactly what the same commands decide one at a time', () => {
+    const commands = [3, 0, 4, 9, 2, 1, 5, 1].map((amount) => ({ amount }));
+    const isRejection = (error: unknown) => error instanceof OverLimit;
+    const batch = decideAll(bounded, commands, 0, isRejection);
+    let state = 0;
+    const oneByOne: Added[][] = [];
+    for (const command of commands) {
+      const events = decideAll(bounded, [command], state, isRejection).newEvents;
+      state = events.reduce(bounded.evolve, state);
+      oneByOne.push(events);
+    }
+    expect(batch.decisions.map((d) => d.events)).toEqual(oneByOne);
+    expect(batch.next).toBe(state);
+  });
+
+  it('appends nothing when a command fails with an error that is not a rejection', async () => {
+    await expect(handleCommands(store, codec, bounded, 'b-2', [{ amount: 1 }, { amount: -1 }], { isRejection: (e) => e instanceof OverLimit })).rejects.toThrow('broken command');
+    expect(await store.readStream('b-2')).toEqual([]);
+  });
+
+  it('decides the whole batch again after a conflict with another process', async () => {
+    const cacheOfProcessA = new AggregateCache<number>();
+    await handleCommands(store, codec, bounded, 'b-3', [{ amount: 1 }], { cache: cacheOfProcessA });
+    await handleCommands(store, codec, bounded, 'b-3', [{ amount: 6 }], { cache: new AggregateCache<number>() });
+    // A believes the total is 1, where 2 and 4 both fit; against the real 7 the 2 fits and the 4 is rejected.
+    const outcome = await handleCommands(store, codec, bounded, 'b-3', [{ amount: 2 }, { amount: 4 }], {
+      cache: cacheOfProcessA,
+      isRejection: (e) => e instanceof OverLimit,
+    });
+    expect(outcome.decisions.map((d) => d.events.length)).toEqual([1, 0]);
+    expect(outcome.state).toBe(9);
+    expect(outcome.version).toBe(3);
+  });
+
+  it('gives every appended event a time-ordered (UUIDv7) id', async () => {
+    await handleCommands(store, codec, counter, 'b-4', [{ amount: 1 }, { amount: 2 }, { amount: 3 }]);
+    const ids = (await store.readStream('b-4')).map((e) => e.id);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
   });
 });

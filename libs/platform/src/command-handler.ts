@@ -1,4 +1,4 @@
-import { ExpectedVersionConflictError, NO_STREAM, type EventStore } from '@roster/eventstore';
+import { ExpectedVersionConflictError, newEventId, NO_STREAM, type EventStore, type EventToAppend } from '@roster/eventstore';
 import type { DomainEvent, EventCodec } from './event-codec';
 
 export interface Decider<C, E extends DomainEvent, S> {
@@ -72,6 +72,22 @@ export interface CommandHandlerOptions<S> {
   readonly locks?: StreamLocks;
 }
 
+export interface BatchCommandOptions<S> extends CommandHandlerOptions<S> {
+  /**
+   * Errors of `decide` that reject only their own command (e.g. a value that does not fit its field): that command
+   * decides nothing and the others go on. Any other error fails the whole batch and nothing is appended.
+   */
+  readonly isRejection?: (error: unknown) => boolean;
+}
+
+/** What one command of a batch decided: its events, or the rejection that made it decide nothing. */
+export type CommandDecision<E> = { readonly events: readonly E[] } | { readonly events: readonly []; readonly rejected: unknown };
+
+export interface BatchOutcome<S, E> extends CommandOutcome<S, E> {
+  /** One entry per command, in order. */
+  readonly decisions: readonly CommandDecision<E>[];
+}
+
 /**
  * The one generic command handler: load the stream (or take its cached state), decide, append with the expected
  * revision; on a version conflict reload and decide again (bounded, with jittered backoff). `decide` is pure, so a
@@ -85,33 +101,91 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   command: C,
   options: CommandHandlerOptions<S> = {},
 ): Promise<CommandOutcome<S, E>> {
+  const { decisions: _decisions, ...outcome } = await handleCommands(store, codec, decider, streamName, [command], options);
+  return outcome;
+}
+
+/**
+ * Several commands on one stream with one load and one append: each command decides against the state the commands
+ * before it left (exactly what running them one after the other would decide), and all their events are appended
+ * together with one expected revision — a conflict reloads and decides them all again. This is how a batch of one
+ * user's channel events costs one append instead of one per event.
+ */
+export async function handleCommands<C, E extends DomainEvent, S>(
+  store: EventStore,
+  codec: EventCodec,
+  decider: Decider<C, E, S>,
+  streamName: string,
+  commands: readonly C[],
+  options: BatchCommandOptions<S> = {},
+): Promise<BatchOutcome<S, E>> {
   if (options.locks) {
     const { locks, ...rest } = options;
-    return locks.run(streamName, () => handleCommand(store, codec, decider, streamName, command, rest));
+    return locks.run(streamName, () => handleCommands(store, codec, decider, streamName, commands, rest));
   }
   const maxAttempts = options.maxAttempts ?? 8;
   const cache = options.cache;
   for (let attempt = 1; ; attempt++) {
     const cached = attempt === 1 ? cache?.get(streamName) : undefined;
     const { state, version } = cached ?? (await load(store, codec, decider, streamName));
-    const newEvents = decider.decide(command, state);
+    const { next, newEvents, decisions } = decideAll(decider, commands, state, options.isRejection);
     if (newEvents.length === 0) {
       cache?.set(streamName, state, version);
-      return { state, newEvents, version };
+      return { state, newEvents, version, decisions };
     }
     const expected = version === 0 ? NO_STREAM : BigInt(version - 1);
     try {
-      const encoded = await Promise.all(newEvents.map((e) => codec.encode(e, options.metadata)));
+      const encoded = await encodeAll(codec, newEvents, options.metadata);
       const appended = await store.appendToStream(streamName, encoded, { expected });
-      const next = newEvents.reduce(decider.evolve, state);
       cache?.set(streamName, next, version + newEvents.length);
-      return { state: next, newEvents, version: version + newEvents.length, position: appended.position };
+      return { state: next, newEvents, version: version + newEvents.length, position: appended.position, decisions };
     } catch (error) {
       cache?.forget(streamName);
       if (!(error instanceof ExpectedVersionConflictError) || attempt >= maxAttempts) throw error;
       await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
+}
+
+/**
+ * Decides the commands in order, each against the state its predecessors' events led to. Pure: the batch handler's
+ * core, exported for its specs.
+ */
+export function decideAll<C, E extends DomainEvent, S>(
+  decider: Decider<C, E, S>,
+  commands: readonly C[],
+  state: S,
+  isRejection?: (error: unknown) => boolean,
+): { next: S; newEvents: E[]; decisions: CommandDecision<E>[] } {
+  let next = state;
+  const newEvents: E[] = [];
+  const decisions: CommandDecision<E>[] = [];
+  for (const command of commands) {
+    let events: readonly E[];
+    try {
+      events = decider.decide(command, next);
+    } catch (error) {
+      if (!isRejection?.(error)) throw error;
+      decisions.push({ events: [], rejected: error });
+      continue;
+    }
+    for (const event of events) {
+      next = decider.evolve(next, event);
+      newEvents.push(event);
+    }
+    decisions.push({ events });
+  }
+  return { next, newEvents, decisions };
+}
+
+/**
+ * Event ids are minted here as UUIDv7 (time-ordered): the store's unique index on ids then grows at its right edge
+ * (see `newEventId`). The encryption of all events shares the subject's key load (the first event loads it).
+ */
+async function encodeAll<E extends DomainEvent>(codec: EventCodec, events: readonly E[], metadata: Record<string, unknown> | undefined) {
+  const encoded: EventToAppend[] = [];
+  for (const event of events) encoded.push({ ...(await codec.encode(event, metadata)), id: newEventId() });
+  return encoded;
 }
 
 /** Folds a stream into its current state (and the number of events it holds): the read side of the handler. */

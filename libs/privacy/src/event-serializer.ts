@@ -37,26 +37,66 @@ export function decodePersonalFields(
 
 async function transformPaths(data: Payload, paths: PersonalFieldPaths, transform: Transform) {
   // A deep copy, so the result shares nothing with the input and can be changed in place.
-  const result = structuredClone(data) as Record<string, unknown>;
-  // One path at a time: the first call loads the subject's key, the rest find it in the codec's cache.
-  for (const path of paths) await transformAt(result, segmentsOf(path), transform);
+  const result = copyJson(data) as Record<string, unknown>;
+  const slots: Slot[] = [];
+  for (const path of paths) collect(result, segmentsOf(path), slots);
+  if (slots.length === 0) return result;
+  // The first value alone: it loads the subject's key, the rest find it in the codec's cache.
+  const [first, ...rest] = slots;
+  first!.node[first!.key] = await transform(first!.node[first!.key]);
+  if (rest.length > 0) {
+    const values = await Promise.all(rest.map((slot) => transform(slot.node[slot.key])));
+    rest.forEach((slot, i) => (slot.node[slot.key] = values[i]));
+  }
   return result;
 }
 
-async function transformAt(container: unknown, segments: readonly string[], transform: Transform): Promise<void> {
+interface Slot {
+  readonly node: Record<string, unknown>;
+  readonly key: string;
+}
+
+/** The places (object and key) that hold a value at the path: null, undefined and absent values are left out. */
+function collect(container: unknown, segments: readonly string[], slots: Slot[], depth = 0): void {
   if (typeof container !== 'object' || container === null || isEncryptedPii(container)) return;
-  const [head, ...rest] = segments;
+  const head = segments[depth]!;
   const node = container as Record<string, unknown>;
-  const keys = head === '*' ? Object.keys(node) : Object.hasOwn(node, head) ? [head] : [];
-  for (const key of keys) {
+  const last = depth === segments.length - 1;
+  if (head !== '*') {
+    if (!Object.hasOwn(node, head)) return;
+    const value = node[head];
+    if (!last) collect(value, segments, slots, depth + 1);
+    else if (value !== null && value !== undefined) slots.push({ node, key: head });
+    return;
+  }
+  for (const key of Object.keys(node)) {
     const value = node[key];
-    if (rest.length > 0) await transformAt(value, rest, transform);
-    else if (value !== null && value !== undefined) node[key] = await transform(value);
+    if (!last) collect(value, segments, slots, depth + 1);
+    else if (value !== null && value !== undefined) slots.push({ node, key });
   }
 }
 
+/**
+ * A deep copy of JSON-shaped data (plain objects, arrays, primitives) — several times cheaper than structuredClone on
+ * the small payloads of events; anything else (a Date, a Buffer) is copied by structuredClone.
+ */
+function copyJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = copyJson((value as Record<string, unknown>)[key]);
+  return copy;
+}
+
+const segmentCache = new Map<string, string[]>();
+
 function segmentsOf(path: string): string[] {
-  const segments = path.split('.');
+  let segments = segmentCache.get(path);
+  if (segments) return segments;
+  segments = path.split('.');
   if (segments.some((segment) => segment === '')) throw new RangeError(`malformed personal field path "${path}"`);
+  if (segmentCache.size < 1_000) segmentCache.set(path, segments);
   return segments;
 }
