@@ -46,6 +46,22 @@ export function decodeCursor(cursor: string, fingerprint: string): Keyset {
   return { value: v as SortValue, id: i };
 }
 
+/**
+ * Where a page starts: after the cursor's keyset or after the explicit `after` keyset (never both), or at the start.
+ */
+export function startOf(query: FindQuery, fingerprint: string): Keyset | undefined {
+  if (query.after !== undefined) {
+    if (query.cursor !== undefined) throw new ReadStoreError('a query takes either a cursor or an after keyset, not both');
+    const { value, id } = (query.after ?? {}) as Partial<Keyset>;
+    const validValue = value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+    if (typeof id !== 'string' || !validValue) {
+      throw new ReadStoreError('after needs a value (string, finite number or null) and a string id');
+    }
+    return { value, id };
+  }
+  return query.cursor === undefined ? undefined : decodeCursor(query.cursor, fingerprint);
+}
+
 /** Orders keysets the way a page is sorted: by value, then by id, both in the requested direction. */
 export function keysetComparator(order: SortSpec['order']): (a: Keyset, b: Keyset) => number {
   const sign = order === 'asc' ? 1 : -1;

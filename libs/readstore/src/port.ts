@@ -50,6 +50,18 @@ export interface FindQuery {
    * whose sort value moves during the walk can be missed or seen twice.
    */
   readonly cursor?: string;
+  /**
+   * Start strictly after this keyset instead of a cursor (mutually exclusive with `cursor`): documents whose
+   * (sort value, id) comes after (`value`, `id`) in the sort's direction, ties on the value broken by id. For callers
+   * that keep their own keyset (e.g. a walk with its own cursor format); the page's `nextCursor` is as usual.
+   */
+  readonly after?: KeysetStart;
+}
+
+/** A position in a sort: a sort value (as `SortSpec` orders them) and the id that breaks ties. */
+export interface KeysetStart {
+  readonly value: string | number | null;
+  readonly id: string;
 }
 
 export interface Page<T> {

@@ -1,17 +1,11 @@
-import { decodeCursor, encodeCursor, keysetComparator, queryFingerprint, sortOf, type Keyset } from '../cursor';
+import { encodeCursor, queryFingerprint, sortOf, startOf } from '../cursor';
 import { assertLimit, assertPosition, cloneStored, copyDocument } from '../documents';
-import { toSortValue, type SortValue } from '../filter/compare';
-import { splitPath, valueReader } from '../filter/paths';
 import { toPredicate, type DocPredicate } from '../filter/to-predicate';
 import type { Collection, Doc, DocFilter, FindQuery, IndexSpec, Page } from '../port';
 import type { Entry } from './entry';
+import { runCount, runFind, type QueryStats, type Ranked } from './executor';
 import { Indexes } from './indexes';
-import { TopK } from './top-k';
-
-interface Ranked<T extends Doc> {
-  readonly key: Keyset;
-  readonly entry: Entry<T>;
-}
+import { planQuery } from './planner';
 
 const MATCH_ALL: DocPredicate = () => true;
 
@@ -54,10 +48,8 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     if (!this.isNewer(copy.id, position)) return false;
     this.indexes.assertUnique(copy, entry);
     if (entry) {
-      this.indexes.remove(entry);
-      entry.doc = copy;
+      this.indexes.replace(entry, copy);
       entry.position = position;
-      this.indexes.add(entry);
     } else {
       const created: Entry<T> = { doc: copy, position };
       this.entries.set(copy.id, created);
@@ -81,40 +73,37 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   }
 
   async find(query: FindQuery): Promise<Page<T>> {
-    assertLimit(query.limit);
-    const sort = sortOf(query);
-    const fingerprint = queryFingerprint(query.filter, sort);
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, fingerprint);
-    const matches = query.filter ? toPredicate(query.filter) : MATCH_ALL;
-    const readSortValue = valueReader(splitPath(sort.field));
-    const compareKeys = keysetComparator(sort.order);
-    const top = new TopK<Ranked<T>>(query.limit + 1, (a, b) => compareKeys(a.key, b.key));
-    const probe = { value: null as SortValue, id: '' };
-    for (const entry of this.candidates(query.filter)) {
-      if (!matches(entry.doc)) continue;
-      probe.value = toSortValue(readSortValue(entry.doc));
-      probe.id = entry.doc.id;
-      if (after && compareKeys(probe, after) <= 0) continue;
-      // Most documents of a large collection lose against the page's current worst: reject them allocation-free.
-      const worst = top.worstKept;
-      if (worst && compareKeys(probe, worst.key) >= 0) continue;
-      top.offer({ key: { value: probe.value, id: probe.id }, entry });
-    }
-    const ranked = top.sorted();
-    const page = ranked.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((item) => cloneStored(item.entry.doc)),
-      nextCursor: ranked.length > query.limit && last ? encodeCursor(last.key, fingerprint) : null,
-    };
+    return this.explainFind(query).page;
   }
 
   async count(filter?: DocFilter): Promise<number> {
-    if (!filter) return this.entries.size;
+    return this.explainCount(filter).count;
+  }
+
+  /** `find` with how it was answered (which plan, how many documents examined): for planner tests and benchmarks. */
+  explainFind(query: FindQuery): { page: Page<T>; stats: QueryStats } {
+    assertLimit(query.limit);
+    const sort = sortOf(query);
+    const fingerprint = queryFingerprint(query.filter, sort);
+    const after = startOf(query, fingerprint);
+    const matches = query.filter ? toPredicate(query.filter) : MATCH_ALL;
+    const plan = planQuery(this.indexes.ordered, query.filter, sort, after);
+    const { ranked, stats } = runFind(plan, matches, sort, after, query.limit + 1, this.entries.values());
+    const page: Ranked<T>[] = ranked.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      page: {
+        items: page.map((item) => cloneStored(item.entry.doc)),
+        nextCursor: ranked.length > query.limit && last ? encodeCursor(last.key, fingerprint) : null,
+      },
+      stats,
+    };
+  }
+
+  explainCount(filter?: DocFilter): { count: number; stats: QueryStats } {
+    if (!filter) return { count: this.entries.size, stats: { strategy: 'scan', examined: 0, measured: 0 } };
     const matches = toPredicate(filter);
-    let count = 0;
-    for (const entry of this.candidates(filter)) if (matches(entry.doc)) count++;
-    return count;
+    return runCount(planQuery(this.indexes.ordered, filter), matches, this.entries.values());
   }
 
   async clear(): Promise<void> {
@@ -143,19 +132,17 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     this.tombstones.clear();
     this.indexes.clear();
     for (const [id, position] of dump.tombstones) this.tombstones.set(id, position);
+    const loaded: Entry<T>[] = [];
     for (const [doc, position] of dump.entries) {
       const entry: Entry<T> = { doc, position };
       this.entries.set(doc.id, entry);
-      this.indexes.add(entry);
+      loaded.push(entry);
     }
+    this.indexes.rebuild(loaded);
   }
 
   private isNewer(id: string, position: bigint): boolean {
     const latest = this.entries.get(id)?.position ?? this.tombstones.get(id);
     return latest === undefined || latest < position;
-  }
-
-  private candidates(filter: DocFilter | undefined): Iterable<Entry<T>> {
-    return this.indexes.candidates(filter) ?? this.entries.values();
   }
 }

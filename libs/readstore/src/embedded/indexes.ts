@@ -1,15 +1,23 @@
 import { UniqueIndexViolationError } from '../errors';
 import { assertIndexSpec } from '../index-spec';
-import { ReadStoreError, type Doc, type DocFilter, type IndexSpec } from '../port';
+import { ReadStoreError, type Doc, type IndexSpec } from '../port';
 import type { Entry } from './entry';
-import { EqualityIndex, type IndexKey } from './equality-index';
+import { OrderedIndex } from './ordered-index';
 import { UniqueIndex } from './unique-index';
 
-/** The declared indexes of one collection, kept in step with its documents. */
+/**
+ * The declared indexes of one collection, kept in step with its documents: one ordered index per distinct list of
+ * fields (two declarations of the same fields share one; directions do not matter in memory), plus the unique
+ * constraints.
+ */
 export class Indexes<T extends Doc> {
   private readonly declared = new Map<string, IndexSpec>();
-  private readonly equality = new Map<string, EqualityIndex<T>>();
+  private readonly byFields = new Map<string, OrderedIndex<T>>();
   private readonly unique: UniqueIndex<T>[] = [];
+
+  get ordered(): readonly OrderedIndex<T>[] {
+    return [...this.byFields.values()];
+  }
 
   /** Builds new indexes over `existing` documents; throws (changing nothing) if a unique one is violated. */
   declare(specs: readonly IndexSpec[], existing: Iterable<Entry<T>>): void {
@@ -24,11 +32,12 @@ export class Indexes<T extends Doc> {
     }
     for (const spec of fresh) {
       this.declared.set(spec.name, spec);
-      const field = spec.fields[0]![0];
-      if (this.equality.has(field)) continue;
-      const index = new EqualityIndex<T>(field);
-      for (const entry of entries) index.add(entry);
-      this.equality.set(field, index);
+      const fields = spec.fields.map(([field]) => field);
+      const key = JSON.stringify(fields);
+      if (this.byFields.has(key)) continue;
+      const index = new OrderedIndex<T>(fields);
+      index.build(entries);
+      this.byFields.set(key, index);
     }
     this.unique.push(...uniques);
   }
@@ -39,35 +48,39 @@ export class Indexes<T extends Doc> {
   }
 
   add(entry: Entry<T>): void {
-    for (const index of this.equality.values()) index.add(entry);
+    for (const index of this.byFields.values()) index.add(entry);
     for (const index of this.unique) index.add(entry);
   }
 
   remove(entry: Entry<T>): void {
-    for (const index of this.equality.values()) index.remove(entry);
+    for (const index of this.byFields.values()) index.remove(entry);
     for (const index of this.unique) index.remove(entry);
   }
 
-  clear(): void {
-    for (const index of this.equality.values()) index.clear();
-    for (const index of this.unique) index.clear();
+  /**
+   * Replaces the entry's document, re-keying only the indexes whose fields changed: an interaction that moves
+   * `lastInteractionAt` touches one index, not all of them. Keys are removed while the entry still holds the old
+   * document, because entry-keyed trees read their values from it.
+   */
+  replace(entry: Entry<T>, doc: T): void {
+    const changed = [...this.byFields.values()].filter((index) => !index.keepsKeys(entry.doc, doc));
+    for (const index of changed) index.remove(entry);
+    for (const index of this.unique) index.remove(entry);
+    entry.doc = doc;
+    for (const index of changed) index.add(entry);
+    for (const index of this.unique) index.add(entry);
   }
 
-  /**
-   * The smallest set of documents that can match, from an equality on an indexed field at the top level of the
-   * filter; undefined when no index applies (the caller scans). Null equality is never indexed: it matches
-   * documents that lack the field.
-   */
-  candidates(filter: DocFilter | undefined): Iterable<Entry<T>> | undefined {
-    let best: { size: number; entries: Iterable<Entry<T>> } | undefined;
-    for (const condition of conjuncts(filter)) {
-      if (!('field' in condition)) continue;
-      const index = this.equality.get(condition.field);
-      if (!index) continue;
-      const option = pinned(index, condition);
-      if (option && (!best || option.size < best.size)) best = option;
-    }
-    return best?.entries;
+  /** Rebuilds every index over `entries` (after a load), bulk-loading the ordered ones. */
+  rebuild(entries: readonly Entry<T>[]): void {
+    this.clear();
+    for (const index of this.byFields.values()) index.build(entries);
+    for (const index of this.unique) for (const entry of entries) index.add(entry);
+  }
+
+  clear(): void {
+    for (const index of this.byFields.values()) index.clear();
+    for (const index of this.unique) index.clear();
   }
 
   private isDeclared(spec: IndexSpec): boolean {
@@ -79,46 +92,4 @@ export class Indexes<T extends Doc> {
     }
     return true;
   }
-}
-
-function pinned<T extends Doc>(
-  index: EqualityIndex<T>,
-  condition: Extract<DocFilter, { field: string }>,
-): { size: number; entries: Iterable<Entry<T>> } | undefined {
-  if (condition.op === 'eq') {
-    if (condition.value === null) return undefined;
-    const bucket = index.lookup(condition.value);
-    return { size: bucket.size, entries: bucket };
-  }
-  if (condition.op === 'all') {
-    if (condition.value.length === 0 || condition.value.includes(null)) return undefined;
-    const buckets = condition.value.map((value) => index.lookup(value as IndexKey));
-    const smallest = buckets.reduce((a, b) => (b.size < a.size ? b : a));
-    return { size: smallest.size, entries: smallest };
-  }
-  if (condition.op === 'in') {
-    if (condition.value.includes(null)) return undefined;
-    const buckets = condition.value.map((value) => index.lookup(value as IndexKey));
-    const size = buckets.reduce((sum, bucket) => sum + bucket.size, 0);
-    return { size, entries: buckets.length === 1 ? buckets[0]! : union(buckets) };
-  }
-  return undefined;
-}
-
-/** Lazily, because the planner only estimates sizes and most unions are never walked. */
-function* union<E>(buckets: readonly ReadonlySet<E>[]): Iterable<E> {
-  const seen = new Set<E>();
-  for (const bucket of buckets) {
-    for (const entry of bucket) {
-      if (seen.has(entry)) continue;
-      seen.add(entry);
-      yield entry;
-    }
-  }
-}
-
-function* conjuncts(filter: DocFilter | undefined): Iterable<DocFilter> {
-  if (!filter) return;
-  if ('and' in filter) for (const child of filter.and) yield* conjuncts(child);
-  else yield filter;
 }

@@ -1,7 +1,7 @@
 import { leafScalars, splitPath, type FieldPath } from '../filter/paths';
 import type { Doc, IndexSpec } from '../port';
 import type { Entry } from './entry';
-import type { IndexKey } from './equality-index';
+import type { IndexValue } from './index-values';
 
 /**
  * A unique constraint over the tuple of field values, as MongoDB's unique index has it for scalar and
@@ -35,9 +35,9 @@ export class UniqueIndex<T extends Doc> {
   }
 
   private keysOf(doc: T): string[] {
-    let tuples: Array<Array<IndexKey | null>> = [[]];
+    let tuples: IndexValue[][] = [[]];
     for (const path of this.paths) {
-      const values: Array<IndexKey | null> = [...new Set(leafScalars(doc, path))];
+      const values: IndexValue[] = [...new Set(leafScalars(doc, path))];
       if (values.length === 0) values.push(null);
       tuples = tuples.flatMap((tuple) => values.map((value) => [...tuple, value]));
     }

@@ -1,5 +1,5 @@
 import type { Collection as DriverCollection, Filter } from 'mongodb';
-import { decodeCursor, encodeCursor, keysetOf, queryFingerprint, sortOf } from '../cursor';
+import { encodeCursor, keysetOf, queryFingerprint, sortOf, startOf } from '../cursor';
 import { assertLimit, assertPosition, copyDocument } from '../documents';
 import { splitPath, valueReader } from '../filter/paths';
 import { toMongoQuery } from '../filter/to-mongo-query';
@@ -75,7 +75,7 @@ export class MongoCollection<T extends Doc> implements Collection<T> {
     assertLimit(query.limit);
     const sort = sortOf(query);
     const fingerprint = queryFingerprint(query.filter, sort);
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, fingerprint);
+    const after = startOf(query, fingerprint);
     const conditions: Filter<StoredDoc>[] = [];
     if (query.filter) conditions.push(toMongoQuery(query.filter) as Filter<StoredDoc>);
     if (after) conditions.push(afterKeyset(sort, after) as Filter<StoredDoc>);

@@ -1,0 +1,207 @@
+import { keysetComparator, keysetOf, type Keyset } from '../cursor';
+import { toSortValue, type SortValue } from '../filter/compare';
+import { splitPath, valueReader } from '../filter/paths';
+import type { DocPredicate } from '../filter/to-predicate';
+import type { Doc, SortSpec } from '../port';
+import type { Entry } from './entry';
+import type { CandidateSource, Plan } from './planner';
+import { TopK } from './top-k';
+
+export interface Ranked<T extends Doc> {
+  readonly key: Keyset;
+  readonly entry: Entry<T>;
+}
+
+/** How a query was answered: for tests of the planner and for benchmarks (never part of the port). */
+export interface QueryStats {
+  readonly strategy: 'empty' | 'walk' | 'candidates' | 'walk, then candidates' | 'scan';
+  /** Documents whose predicate was evaluated. */
+  readonly examined: number;
+  /** Index keys counted to size the candidate sources. */
+  readonly measured: number;
+  readonly source?: string;
+}
+
+/** The first size checked when racing a sort walk against candidate sets; doubled while neither is done. */
+const FIRST_CAP = 256;
+
+/**
+ * A candidate source with its size measured lazily: counting its keys up to a cap costs at most the cap, so the
+ * executor can find the smallest source, or stop a walk, at a cost bounded by a small multiple of the better plan.
+ */
+class Measured<T extends Doc> {
+  private exact: number | undefined;
+  spent = 0;
+
+  constructor(readonly source: CandidateSource<T>) {
+    if (source.ranges.every((range) => !range.low && !range.high)) {
+      this.exact = source.ranges.reduce((sum, range) => sum + range.partition.tree.size, 0);
+    }
+  }
+
+  /** The number of keys in the source if at most `cap`, else some number above `cap`. */
+  keysUpTo(cap: number): number {
+    if (this.exact !== undefined) return this.exact;
+    let n = 0;
+    for (const range of this.source.ranges) {
+      this.source.index.scan(range, () => ++n > cap);
+      if (n > cap) break;
+    }
+    this.spent += Math.min(n, cap + 1);
+    if (n <= cap) this.exact = n;
+    return n;
+  }
+
+  forEach(visit: (entry: Entry<T>) => void): void {
+    const { index, ranges, distinct } = this.source;
+    if (distinct) {
+      for (const range of ranges) index.scan(range, (entry) => void visit(entry));
+      return;
+    }
+    const seen = new Set<Entry<T>>();
+    for (const range of ranges) {
+      index.scan(range, (entry) => {
+        if (seen.has(entry)) return;
+        seen.add(entry);
+        visit(entry);
+      });
+    }
+  }
+}
+
+/** The smallest source, found by counting all of them up to a growing cap (each count stops at the cap). */
+function smallest<T extends Doc>(measured: readonly Measured<T>[], firstCap: number): Measured<T> | undefined {
+  for (let cap = firstCap; measured.length > 0; cap *= 4) {
+    const done = smallestWithin(measured, cap);
+    if (done) return done;
+  }
+  return undefined;
+}
+
+function smallestWithin<T extends Doc>(measured: readonly Measured<T>[], cap: number): Measured<T> | undefined {
+  let best: { m: Measured<T>; n: number } | undefined;
+  for (const m of measured) {
+    const n = m.keysUpTo(cap);
+    if (n <= cap && (!best || n < best.n)) best = { m, n };
+  }
+  return best?.m;
+}
+
+const spent = <T extends Doc>(measured: readonly Measured<T>[]) => measured.reduce((sum, m) => sum + m.spent, 0);
+
+/** Keeps the best `need` matches after the keyset, in page order. */
+class PageSelector<T extends Doc> {
+  examined = 0;
+  private readonly top: TopK<Ranked<T>>;
+  private readonly compareKeys: (a: Keyset, b: Keyset) => number;
+  private readonly readSortValue: (doc: object) => unknown;
+  private readonly probe = { value: null as SortValue, id: '' };
+
+  constructor(
+    sort: SortSpec,
+    need: number,
+    private readonly matches: DocPredicate,
+    private readonly after: Keyset | undefined,
+  ) {
+    this.compareKeys = keysetComparator(sort.order);
+    this.readSortValue = valueReader(splitPath(sort.field));
+    this.top = new TopK<Ranked<T>>(need, (a, b) => this.compareKeys(a.key, b.key));
+  }
+
+  readonly offer = (entry: Entry<T>): void => {
+    this.examined++;
+    if (!this.matches(entry.doc)) return;
+    const probe = this.probe;
+    probe.value = toSortValue(this.readSortValue(entry.doc));
+    probe.id = entry.doc.id;
+    if (this.after && this.compareKeys(probe, this.after) <= 0) return;
+    // Most documents of a large set lose against the page's current worst: reject them allocation-free.
+    const worst = this.top.worstKept;
+    if (worst && this.compareKeys(probe, worst.key) >= 0) return;
+    this.top.offer({ key: { value: probe.value, id: probe.id }, entry });
+  };
+
+  sorted(): Ranked<T>[] {
+    return this.top.sorted();
+  }
+}
+
+/**
+ * The best `need` documents of a page. With a sort walk, walks it (each document in page order, so it stops at the
+ * `need`-th match) while racing it against the candidate sources: whenever the walk has examined `cap` documents,
+ * any source of at most `cap` keys takes over (select the top `need` from it); `cap` doubles. So a walk through a
+ * selective filter costs at most about twice the smallest candidate set, and a candidate set is only measured as far
+ * as the walk has gone. Without a walk: the smallest candidate set, else every document.
+ */
+export function runFind<T extends Doc>(
+  plan: Plan<T>,
+  matches: DocPredicate,
+  sort: SortSpec,
+  after: Keyset | undefined,
+  need: number,
+  all: Iterable<Entry<T>>,
+): { ranked: Ranked<T>[]; stats: QueryStats } {
+  if (plan.empty) return { ranked: [], stats: { strategy: 'empty', examined: 0, measured: 0 } };
+  const measured = plan.sources.map((source) => new Measured(source));
+  const select = (chosen: Measured<T> | undefined, strategy: QueryStats['strategy'], examined: number) => {
+    const selector = new PageSelector<T>(sort, need, matches, after);
+    if (chosen) chosen.forEach(selector.offer);
+    else for (const entry of all) selector.offer(entry);
+    const stats = { strategy, examined: examined + selector.examined, measured: spent(measured), source: chosen?.source.description };
+    return { ranked: selector.sorted(), stats };
+  };
+  const walk = plan.walk;
+  if (!walk) {
+    const chosen = smallest(measured, FIRST_CAP);
+    return select(chosen, chosen ? 'candidates' : 'scan', 0);
+  }
+  const next = walk.index.cursor(walk.partition, walk.start, walk.stop, walk.forward);
+  const readSortValue = valueReader(splitPath(sort.field));
+  const found: Entry<T>[] = [];
+  let examined = 0;
+  const done = () => {
+    const ranked = found.map((e) => ({ key: keysetOf(e.doc.id, readSortValue(e.doc)), entry: e }));
+    return { ranked, stats: { strategy: 'walk' as const, examined, measured: spent(measured), source: walk.description } };
+  };
+  for (let cap = FIRST_CAP; ; cap *= 2) {
+    while (examined < cap) {
+      const entry = next();
+      if (entry === undefined) return done();
+      examined++;
+      if (matches(entry.doc) && found.push(entry) === need) return done();
+    }
+    const chosen = smallestWithin(measured, cap);
+    if (chosen) return select(chosen, 'walk, then candidates', examined);
+  }
+}
+
+/**
+ * Counts matches: from the smallest candidate source, without evaluating the predicate when the filter is exactly
+ * what the source's ranges hold; else by evaluating the predicate on the source's documents, or on every document.
+ */
+export function runCount<T extends Doc>(plan: Plan<T>, matches: DocPredicate, all: Iterable<Entry<T>>): { count: number; stats: QueryStats } {
+  if (plan.empty) return { count: 0, stats: { strategy: 'empty', examined: 0, measured: 0 } };
+  const measured = plan.sources.map((source) => new Measured(source));
+  const chosen = smallest(measured, FIRST_CAP);
+  let count = 0;
+  let examined = 0;
+  if (!chosen) {
+    for (const entry of all) {
+      examined++;
+      if (matches(entry.doc)) count++;
+    }
+    return { count, stats: { strategy: 'scan', examined, measured: 0 } };
+  }
+  const source = chosen.source;
+  const exact = plan.conjuncts.every((conjunct) => source.exactFor.has(conjunct));
+  if (exact && source.distinct) {
+    count = chosen.keysUpTo(Number.POSITIVE_INFINITY);
+  } else {
+    chosen.forEach((entry) => {
+      if (exact) return void count++;
+      examined++;
+      if (matches(entry.doc)) count++;
+    });
+  }
+  return { count, stats: { strategy: 'candidates', examined, measured: spent(measured), source: source.description } };
+}
