@@ -17,6 +17,7 @@ const envSchema = z.object({
   ROSTER_RPC_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   ROSTER_SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   ROSTER_PUBLIC_URL: z.url().optional(),
+  ROSTER_SNAPSHOT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
 });
 
 export interface RosterConfig {
@@ -35,6 +36,12 @@ export interface RosterConfig {
   readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   /** The public base URL behind a proxy (Twilio signs the URL it called); derived from the request when unset. */
   readonly publicUrl?: string;
+  /**
+   * The embedded read store's snapshot (`<data>/readstore.snapshot`, per service in distributed mode without
+   * MONGO_URL): written every this many seconds when something changed, and at a graceful stop; loaded at start.
+   * 0 turns snapshots off: nothing is written, a snapshot left over is deleted, projections rebuild at every start.
+   */
+  readonly snapshotIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -61,5 +68,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
     rpcTimeoutMs: e.ROSTER_RPC_TIMEOUT_MS,
     sqliteSynchronous: e.ROSTER_SQLITE_SYNCHRONOUS,
     publicUrl: e.ROSTER_PUBLIC_URL?.replace(/\/+$/, ''),
+    snapshotIntervalSeconds: e.ROSTER_SNAPSHOT_INTERVAL_SECONDS,
   };
 }

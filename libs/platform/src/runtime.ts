@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SOURCES, type ServiceName, type SourceName } from '@roster/contracts';
 import { createEventStore, SqliteEventStore, type EventStore } from '@roster/eventstore';
-import { createReadStore, EmbeddedReadStore } from '@roster/readstore';
+import { createReadStore, discardSnapshot, type EmbeddedSnapshotOptions, type ReadStore } from '@roster/readstore';
 import {
   EventStoreEventBus,
   InProcessBroker,
@@ -37,10 +37,31 @@ async function privacyFor(config: RosterConfig) {
   // Data keys of 100k users stay in memory (~10 MB): bulk ingestion touches each user a few times in a row.
   const pii = new PiiCodec(keyVault, { cacheSize: 100_000 });
   const pseudonymizer = new Pseudonymizer(deriveSecret(masterKey, 'roster/pseudonyms/v1'));
-  return { keyVault, pii, pseudonymizer, codec: new EventCodec(pii) };
+  const snapshotWrappingKey = deriveSecret(masterKey, 'roster/readstore-snapshot-keys/v1');
+  return { keyVault, pii, pseudonymizer, codec: new EventCodec(pii), snapshotWrappingKey };
 }
 
 type Privacy = Awaited<ReturnType<typeof privacyFor>>;
+
+/** The embedded read store's snapshot file in a data folder (per service in distributed mode). */
+export const READSTORE_SNAPSHOT_FILE = 'readstore.snapshot';
+/**
+ * Names what the projections write, in every snapshot's header: a snapshot of another value is discarded whole.
+ * Projections version their own documents (e.g. the user list's `USER_LIST_VERSION`); this is the blunt fallback.
+ */
+const READ_MODEL_VERSION = 'roster/1';
+
+/**
+ * The read store of a data folder: MongoDB when MONGO_URL is set (distributed mode), else the embedded store with
+ * its snapshot — or, with ROSTER_SNAPSHOT_INTERVAL_SECONDS=0, without one (a snapshot left over is deleted then).
+ */
+async function readStoreFor(config: RosterConfig, mongoUrl: string | undefined, dir: string, privacy: Privacy, logger: Logger): Promise<ReadStore> {
+  const file = join(dir, READSTORE_SNAPSHOT_FILE);
+  let snapshot: EmbeddedSnapshotOptions | undefined;
+  if (!mongoUrl && config.snapshotIntervalSeconds === 0) await discardSnapshot(file);
+  else snapshot = { file, wrappingKey: privacy.snapshotWrappingKey, intervalMs: config.snapshotIntervalSeconds * 1000, readModelVersion: READ_MODEL_VERSION, log: logger };
+  return createReadStore({ mongoUrl, mongoDb: config.mongoDb, snapshot });
+}
 
 /** The Infra of either mode; `closers` run in order on close (consumers first, stores last). */
 function assemble(
@@ -61,13 +82,14 @@ function assemble(
 }
 
 /**
- * Embedded mode: one SQLite event store for every service, one in-memory read store (rebuilt from the event store at
- * start), consumers reading the store directly, and the in-process request/reply transport.
+ * Embedded mode: one SQLite event store for every service, one in-memory read store (restored from its snapshot at
+ * start, projections catching up from their checkpoints), consumers reading the store directly, and the in-process
+ * request/reply transport.
  */
 export async function createEmbeddedInfra(config: RosterConfig, logger: Logger): Promise<RunningInfra & { broker: InProcessBroker }> {
   const privacy = await privacyFor(config);
   const eventStore = new SqliteEventStore({ filename: join(config.dataDir, 'events.db'), synchronous: config.sqliteSynchronous });
-  const readStore = new EmbeddedReadStore();
+  const readStore = await readStoreFor(config, undefined, config.dataDir, privacy, logger);
   const sources = Object.fromEntries(
     (Object.keys(SOURCES) as SourceName[]).map((name) => [name, { store: eventStore, streamPrefixes: [...SOURCES[name]] }]),
   );
@@ -86,7 +108,8 @@ export async function createEmbeddedInfra(config: RosterConfig, logger: Logger):
 
 /**
  * Distributed mode, one service per process: its own event store (KurrentDB when KURRENTDB_URL is set, else SQLite
- * under ROSTER_DATA_DIR/<service>), the read store (MongoDB when MONGO_URL is set, else in-memory), NATS request/reply,
+ * under ROSTER_DATA_DIR/<service>), the read store (MongoDB when MONGO_URL is set, else in-memory with its snapshot in the service's folder), NATS
+ * request/reply,
  * and JetStream for integration events — with the relay of this service's own events when it owns a source.
  */
 export async function createDistributedInfra(config: RosterConfig, service: ServiceName, logger: Logger): Promise<RunningInfra> {
@@ -95,7 +118,7 @@ export async function createDistributedInfra(config: RosterConfig, service: Serv
   const serviceDir = join(config.dataDir, service);
   mkdirSync(serviceDir, { recursive: true });
   const eventStore: EventStore = await createEventStore({ kurrentDbUrl: config.kurrentDbUrl, sqliteFile: join(serviceDir, 'events.db') });
-  const readStore = await createReadStore({ mongoUrl: config.mongoUrl, mongoDb: config.mongoDb });
+  const readStore = await readStoreFor(config, config.mongoUrl, serviceDir, privacy, logger);
   const nc = await connect({ servers: config.natsUrl, name: `roster-${service}` });
   const owned = (SOURCES as Record<string, readonly string[]>)[service];
   const onError = (error: unknown) => logger.warn({ err: { type: (error as Error)?.name, message: (error as Error)?.message } }, 'event delivery failed; retrying');
