@@ -93,6 +93,7 @@ const registries = new WeakMap<Infra, Map<ServiceName, ServiceMetrics>>();
  * then still keep six registries (one per service); distributed mode has one Infra and one service per process.
  */
 export function serviceMetrics(infra: Infra, service: ServiceName): ServiceMetrics {
+  processRegistryOnce();
   let byService = registries.get(infra);
   if (!byService) registries.set(infra, (byService = new Map()));
   let metrics = byService.get(service);
@@ -102,16 +103,21 @@ export function serviceMetrics(infra: Infra, service: ServiceName): ServiceMetri
 
 let processRegistry: Registry | undefined;
 
+/** Registered with the first service's metrics, at start: prom-client counts CPU time from registration on. */
+function processRegistryOnce(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /**
  * prom-client's default metrics of this process (CPU, memory, event loop lag, GC, handles), registered once per
  * process and labelled `service` = `processLabel` when read.
  */
 export async function processMetricFamilies(processLabel: string): Promise<MetricFamily[]> {
-  if (!processRegistry) {
-    processRegistry = new Registry();
-    collectDefaultMetrics({ register: processRegistry });
-  }
-  const families = toFamilies(await processRegistry.getMetricsAsJSON());
+  const families = toFamilies(await processRegistryOnce().getMetricsAsJSON());
   return families.map((family) => ({ ...family, values: family.values.map((v) => ({ ...v, labels: { ...v.labels, service: processLabel } })) }));
 }
 

@@ -14,7 +14,7 @@ import { IdentityResolver, identityKey } from './identity-resolver';
 
 /** Events recorded by ingestion (HTTP, webhooks, connectors), by outcome: `accepted` (new) or `duplicate`. */
 const ingestedEvents = (infra: Infra) =>
-  serviceMetrics(infra, 'ingestion').counter({ name: 'roster_events_ingested_total', help: 'Events ingested, by outcome (accepted: new; duplicate: its eventId was seen before)', labelNames: ['outcome'] });
+  serviceMetrics(infra, 'ingestion').counter({ name: 'roster_events_ingested_total', help: 'Events ingested, by outcome (accepted: new; duplicate: its eventId was seen before)', labelNames: ['outcome'], zeroes: [{ outcome: 'accepted' }, { outcome: 'duplicate' }] });
 
 @Injectable()
 export class IngestionService {
