@@ -53,14 +53,14 @@ export class ServiceMetrics {
     );
   }
 
-  /** The current value of one series (0 when it was never touched): for tests and health details. */
+  /** The sum of a counter's or gauge's series that have the given labels (0 when none exists yet): for tests. */
   async value(name: string, labels: Record<string, string> = {}): Promise<number> {
     const metric = this.registry.getSingleMetric(name);
     if (!metric) return 0;
     const { values } = await metric.get();
     const wanted = Object.entries(labels);
-    const sample = values.find((v) => (v as { metricName?: string }).metricName === undefined && wanted.every(([k, want]) => String(v.labels[k]) === want));
-    return sample?.value ?? 0;
+    const matching = values.filter((v) => (v as { metricName?: string }).metricName === undefined && wanted.every(([k, want]) => String(v.labels[k]) === want));
+    return matching.reduce((sum, v) => sum + v.value, 0);
   }
 
   /** The registry as JSON families (with the `service` label), as the metrics subject answers them. */

@@ -15,6 +15,7 @@ describe('ServiceMetrics', () => {
     expect(await metrics.value('roster_test_rejected_total', { platform: 'meta', reason: 'not_json' })).toBe(2);
     expect(await metrics.value('roster_test_rejected_total', { platform: 'whatsapp' })).toBe(1);
     expect(await metrics.value('roster_test_rejected_total', { platform: 'twilio-sms' })).toBe(0);
+    expect(await metrics.value('roster_test_rejected_total')).toBe(3);
     const text = await metrics.registry.metrics();
     expect(text).toContain('roster_test_rejected_total{platform="meta",reason="not_json",service="ingestion"} 2');
   });
