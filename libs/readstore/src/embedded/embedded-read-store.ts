@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ReadStoreError, type Collection, type Doc, type ReadStore } from '../port';
 import { EmbeddedCollection } from './embedded-collection';
 import { SnapshotUnreadableError } from './snapshot-errors';
@@ -82,6 +84,7 @@ export class EmbeddedReadStore implements ReadStore {
   static async open(options: EmbeddedSnapshotOptions): Promise<EmbeddedReadStore> {
     const store = new EmbeddedReadStore();
     store.snapshots = { options, keys: new SnapshotKeys(options.file, options.wrappingKey) };
+    await mkdir(dirname(options.file), { recursive: true, mode: 0o700 });
     await store.restore();
     if (options.intervalMs > 0) {
       store.timer = setInterval(() => store.periodicSnapshot(), options.intervalMs);

@@ -7,7 +7,8 @@ import {
   asDataPayload,
   asEndPayload,
   decodeHeader,
-  decodePayload,
+  decompressPayload,
+  deserializePayload,
   encodeHeader,
   encodePayload,
   FRAME_PREFIX_BYTES,
@@ -132,11 +133,8 @@ export async function readSnapshot(
     };
     const header = await decodeHeader(read, readModelVersion);
     const key = await keys.read(header.keyId);
-    const dumps = new Map<string, LoadedDump>();
-    let offset = header.bytes.length;
-    let entries = 0;
-    let tombstones = 0;
-    for (let index = 0; ; index++) {
+    /** Reads, authenticates and decompresses frame `index` at `offset`. */
+    const fetchFrame = async (offset: number, index: number) => {
       const prefix = await read(offset, FRAME_PREFIX_BYTES);
       if (prefix.length < FRAME_PREFIX_BYTES) throw new SnapshotUnreadableError('it is truncated (no end frame)');
       const length = prefix.readUInt32BE(0);
@@ -146,17 +144,27 @@ export async function readSnapshot(
         throw new SnapshotUnreadableError(`it is truncated (frame ${index} ends past the end of the file)`);
       }
       const body = await read(offset + FRAME_PREFIX_BYTES, length);
-      const payload = await decodePayload(openFrame(key, header, index, kind, body));
-      offset += FRAME_PREFIX_BYTES + length;
-      if (kind === FrameKind.End) {
-        const end = asEndPayload(payload);
+      const plain = await decompressPayload(openFrame(key, header, index, kind, body));
+      return { kind, plain, end: offset + FRAME_PREFIX_BYTES + length };
+    };
+    const dumps = new Map<string, LoadedDump>();
+    let entries = 0;
+    let tombstones = 0;
+    let next = fetchFrame(header.bytes.length, 0);
+    for (let index = 0; ; index++) {
+      const frame = await next;
+      if (frame.kind === FrameKind.End) {
+        const end = asEndPayload(deserializePayload(frame.plain));
         if (end.frames !== index || end.entries !== entries || end.tombstones !== tombstones) {
           throw new SnapshotUnreadableError('the end frame does not match the frames read');
         }
-        if (offset !== size) throw new SnapshotUnreadableError('bytes follow the end frame');
+        if (frame.end !== size) throw new SnapshotUnreadableError('bytes follow the end frame');
         return { dumps, stats: { collections: dumps.size, entries, tombstones, bytes: size } };
       }
-      const data = asDataPayload(payload);
+      // The next frame is read and decompressed (thread pool) while this one is deserialized (main thread).
+      next = fetchFrame(frame.end, index + 1);
+      next.catch(() => undefined); // awaited in the next round; a failure must not count as unhandled meanwhile
+      const data = asDataPayload(deserializePayload(frame.plain));
       let dump = dumps.get(data.c);
       if (!dump) dumps.set(data.c, (dump = { entries: [], tombstones: [] }));
       for (const entry of data.e) dump.entries.push(entry);

@@ -93,13 +93,16 @@ export async function encodePayload(payload: DataPayload | EndPayload): Promise<
   });
 }
 
-export async function decodePayload(bytes: Buffer): Promise<unknown> {
-  let plain: Buffer;
+/** First half of decoding, on the thread pool: a reader overlaps it with the previous frame's deserialization. */
+export async function decompressPayload(bytes: Buffer): Promise<Buffer> {
   try {
-    plain = await decompress(bytes);
+    return await decompress(bytes);
   } catch {
     throw new SnapshotUnreadableError('a frame does not decompress');
   }
+}
+
+export function deserializePayload(plain: Buffer): unknown {
   try {
     return deserialize(plain);
   } catch {
