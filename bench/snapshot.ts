@@ -43,18 +43,8 @@ const INDEXES: IndexSpec[] = [
   { name: 'bot_sortStamp', fields: [['botId', 1], ['sortStamp', 1]] },
 ];
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = prng(20261125);
+/** Statistically the same users every run (ids and e-mail addresses are random anyway). */
+const rand = Math.random;
 const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
 const FIRST = ['Anna', 'Bram', 'Chloe', 'Daan', 'Emma', 'Finn', 'Greta', 'Hugo', 'Iris', 'Jan', 'Karin', 'Lars', 'Mila', 'Noah', 'Olga', 'Piet', 'Rosa', 'Sem', 'Tess', 'Vera', 'Carlos', 'Fatima', 'Mohammed', 'Yusuf'];
 const LAST = ['de Vries', 'Jansen', 'Bakker', 'Visser', 'Müller', 'Schmidt', 'Dubois', 'Garcia', 'Rossi', 'Smith', 'Kowalski', 'Silva', 'Nielsen', 'Ahmed', 'Yilmaz', 'Wong'];
