@@ -19,9 +19,12 @@
  * everything before it was applied too).
  * Phase 2 (latency at 1,000 events/s): sends 100 events every 100 ms for `rate-seconds`; every batch carries one probe
  * user with the newest time; reports p50/p99 from post to visible in the list.
- * Prints one summary line per mode; conditions (cores, memory, SQLite synchronous) are printed too.
+ * Prints one summary line per mode; conditions (cores, memory, SQLite synchronous) are printed too, and the CPU time
+ * the deployment used per 1,000 events in phase 1 (the figure least disturbed by other load on a shared machine).
  */
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { Api } from '../e2e/support/api';
 import { startDistributed, startEmbedded, type Deployment } from '../e2e/support/deployment';
@@ -133,6 +136,30 @@ async function waitTop(api: Api, botId: string, channelUserId: string, timeoutMs
   throw new Error(`not visible within ${timeoutMs} ms`);
 }
 
+/**
+ * CPU time (user + system, ms) used so far by the Roster processes this bench started. Per event it is the figure that
+ * other load on a shared machine disturbs least: contention stretches wall time much more than CPU time.
+ */
+function rosterCpuMs(): number {
+  let pids: number[] = [];
+  try {
+    pids = execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return NaN;
+  }
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended in between.
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 interface Result {
@@ -140,6 +167,8 @@ interface Result {
   readonly e2e: number;
   readonly p50: number;
   readonly p99: number;
+  /** CPU ms of the deployment per 1,000 events in phase 1. */
+  readonly cpu: number;
 }
 
 async function run(mode: string, deployment: Deployment): Promise<Result> {
@@ -164,6 +193,7 @@ async function run(mode: string, deployment: Deployment): Promise<Result> {
   const marker = `marker-${runId}`;
   const last = batches[batches.length - 1] as unknown[];
   last[last.length - 1] = { ...makeEvent(runId, EVENTS, marker), occurredAt: nextTime() };
+  const cpuBefore = rosterCpuMs();
   const started = Date.now();
   let next = 0;
   let accepted = 0;
@@ -179,6 +209,7 @@ async function run(mode: string, deployment: Deployment): Promise<Result> {
   const visibleAt = await waitTop(api, bot.id, marker, 600_000, POLL_MS);
   const acceptRate = Math.round(accepted / ((acceptedAt - started) / 1000));
   const e2eRate = Math.round(accepted / ((visibleAt - started) / 1000));
+  const cpuPerThousand = Math.round(((rosterCpuMs() - cpuBefore) / accepted) * 1000);
 
   // Phase 2: latency at 1,000 events/s.
   const latencies: number[] = [];
@@ -197,9 +228,9 @@ async function run(mode: string, deployment: Deployment): Promise<Result> {
   await Promise.all(pending);
   latencies.sort((a, b) => a - b);
   const conditions = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, SQLite synchronous=${process.env.ROSTER_SQLITE_SYNCHRONOUS ?? 'NORMAL'}${mode === 'distributed' ? ', JetStream file storage (server default sync)' : ''}`;
-  const result = { accept: acceptRate, e2e: e2eRate, p50: pct(latencies, 50), p99: pct(latencies, 99) };
+  const result = { accept: acceptRate, e2e: e2eRate, p50: pct(latencies, 50), p99: pct(latencies, 99), cpu: cpuPerThousand };
   console.log(
-    `bench/ingest mode=${mode} source=${SOURCE}${MIX ? ' mix' : ''} events=${accepted} users=${USERS} batch=${BATCH} concurrency=${CONCURRENCY} accept=${result.accept}/s end-to-end=${result.e2e}/s visible@1000/s p50=${result.p50}ms p99=${result.p99}ms (${conditions})`,
+    `bench/ingest mode=${mode} source=${SOURCE}${MIX ? ' mix' : ''} events=${accepted} users=${USERS} batch=${BATCH} concurrency=${CONCURRENCY} accept=${result.accept}/s end-to-end=${result.e2e}/s visible@1000/s p50=${result.p50}ms p99=${result.p99}ms cpu=${result.cpu}ms/1k events (${conditions})`,
   );
   return result;
 }
@@ -224,7 +255,7 @@ async function main() {
       const list = (key: keyof Result) => results.map((x) => x[key]).join('/');
       const med = (key: keyof Result) => median(results.map((x) => x[key]));
       console.log(
-        `bench/ingest median of ${RUNS} mode=${mode} source=${SOURCE}${MIX ? ' mix' : ''}: accept=${med('accept')}/s (${list('accept')}) end-to-end=${med('e2e')}/s (${list('e2e')}) p50=${med('p50')}ms (${list('p50')}) p99=${med('p99')}ms (${list('p99')})`,
+        `bench/ingest median of ${RUNS} mode=${mode} source=${SOURCE}${MIX ? ' mix' : ''}: accept=${med('accept')}/s (${list('accept')}) end-to-end=${med('e2e')}/s (${list('e2e')}) p50=${med('p50')}ms (${list('p50')}) p99=${med('p99')}ms (${list('p99')}) cpu=${med('cpu')}ms/1k (${list('cpu')})`,
       );
     }
   }

@@ -78,6 +78,8 @@ export interface BatchCommandOptions<S> extends CommandHandlerOptions<S> {
    * decides nothing and the others go on. Any other error fails the whole batch and nothing is appended.
    */
   readonly isRejection?: (error: unknown) => boolean;
+  /** The metadata of the events the command at `index` decides (instead of one `metadata` for all). */
+  readonly metadataFor?: (index: number) => Record<string, unknown>;
 }
 
 /** What one command of a batch decided: its events, or the rejection that made it decide nothing. */
@@ -135,7 +137,7 @@ export async function handleCommands<C, E extends DomainEvent, S>(
     }
     const expected = version === 0 ? NO_STREAM : BigInt(version - 1);
     try {
-      const encoded = await encodeAll(codec, newEvents, options.metadata);
+      const encoded = await encodeAll(codec, decisions, (index) => options.metadataFor?.(index) ?? options.metadata);
       const appended = await store.appendToStream(streamName, encoded, { expected });
       cache?.set(streamName, next, version + newEvents.length);
       return { state: next, newEvents, version: version + newEvents.length, position: appended.position, decisions };
@@ -182,9 +184,18 @@ export function decideAll<C, E extends DomainEvent, S>(
  * Event ids are minted here as UUIDv7 (time-ordered): the store's unique index on ids then grows at its right edge
  * (see `newEventId`). The encryption of all events shares the subject's key load (the first event loads it).
  */
-async function encodeAll<E extends DomainEvent>(codec: EventCodec, events: readonly E[], metadata: Record<string, unknown> | undefined) {
+async function encodeAll<E extends DomainEvent>(
+  codec: EventCodec,
+  decisions: readonly CommandDecision<E>[],
+  metadataOf: (index: number) => Record<string, unknown> | undefined,
+): Promise<EventToAppend[]> {
   const encoded: EventToAppend[] = [];
-  for (const event of events) encoded.push({ ...(await codec.encode(event, metadata)), id: newEventId() });
+  for (let index = 0; index < decisions.length; index++) {
+    const events = decisions[index]!.events;
+    if (events.length === 0) continue;
+    const metadata = metadataOf(index);
+    for (const event of events) encoded.push({ ...(await codec.encode(event, metadata)), id: newEventId() });
+  }
   return encoded;
 }
 

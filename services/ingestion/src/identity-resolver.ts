@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { INGESTION_EVENTS, streams, type Channel } from '@roster/contracts';
 import type { EventStore } from '@roster/eventstore';
-import { NO_STREAM } from '@roster/eventstore';
+import { newEventId, NO_STREAM } from '@roster/eventstore';
 import type { Pseudonymizer } from '@roster/privacy';
 
 const CACHE_LIMIT = 200_000;
@@ -44,7 +44,7 @@ export class IdentityResolver {
       toClaim.map((c) => ({
         streamName: c.stream,
         expected: NO_STREAM,
-        events: [{ id: randomUUID(), type: INGESTION_EVENTS.identityClaimed, data: { botId, userId: c.userId, channel: c.channel } }],
+        events: [{ id: newEventId(), type: INGESTION_EVENTS.identityClaimed, data: { botId, userId: c.userId, channel: c.channel } }],
       })),
     );
     await Promise.all(

@@ -7,7 +7,7 @@ import {
   type IngestResult,
   type NormalizedEvent,
 } from '@roster/contracts';
-import { NO_STREAM } from '@roster/eventstore';
+import { newEventId, NO_STREAM } from '@roster/eventstore';
 import { fail, ok, type Reply } from '@roster/messaging';
 import { INFRA, parseOrFail, serviceMetrics, type Infra } from '@roster/platform';
 import { IdentityResolver, identityKey } from './identity-resolver';
@@ -50,7 +50,8 @@ export class IngestionService {
       seen.add(stream);
       const userId = userIds.get(identityKey(event.channel, event.channelUserId))!;
       const encoded = await this.infra.codec.encode({ type: INGESTION_EVENTS.inboundAccepted, data: { botId, userId, receivedAt, event } });
-      appends.push({ streamName: stream, expected: NO_STREAM, events: [encoded] });
+      // A time-ordered (UUIDv7) event id: the store's unique index on ids grows at its right edge.
+      appends.push({ streamName: stream, expected: NO_STREAM, events: [{ ...encoded, id: newEventId() }] });
     }
     const outcomes = await this.infra.eventStore.appendMany(appends);
     const accepted = outcomes.filter((o) => o.ok).length;

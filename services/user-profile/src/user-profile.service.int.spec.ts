@@ -48,6 +48,36 @@ describe('UserProfileService', () => {
     expect(await infra.eventStore.readStream(streams.botUser(botId, userId))).toHaveLength(before.length);
   });
 
+  it('records all of one user\'s items of a batch in one append, each event with its own item as source', async () => {
+    const userId = randomUUID();
+    const batch = [
+      item(userId, 1),
+      { ...item(userId, 2), eventType: 'tag.added', tag: 'Lead' },
+      item(userId, 3, { firstName: 'Ada' }),
+      { ...item(userId, 4), eventType: 'sequence.subscribed', sequenceId: 'seq-1' },
+    ];
+    // Five items with a new interaction: four of this user, one of another user handled in parallel.
+    expect(await service.recordInteractions([...batch, item(randomUUID(), 5)])).toBe(5);
+    const recorded = await infra.eventStore.readStream(streams.botUser(botId, userId));
+    expect(recorded.map((e) => e.type)).toEqual([E.created, E.interacted, E.tagAdded, E.interacted, E.profileUpdated, E.interacted, E.sequenceSubscribed]);
+    expect(new Set(recorded.map((e) => e.recordedAt)).size).toBe(1);
+    expect(recorded.map((e) => e.position - recorded[0]!.position)).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n]);
+    expect(recorded.map((e) => (e.metadata['actor'] as { eventType: string }).eventType)).toEqual([
+      'message.received', 'tag.added', 'tag.added', 'message.received', 'message.received', 'sequence.subscribed', 'sequence.subscribed',
+    ]);
+  });
+
+  it('never moves a user backwards when a batch holds an older event after a newer one', async () => {
+    const userId = randomUUID();
+    await service.recordInteractions([
+      item(userId, 5, { firstName: 'New' }),
+      { ...item(userId, 6), eventType: 'tag.added', tag: 'Lead' },
+      item(userId, 2, { firstName: 'Old' }),
+      { ...item(userId, 3), eventType: 'tag.removed', tag: 'Lead' },
+    ]);
+    expect(await service.getUser(botId, userId)).toMatchObject({ lastInteractionAt: '2026-11-01T10:00:06.000Z', firstName: 'New', tags: ['Lead'] });
+  });
+
   it('keeps personal data out of the stored events (encrypted with the user key)', async () => {
     const userId = randomUUID();
     await service.recordInteractions([{ ...item(userId, 1, { email: 'ada@example.com', phone: '+31612345678' }), channelUserId: '+31612345678' }]);

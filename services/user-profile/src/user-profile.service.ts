@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { streams, type Actor, type BotUserEvent, type Note, type RecordInteraction as RecordInteractionItem, type UserDetail } from '@roster/contracts';
-import { AggregateCache, handleCommand, INFRA, serviceMetrics, StreamLocks, type Infra } from '@roster/platform';
+import { AggregateCache, handleCommand, handleCommands, INFRA, serviceMetrics, StreamLocks, type Infra } from '@roster/platform';
 import { botUserDecider, type BotUserCommand, type BotUserState } from './domain/bot-user';
 import { FieldValueError, UnknownFieldError } from './domain/errors';
 import { CatalogService } from './catalog.service';
@@ -36,8 +36,10 @@ export class UserProfileService {
   ) {}
 
   /**
-   * Applies a batch of interactions. Items of one user are applied in order; different users in parallel. Each item
-   * is idempotent (an interaction already reflected in the state decides no events), so a redelivered batch is safe.
+   * Applies a batch of interactions. All items of one user become one list of commands, decided in order against
+   * one load of the user and appended at once (one expected revision, see `handleCommands`); different users run in
+   * parallel. Each command is idempotent (an interaction or change already reflected in the state decides no events),
+   * so a redelivered batch is safe.
    */
   async recordInteractions(items: readonly RecordInteractionItem[], now: Date = new Date()): Promise<number> {
     const byUser = new Map<string, RecordInteractionItem[]>();
@@ -49,52 +51,80 @@ export class UserProfileService {
     const queue = [...byUser.values()];
     const worker = async () => {
       for (let userItems = queue.shift(); userItems; userItems = queue.shift()) {
-        for (const item of userItems) applied += await this.recordOne(item, now);
+        // Not `applied += await …`: that reads `applied` before the await, and parallel workers would overwrite each other.
+        const appliedForUser = await this.recordUser(userItems, now);
+        applied += appliedForUser;
       }
     };
     await Promise.all(Array.from({ length: Math.min(USER_CONCURRENCY, queue.length) }, worker));
     return applied;
   }
 
-  private async recordOne(item: RecordInteractionItem, now: Date): Promise<number> {
-    const actor: Actor = { kind: 'channel', eventType: item.eventType };
-    const { tag, key, value, sequenceId, sequenceName, topicId, topicName, ...interaction } = item;
-    const outcome = await this.run(item.botId, item.userId, { type: 'RecordInteraction', data: interaction }, actor, now);
-    const at = item.occurredAt;
-    let change: UserEdit | undefined;
-    try {
-      switch (item.eventType) {
-        case 'tag.added':
-          change = { type: 'AddTag', data: { tag: await this.catalog.ensureTag(item.botId, tag!), at } };
-          break;
-        case 'tag.removed':
-          change = { type: 'RemoveTag', data: { tag: tag!, at } };
-          break;
-        case 'field.set':
-          change = { type: 'SetField', data: { key: key!, fieldType: await this.fieldType(item.botId, key!), value, at } };
-          break;
-        case 'field.cleared':
-          await this.fieldType(item.botId, key!);
-          change = { type: 'ClearField', data: { key: key!, at } };
-          break;
-        case 'sequence.subscribed':
-          change = { type: 'SubscribeToSequence', data: { sequenceId: sequenceId!, sequenceName, at } };
-          break;
-        case 'sequence.unsubscribed':
-          change = { type: 'UnsubscribeFromSequence', data: { sequenceId: sequenceId!, at } };
-          break;
-        case 'otn.optin':
-          change = { type: 'OptInToOtnTopic', data: { topicId: topicId!, topicName, at } };
-          break;
+  /** One user's items: per item its interaction, then the change it carries (tag, field, sequence, OTN topic). */
+  private async recordUser(items: readonly RecordInteractionItem[], now: Date): Promise<number> {
+    const { botId, userId } = items[0]!;
+    const commands: BotUserCommand[] = [];
+    const itemOf: number[] = [];
+    const metadata = { now: now.toISOString() };
+    for (let i = 0; i < items.length; i++) {
+      const { channel, channelUserId, eventType, occurredAt, profile } = items[i]!;
+      commands.push({ type: 'RecordInteraction', data: { botId, userId, channel, channelUserId, eventType, occurredAt, profile }, metadata });
+      itemOf.push(i);
+      let change: UserEdit | undefined;
+      try {
+        change = await this.channelChange(items[i]!);
+      } catch (error) {
+        if (!(error instanceof UnknownFieldError)) throw error;
+        this.rejectChannelChange(items[i]!, error);
       }
-      if (change) await this.run(item.botId, item.userId, change, actor, now);
-    } catch (error) {
-      if (!(error instanceof FieldValueError || error instanceof UnknownFieldError)) throw error;
-      // The runtime sent a value the field cannot hold: rejected and reported (ids and reason only), never stored.
-      this.rejectedChannelChanges.inc({ reason: error instanceof UnknownFieldError ? 'unknown_field' : 'invalid_value' });
-      this.infra.logger.warn({ botId: item.botId, userId: item.userId, eventType: item.eventType, reason: error.message }, 'channel change rejected');
+      if (change) {
+        commands.push({ ...change, data: { ...change.data, botId, userId }, metadata } as BotUserCommand);
+        itemOf.push(i);
+      }
     }
-    return outcome.newEvents.length > 0 ? 1 : 0;
+    const outcome = await handleCommands(this.infra.eventStore, this.infra.codec, botUserDecider, streams.botUser(botId, userId), commands, {
+      cache: this.cache,
+      locks: this.locks,
+      isRejection: (error) => error instanceof FieldValueError,
+      metadataFor: (index) => ({ actor: { kind: 'channel', eventType: items[itemOf[index]!]!.eventType } satisfies Actor }),
+    });
+    let applied = 0;
+    outcome.decisions.forEach((decision, index) => {
+      if ('rejected' in decision) this.rejectChannelChange(items[itemOf[index]!]!, decision.rejected as FieldValueError);
+      else if (commands[index]!.type === 'RecordInteraction' && decision.events.length > 0) applied++;
+    });
+    return applied;
+  }
+
+  /** The change a channel event carries besides the interaction; catalog lookups happen here, before the user. */
+  private async channelChange(item: RecordInteractionItem): Promise<UserEdit | undefined> {
+    const { tag, key, value, sequenceId, sequenceName, topicId, topicName } = item;
+    const at = item.occurredAt;
+    switch (item.eventType) {
+      case 'tag.added':
+        return { type: 'AddTag', data: { tag: await this.catalog.ensureTag(item.botId, tag!), at } };
+      case 'tag.removed':
+        return { type: 'RemoveTag', data: { tag: tag!, at } };
+      case 'field.set':
+        return { type: 'SetField', data: { key: key!, fieldType: await this.fieldType(item.botId, key!), value, at } };
+      case 'field.cleared':
+        await this.fieldType(item.botId, key!);
+        return { type: 'ClearField', data: { key: key!, at } };
+      case 'sequence.subscribed':
+        return { type: 'SubscribeToSequence', data: { sequenceId: sequenceId!, sequenceName, at } };
+      case 'sequence.unsubscribed':
+        return { type: 'UnsubscribeFromSequence', data: { sequenceId: sequenceId!, at } };
+      case 'otn.optin':
+        return { type: 'OptInToOtnTopic', data: { topicId: topicId!, topicName, at } };
+      default:
+        return undefined;
+    }
+  }
+
+  /** The runtime sent a value the field cannot hold (or an unknown key): rejected and reported (ids and reason only), never stored. */
+  private rejectChannelChange(item: RecordInteractionItem, error: FieldValueError | UnknownFieldError): void {
+    this.rejectedChannelChanges.inc({ reason: error instanceof UnknownFieldError ? 'unknown_field' : 'invalid_value' });
+    this.infra.logger.warn({ botId: item.botId, userId: item.userId, eventType: item.eventType, reason: error.message }, 'channel change rejected');
   }
 
   /** An operator's (or import's) edit of one user; answers the user as it is afterwards. */
