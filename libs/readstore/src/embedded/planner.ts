@@ -1,7 +1,7 @@
 import type { Keyset } from '../cursor';
 import type { Doc, DocFilter, Scalar, SortSpec } from '../port';
 import { Edge, type BoundValue, type IndexValue } from './index-values';
-import { Probe, type OrderedIndex, type Partition, type Range } from './ordered-index';
+import type { Bound, OrderedIndex, Partition, Range } from './ordered-index';
 
 type Condition = Extract<DocFilter, { field: string }>;
 type RangeCondition = Extract<Condition, { op: 'gt' | 'gte' | 'lt' | 'lte' }>;
@@ -19,13 +19,19 @@ export interface CandidateSource<T extends Doc> {
   readonly description: string;
 }
 
-/** A walk of one partition in the page's order: (pinned fields…, sort field, id), from `start` towards `stop`. */
+/**
+ * A walk of one partition in the page's order: below the pinned `prefix`, the sort field's level (`byValue`) or,
+ * for a sort by id, the bucket; within value bounds and strictly after the keyset `after`.
+ */
 export interface SortWalk<T extends Doc> {
   readonly index: OrderedIndex<T>;
   readonly partition: Partition<T>;
-  readonly start?: Probe;
-  readonly stop?: Probe;
+  readonly prefix: readonly IndexValue[];
+  readonly byValue: boolean;
   readonly forward: boolean;
+  readonly after?: Keyset;
+  readonly low?: Bound;
+  readonly high?: Bound;
   readonly description: string;
 }
 
@@ -130,9 +136,8 @@ function tailPin(conditions: readonly Condition[], maxValues: number): Pin | und
 }
 
 interface Bounds {
-  /** Probe values after the prefix, and bias, for the low and high end; undefined: the prefix's own edge. */
-  readonly low?: { value: BoundValue; bias: -1 | 1 };
-  readonly high?: { value: BoundValue; bias: -1 | 1 };
+  readonly low?: Bound;
+  readonly high?: Bound;
   readonly used: readonly Condition[];
 }
 
@@ -144,21 +149,22 @@ function boundsOf(conditions: readonly Condition[], regular: boolean): Bounds {
   const upper = regular || !lower ? uppers.find((u) => !lower || typeof u.value === typeof lower.value) : undefined;
   const exists = regular ? conditions.find((c) => c.op === 'exists' && c.value === true) : undefined;
   const used: Condition[] = [];
-  let low: Bounds['low'];
-  let high: Bounds['high'];
+  let low: Bound | undefined;
+  let high: Bound | undefined;
   if (lower) {
-    low = { value: lower.value, bias: lower.op === 'gt' ? 1 : -1 };
+    low = { value: lower.value, inclusive: lower.op === 'gte' };
     used.push(lower);
   }
   if (upper) {
-    high = { value: upper.value, bias: upper.op === 'lte' ? 1 : -1 };
+    high = { value: upper.value, inclusive: upper.op === 'lte' };
     used.push(upper);
   }
-  if (lower && !upper) high = { value: Edge.after(lower.value), bias: 1 };
-  if (upper && !lower) low = { value: Edge.before(upper.value), bias: -1 };
+  // A range compares only values of its bound's type: it ends at that type's edge.
+  if (lower && !upper) high = { value: Edge.after(lower.value), inclusive: false };
+  if (upper && !lower) low = { value: Edge.before(upper.value), inclusive: false };
   if (exists) {
-    if (!low) low = { value: Edge.AFTER_NULL, bias: -1 };
-    if (!high) high = { value: Edge.AFTER_ALL, bias: 1 };
+    low ??= { value: Edge.AFTER_NULL, inclusive: false };
+    high ??= { value: Edge.AFTER_ALL, inclusive: false };
     used.push(exists);
   }
   return { low, high, used };
@@ -182,10 +188,7 @@ function candidateSource<T extends Doc>(index: OrderedIndex<T>, pin: Pin, byFiel
   if (whole && partitions.some((partition) => partition.omitted > 0)) return undefined;
   const ranges: Range<T>[] = [];
   for (const partition of partitions) {
-    for (const prefix of prefixes) {
-      if (whole) ranges.push({ partition });
-      else ranges.push({ partition, low: probe(prefix, bounds.low, -1), high: probe(prefix, bounds.high, 1) });
-    }
+    for (const prefix of prefixes) ranges.push({ partition, prefix, low: bounds.low, high: bounds.high });
   }
   const duplicatesWithin = index.multi.slice(p).some((n) => n > 0);
   const duplicatesAcross = ranges.length > 1 && (index.multiPartition > 0 || index.multi.slice(0, p).some((n) => n > 0));
@@ -196,10 +199,6 @@ function candidateSource<T extends Doc>(index: OrderedIndex<T>, pin: Pin, byFiel
     exactFor,
     description: describe(index, pin.values, prefixes, p, bounds),
   };
-}
-
-function probe(prefix: readonly IndexValue[], bound: Bounds['low'], edgeBias: -1 | 1): Probe {
-  return bound ? new Probe([...prefix, bound.value], undefined, bound.bias) : new Probe(prefix, undefined, edgeBias);
 }
 
 function sortWalk<T extends Doc>(
@@ -219,23 +218,25 @@ function sortWalk<T extends Doc>(
     prefix.push(pin.values[0]!);
   }
   const rest = index.tail.slice(k);
-  const bySortField = rest[0] === sort.field && (rest.length === 1 || (rest.length === 2 && rest[1] === 'id'));
-  const byIdOnly = sort.field === 'id' && (rest.length === 0 || (rest.length === 1 && rest[0] === 'id'));
+  // The index's tail has no trailing id: its buckets order by id.
+  const bySortField = rest.length === 1 && rest[0] === sort.field;
+  const byIdOnly = sort.field === 'id' && rest.length === 0;
   if (!bySortField && !byIdOnly) return undefined;
   if (rest.length > 0 && index.irregular[k] !== 0) return undefined;
   if (k === 0 && partition.omitted > 0) return undefined;
   const forward = sort.order === 'asc';
   const bounds = rest.length > 0 ? boundsOf(byField.get(rest[0]!) ?? [], true) : { used: [] };
-  const low = k > 0 || bounds.low ? probe(prefix, bounds.low, -1) : undefined;
-  const high = k > 0 || bounds.high ? probe(prefix, bounds.high, 1) : undefined;
-  const keysetStart = after && new Probe(rest.length > 0 ? [...prefix, after.value] : prefix, after.id, forward ? 1 : -1);
+  const where = JSON.stringify([value, ...prefix]);
   return {
     index,
     partition,
-    start: keysetStart ?? (forward ? low : high),
-    stop: forward ? high : low,
+    prefix,
+    byValue: rest.length > 0,
     forward,
-    description: `walk ${JSON.stringify([index.first, ...index.tail])} ${forward ? 'forwards' : 'backwards'} in ${JSON.stringify([value, ...prefix])}${bounds.used.length ? ' (bounded)' : ''}${after ? ' after the keyset' : ''}`,
+    after,
+    low: bounds.low,
+    high: bounds.high,
+    description: `walk ${JSON.stringify(index.fields)} ${forward ? 'forwards' : 'backwards'} in ${where}${bounds.used.length ? ' (bounded)' : ''}`,
   };
 }
 
@@ -243,12 +244,12 @@ function sortWalk<T extends Doc>(
 function betterWalk<T extends Doc>(current: SortWalk<T> | undefined, candidate: SortWalk<T> | undefined): SortWalk<T> | undefined {
   if (!candidate) return current;
   if (!current) return candidate;
-  const weight = (walk: SortWalk<T>) => (walk.start ? 1 : 0) + (walk.stop ? 1 : 0);
+  const weight = (walk: SortWalk<T>) => walk.prefix.length * 2 + (walk.low || walk.high ? 1 : 0);
   return weight(candidate) > weight(current) ? candidate : current;
 }
 
 function describe<T extends Doc>(index: OrderedIndex<T>, values: readonly IndexValue[], prefixes: readonly IndexValue[][], p: number, bounds: Bounds): string {
-  const fields = JSON.stringify([index.first, ...index.tail]);
+  const fields = JSON.stringify(index.fields);
   const pinned = `${index.first} in ${JSON.stringify(values)}${p > 0 ? `, ${JSON.stringify(index.tail.slice(0, p))} in ${JSON.stringify(prefixes)}` : ''}`;
   const range = bounds.used.length ? `, range on ${index.tail[p]}` : '';
   return `ranges of ${fields}: ${pinned}${range}`;
