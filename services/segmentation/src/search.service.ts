@@ -90,9 +90,10 @@ export class SearchService {
     };
 
     const unchanged = await this.list.users.find({
-      filter: { and: [matching, { field: 'sortStamp', op: 'lte', value: snapshot }, ...(after ? [keysetAfter(field, after, desc)] : [])] },
+      filter: { and: [matching, { field: 'sortStamp', op: 'lte', value: snapshot }] },
       sort: { field, order: sort.order },
       limit: limit + 1,
+      ...(after ? { after: { value: after.key, id: after.id } } : {}),
     });
     const moved = await this.list.users.find({
       filter: { and: [matching, { field: 'sortStamp', op: 'gt', value: snapshot }, { field: 'createdPos', op: 'lte', value: snapshot }] },
@@ -129,15 +130,4 @@ function parsedOrThrow(input: unknown, types: FieldTypes): Filter | undefined {
   const parsed = parseFilter(input, types, 'filter');
   if (!parsed.ok) throw new InvalidFilterError(parsed.errors);
   return parsed.filter;
-}
-
-/** (key, id) strictly after the cursor in the walk's order, as a store filter (so the index serves it). */
-function keysetAfter(field: string, after: { key: string; id: string }, desc: boolean): DocFilter {
-  const past = desc ? 'lt' : 'gt';
-  return {
-    or: [
-      { field, op: past, value: after.key },
-      { and: [{ field, op: 'eq', value: after.key }, { field: 'id', op: past, value: after.id }] },
-    ],
-  };
 }
