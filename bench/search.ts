@@ -216,40 +216,68 @@ async function setup(api0: Api) {
   return { botId: bot.id as string, api, botKey };
 }
 
-async function load(api: Api, botId: string, run: string) {
+/**
+ * Posts the users. Batches are retried (event ids make that harmless) and, with `--data`, the users posted so far
+ * (a contiguous prefix) are saved every 15 s, so a load that is interrupted resumes where it was: the generator is
+ * replayed from the start to reach the same users, but batches already posted are not sent again.
+ */
+async function load(api: Api, botId: string, run: string, resumeFrom = 0, saveProgress: (users: number) => void = () => {}) {
   const started = Date.now();
   let nextUser = 0;
   let accepted = 0;
   let posted = 0;
-  const nextBatch = (): object[] | undefined => {
-    if (nextUser >= USERS) return undefined;
-    const batch: object[] = [];
-    while (nextUser < USERS) {
-      const events = userEvents(run, nextUser);
-      if (batch.length + events.length > BATCH) break;
-      batch.push(...events);
-      nextUser++;
+  const nextBatch = (): { events: object[]; from: number; to: number } | undefined => {
+    for (;;) {
+      if (nextUser >= USERS) return undefined;
+      const from = nextUser;
+      const events: object[] = [];
+      while (nextUser < USERS) {
+        const userEvents0 = userEvents(run, nextUser);
+        if (events.length + userEvents0.length > BATCH) break;
+        events.push(...userEvents0);
+        nextUser++;
+      }
+      if (nextUser > resumeFrom) return { events, from, to: nextUser };
     }
-    return batch;
+  };
+  /** Batches done out of order (several in flight): the contiguous prefix of users is what a resume may skip. */
+  const done = new Map<number, number>();
+  let prefix = resumeFrom;
+  const finished = (from: number, to: number) => {
+    done.set(from, to);
+    for (let end = done.get(prefix); end !== undefined; end = done.get(prefix)) {
+      done.delete(prefix);
+      prefix = end;
+    }
   };
   const progress = setInterval(() => {
     const s = (Date.now() - started) / 1000;
+    saveProgress(prefix);
     log(`load: ${nextUser}/${USERS} users posted, ${accepted} events accepted (${Math.round(accepted / s)}/s accepted), RSS ${mib(rssReport()[0]?.kib ?? NaN)}`);
   }, 15_000);
   try {
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         for (let batch = nextBatch(); batch; batch = nextBatch()) {
-          const res = await api.post(`/v1/bots/${botId}/events`, { events: batch });
-          if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${res.text.slice(0, 600)}`);
-          accepted += res.json.accepted;
-          posted += batch.length;
+          for (let attempt = 1; ; attempt++) {
+            const res = await api.post(`/v1/bots/${botId}/events`, { events: batch.events }).catch((error: unknown) => ({ status: 0, text: String(error), json: undefined }));
+            if (res.status === 202) {
+              accepted += res.json.accepted;
+              break;
+            }
+            if (attempt >= 10) throw new Error(`ingest answered ${res.status} ${attempt} times: ${res.text.slice(0, 600)}`);
+            log(`load: ingest answered ${res.status} (${res.text.slice(0, 120)}); retrying the batch in 2 s`);
+            await sleep(2000);
+          }
+          posted += batch.events.length;
+          finished(batch.from, batch.to);
         }
       }),
     );
   } finally {
     clearInterval(progress);
   }
+  saveProgress(USERS);
   const acceptedAt = Date.now();
   log(`load: all ${posted} events accepted in ${((acceptedAt - started) / 1000).toFixed(0)} s; waiting for count = ${USERS}`);
   let lastLog = Date.now();
@@ -431,6 +459,8 @@ interface KeptRun {
   users: number;
   /** The load's id: its users' channel ids do not depend on it, its event ids do. */
   run: string;
+  /** Users 0 … loadedUsers - 1 are posted and accepted (the load resumes after them). */
+  loadedUsers: number;
 }
 
 async function main() {
@@ -446,25 +476,31 @@ async function main() {
       ? await startEmbedded(env, DATA ? { dataDir: DATA, adminKey } : undefined)
       : await startDistributed(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', env);
   const conditions = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, mode=${MODE}, SQLite synchronous=${process.env.ROSTER_SQLITE_SYNCHRONOUS ?? 'NORMAL'}${MODE === 'distributed' ? ', JetStream file storage (server default sync)' : ', in-memory read store'}`;
-  log(`bench/search: ${USERS} users, ${CLIENTS} clients, ${SECONDS} s per phase, background ${BACKGROUND} events/s (${conditions})${kept ? `, reusing ${DATA}` : ''}`);
+  log(`bench/search: ${USERS} users, ${CLIENTS} clients, ${SECONDS} s per phase, background ${BACKGROUND} events/s (${conditions})${kept ? `, reusing ${DATA} (${kept.loadedUsers} users loaded)` : ''}`);
   try {
     const admin = new Api(deployment.baseUrl, deployment.adminKey);
-    let botId: string;
+    let state: KeptRun;
     let api: Api;
-    let run: string;
-    let loaded: { events: number; acceptRate: number; e2eRate: number; seconds: number };
+    let loaded = { events: NaN, acceptRate: NaN, e2eRate: NaN, seconds: NaN };
     if (kept) {
-      ({ botId, run } = kept);
+      state = kept;
       api = admin.as(kept.botKey);
-      const start = await untilFullCount(api, botId, startedAt);
-      log(`start on kept data: ready and first answer after ${(start.firstAnswer / 1000).toFixed(1)} s, count = ${USERS} after ${(start.complete / 1000).toFixed(1)} s, RSS ${mib(rssReport()[0]?.kib ?? NaN)}`);
-      loaded = { events: NaN, acceptRate: NaN, e2eRate: NaN, seconds: NaN };
     } else {
       const created = await setup(admin);
-      ({ botId, api } = created);
-      run = `s${Date.now()}`;
-      loaded = await load(api, botId, run);
-      if (statePath) writeFileSync(statePath, JSON.stringify({ adminKey, botId, botKey: created.botKey, users: USERS, run } satisfies KeptRun));
+      api = created.api;
+      state = { adminKey, botId: created.botId, botKey: created.botKey, users: USERS, run: `s${Date.now()}`, loadedUsers: 0 };
+    }
+    const { botId, run } = state;
+    const save = (loadedUsers: number) => {
+      state = { ...state, loadedUsers };
+      if (statePath) writeFileSync(statePath, JSON.stringify(state));
+    };
+    if (state.loadedUsers < USERS) {
+      save(state.loadedUsers);
+      loaded = await load(api, botId, run, state.loadedUsers, save);
+    } else {
+      const start = await untilFullCount(api, botId, startedAt);
+      log(`start on kept data: ready and first answer after ${(start.firstAnswer / 1000).toFixed(1)} s, count = ${USERS} after ${(start.complete / 1000).toFixed(1)} s, RSS ${mib(rssReport()[0]?.kib ?? NaN)}`);
     }
     const afterLoad = rssReport();
     log(`load: ${loaded.events} events, ${USERS} users searchable after ${loaded.seconds.toFixed(0)} s (accept ${Math.round(loaded.acceptRate)}/s, end to end ${Math.round(loaded.e2eRate)}/s); RSS ${afterLoad.map((p) => `${p.label}=${mib(p.kib)}`).join(' ')}`);
