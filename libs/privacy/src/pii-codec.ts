@@ -34,6 +34,8 @@ export class PiiCodec {
   private readonly keys: LruCache<string, Uint8Array>;
   // A key load that started before a `forget` must not put the key back into the cache when it completes.
   private forgets = 0;
+  private readonly creating = new Map<string, Promise<Uint8Array>>();
+  private readonly reading = new Map<string, Promise<Uint8Array | undefined>>();
 
   constructor(
     private readonly vault: KeyVault,
@@ -46,7 +48,7 @@ export class PiiCodec {
   async encrypt(subjectId: string, value: JsonValue): Promise<EncryptedPii> {
     const json = JSON.stringify(value) as string | undefined;
     if (json === undefined) throw new TypeError('only JSON values can be encrypted');
-    const key = await this.key(subjectId, () => this.vault.getOrCreateKey(subjectId));
+    const key = await this.key(subjectId, true);
     const iv = nextIv();
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(subjectId, 'utf8'));
@@ -57,7 +59,7 @@ export class PiiCodec {
   /** Undefined when the subject's key is shredded or was never made; throws `PiiDecryptionError` on tampering. */
   async decrypt(subjectId: string, value: EncryptedPii): Promise<JsonValue | undefined> {
     const bytes = parse(value);
-    const key = await this.key(subjectId, () => this.vault.getKey(subjectId));
+    const key = await this.key(subjectId, false);
     if (!key) return undefined;
     const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(subjectId, 'utf8'));
@@ -79,6 +81,8 @@ export class PiiCodec {
   forget(subjectId: string): void {
     this.forgets += 1;
     this.keys.delete(subjectId);
+    this.creating.delete(subjectId);
+    this.reading.delete(subjectId);
   }
 
   async shred(subjectId: string): Promise<void> {
@@ -86,13 +90,27 @@ export class PiiCodec {
     this.forget(subjectId);
   }
 
-  private async key<K extends Uint8Array | undefined>(subjectId: string, load: () => Promise<K>): Promise<K> {
+  private async key(subjectId: string, create: true): Promise<Uint8Array>;
+  private async key(subjectId: string, create: false): Promise<Uint8Array | undefined>;
+  private async key(subjectId: string, create: boolean): Promise<Uint8Array | undefined> {
     const cached = this.keys.get(subjectId);
-    if (cached) return cached as K;
+    if (cached) return cached;
+    // Concurrent first uses of one subject (a batch encrypting many values of one user) share one vault load; a
+    // read (which may find no key) is never shared with a creation.
+    const loads = create ? this.creating : this.reading;
+    const loading = loads.get(subjectId);
+    if (loading) return loading;
     const forgetsBefore = this.forgets;
-    const key = await load();
-    if (key && this.forgets === forgetsBefore) this.keys.set(subjectId, key);
-    return key;
+    const promise = (create ? this.vault.getOrCreateKey(subjectId) : this.vault.getKey(subjectId)).then((key) => {
+      if (key && this.forgets === forgetsBefore) this.keys.set(subjectId, key);
+      return key;
+    });
+    loads.set(subjectId, promise);
+    try {
+      return await promise;
+    } finally {
+      if (loads.get(subjectId) === promise) loads.delete(subjectId);
+    }
   }
 }
 

@@ -7,9 +7,14 @@ import { PiiCodec, isEncryptedPii, type EncryptedPii } from './pii-codec';
 /** Counts the vault calls that reach the store, to see what the codec's key cache absorbs. */
 class CountingVault extends MemoryKeyVault {
   readonly loads: string[] = [];
+  readonly creations: string[] = [];
   override async getKey(subjectId: string) {
     this.loads.push(subjectId);
     return super.getKey(subjectId);
+  }
+  override async getOrCreateKey(subjectId: string) {
+    this.creations.push(subjectId);
+    return super.getOrCreateKey(subjectId);
   }
 }
 
@@ -108,6 +113,22 @@ describe('PiiCodec', () => {
     expect(counting.loads).toEqual(['a', 'b', 'c']);
     await read('b');
     expect(counting.loads).toEqual(['a', 'b', 'c', 'b']);
+  });
+
+  it('shares one vault call among concurrent first uses of a subject, and never a read with a creation', async () => {
+    const counting = new CountingVault();
+    const fresh = new PiiCodec(counting);
+    const plain = await new PiiCodec(counting).encrypt('other', 'x');
+    counting.creations.length = 0;
+    // A read of a subject without a key finds nothing; the encryptions running beside it still get one key.
+    const [missing, ...encrypted] = await Promise.all([
+      fresh.decrypt('user-9', plain),
+      ...Array.from({ length: 20 }, (_, i) => fresh.encrypt('user-9', `value ${i}`)),
+    ]);
+    expect(missing).toBeUndefined();
+    expect(counting.creations).toEqual(['user-9']);
+    const values = await Promise.all(encrypted.map((value) => fresh.decrypt('user-9', value as EncryptedPii)));
+    expect(values).toEqual(Array.from({ length: 20 }, (_, i) => `value ${i}`));
   });
 
   it('reloads a forgotten key, so an erasure made elsewhere takes effect', async () => {

@@ -39,7 +39,7 @@ export class IngestionService {
     const userIds = await this.identities.resolveAll(botId, events);
     const receivedAt = now.toISOString();
     const seen = new Set<string>();
-    const appends = [];
+    const fresh: { stream: string; event: NormalizedEvent }[] = [];
     let duplicates = 0;
     for (const event of events) {
       const stream = streams.inbound(botId, this.infra.pseudonymizer.pseudonym('event', botId, event.eventId));
@@ -48,11 +48,17 @@ export class IngestionService {
         continue;
       }
       seen.add(stream);
-      const userId = userIds.get(identityKey(event.channel, event.channelUserId))!;
-      const encoded = await this.infra.codec.encode({ type: INGESTION_EVENTS.inboundAccepted, data: { botId, userId, receivedAt, event } });
-      // A time-ordered (UUIDv7) event id: the store's unique index on ids grows at its right edge.
-      appends.push({ streamName: stream, expected: NO_STREAM, events: [{ ...encoded, id: newEventId() }] });
+      fresh.push({ stream, event });
     }
+    // Encoded together: the users' data keys that are still missing are then created in one vault transaction.
+    const appends = await Promise.all(
+      fresh.map(async ({ stream, event }) => {
+        const userId = userIds.get(identityKey(event.channel, event.channelUserId))!;
+        const encoded = await this.infra.codec.encode({ type: INGESTION_EVENTS.inboundAccepted, data: { botId, userId, receivedAt, event } });
+        // A time-ordered (UUIDv7) event id: the store's unique index on ids grows at its right edge.
+        return { streamName: stream, expected: NO_STREAM, events: [{ ...encoded, id: newEventId() }] };
+      }),
+    );
     const outcomes = await this.infra.eventStore.appendMany(appends);
     const accepted = outcomes.filter((o) => o.ok).length;
     duplicates += outcomes.length - accepted;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyVaultConformance } from '../conformance';
 import { KeyUnwrapError } from '../errors';
+import { KeyShreddedError } from '../port';
 import { SqliteKeyVault } from './sqlite-key-vault';
 
 const tempDirs: string[] = [];
@@ -79,6 +80,38 @@ describe('SqliteKeyVault on disk', () => {
     expect(await first.getKey('user-1')).toBeUndefined();
     await expect(first.getOrCreateKey('user-1')).rejects.toThrow('shredded');
     await Promise.all([first.close(), second.close()]);
+  });
+
+  it('creates the keys asked for together in one go; a shredded subject among them is refused alone', async () => {
+    const filename = tempFile();
+    const vault = new SqliteKeyVault({ filename, masterKey });
+    await vault.getOrCreateKey('erased');
+    await vault.shred('erased');
+    const subjects = Array.from({ length: 200 }, (_, i) => `user-${i}`);
+    const asked = [...subjects, 'erased', ...subjects].map((id) => vault.getOrCreateKey(id).then(
+      (key) => Buffer.from(key).toString('hex'),
+      (error: unknown) => error,
+    ));
+    const answers = await Promise.all(asked);
+    expect(answers[200]).toBeInstanceOf(KeyShreddedError);
+    // Both asks for one subject got the same key, and it is the key the vault keeps.
+    expect(answers.slice(0, 200)).toEqual(answers.slice(201));
+    expect(new Set(answers.slice(0, 200)).size).toBe(200);
+    await vault.close();
+    const reopened = new SqliteKeyVault({ filename, masterKey });
+    expect(Buffer.from((await reopened.getKey('user-7'))!).toString('hex')).toBe(answers[7]);
+    await reopened.close();
+  });
+
+  it('writes the creations still waiting when it is closed', async () => {
+    const filename = tempFile();
+    const vault = new SqliteKeyVault({ filename, masterKey });
+    const pending = vault.getOrCreateKey('late');
+    await vault.close();
+    const key = Buffer.from(await pending).toString('hex');
+    const reopened = new SqliteKeyVault({ filename, masterKey });
+    expect(Buffer.from((await reopened.getKey('late'))!).toString('hex')).toBe(key);
+    await reopened.close();
   });
 
   it('rejects a master key that is not 32 bytes', () => {

@@ -28,6 +28,8 @@ export class SqliteKeyVault implements KeyVault {
   private readonly db: Database.Database;
   private readonly secrets: VaultSecrets;
   private readonly now: () => Date;
+  private readonly pendingCreations = new Map<string, { resolve: (wrapped: Uint8Array) => void; reject: (error: unknown) => void }[]>();
+  private creationScheduled = false;
   // Prepared once: preparing a statement per call was visible in bench/ingest's profile.
   private readonly statements: {
     readonly wrappedKey: Database.Statement<[string], Buffer>;
@@ -61,7 +63,7 @@ export class SqliteKeyVault implements KeyVault {
 
   async getOrCreateKey(subjectId: string): Promise<Uint8Array> {
     // Reading first spares the common case a write lock; a shred deletes the row, so a row found is never shredded.
-    const wrapped = this.wrappedKeyRow(subjectId) ?? this.insertKeyIfAbsent(subjectId);
+    const wrapped = this.wrappedKeyRow(subjectId) ?? (await this.createSoon(subjectId));
     return unwrapDataKey(this.secrets.wrappingKey, subjectId, wrapped);
   }
 
@@ -88,18 +90,65 @@ export class SqliteKeyVault implements KeyVault {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.createPending();
+    this.db.close();
   }
 
-  /** INSERT OR IGNORE then SELECT in one write transaction: concurrent creators, in any process, read one key. */
+  /**
+   * New keys are created together: every creation asked for before the next turn of the event loop is written in ONE
+   * transaction (a batch of 1,000 first contacts is one commit of the vault, not 1,000).
+   */
+  private createSoon(subjectId: string): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.pendingCreations.get(subjectId);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.pendingCreations.set(subjectId, [{ resolve, reject }]);
+      if (!this.creationScheduled) {
+        this.creationScheduled = true;
+        setImmediate(() => this.createPending());
+      }
+    });
+  }
+
+  private createPending(): void {
+    this.creationScheduled = false;
+    if (this.pendingCreations.size === 0) return;
+    const batch = [...this.pendingCreations];
+    this.pendingCreations.clear();
+    let outcomes: ({ ok: true; wrapped: Uint8Array } | { ok: false; error: unknown })[];
+    try {
+      outcomes = this.db
+        .transaction(() =>
+          batch.map(([subjectId]) => {
+            try {
+              return { ok: true as const, wrapped: this.insertKeyIfAbsent(subjectId) };
+            } catch (error) {
+              // A refusal writes nothing, so the other subjects of the transaction still get their keys.
+              if (error instanceof KeyShreddedError) return { ok: false as const, error };
+              throw error;
+            }
+          }),
+        )
+        .immediate();
+    } catch (error) {
+      for (const [, waiters] of batch) for (const waiter of waiters) waiter.reject(error);
+      return;
+    }
+    batch.forEach(([, waiters], i) => {
+      const outcome = outcomes[i]!;
+      for (const waiter of waiters) {
+        if (outcome.ok) waiter.resolve(outcome.wrapped);
+        else waiter.reject(outcome.error);
+      }
+    });
+  }
+
+  /** INSERT OR IGNORE then SELECT inside a write transaction: concurrent creators, in any process, read one key. */
   private insertKeyIfAbsent(subjectId: string): Uint8Array {
-    return this.db
-      .transaction(() => {
-        if (this.shreddedRow(subjectId)) throw new KeyShreddedError(subjectId);
-        this.statements.insertKey.run(subjectId, wrapDataKey(this.secrets.wrappingKey, subjectId, newDataKey()), this.now().toISOString());
-        return this.wrappedKeyRow(subjectId) as Uint8Array;
-      })
-      .immediate();
+    if (this.shreddedRow(subjectId)) throw new KeyShreddedError(subjectId);
+    this.statements.insertKey.run(subjectId, wrapDataKey(this.secrets.wrappingKey, subjectId, newDataKey()), this.now().toISOString());
+    return this.wrappedKeyRow(subjectId) as Uint8Array;
   }
 
   private wrappedKeyRow(subjectId: string): Uint8Array | undefined {
