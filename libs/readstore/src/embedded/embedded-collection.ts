@@ -88,7 +88,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     const after = startOf(query, fingerprint);
     const matches = query.filter ? toPredicate(query.filter) : MATCH_ALL;
     const plan = planQuery(this.indexes.ordered, query.filter, sort, after);
-    const { ranked, stats } = runFind(plan, matches, sort, after, query.limit + 1, this.entries.values());
+    const { ranked, stats } = runFind(plan, matches, sort, after, query.limit + 1, this.entries);
     const page: Ranked<T>[] = ranked.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
@@ -103,7 +103,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   explainCount(filter?: DocFilter): { count: number; stats: QueryStats } {
     if (!filter) return { count: this.entries.size, stats: { strategy: 'scan', examined: 0, measured: 0 } };
     const matches = toPredicate(filter);
-    return runCount(planQuery(this.indexes.ordered, filter), matches, this.entries.values());
+    return runCount(planQuery(this.indexes.ordered, filter), matches, this.entries);
   }
 
   async clear(): Promise<void> {

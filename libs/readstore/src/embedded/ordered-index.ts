@@ -1,13 +1,11 @@
 /*
  * The ordered structure is `sorted-btree` (MIT, no runtime dependencies, written in TypeScript with its typings,
- * published since 2018 by David Piepgrass and still released in 2025): a B+ tree with a custom comparator, range
- * scans with early exit (`forRange`), iteration from any key in both directions (`entries` / `entriesReversed`),
- * O(n) bulk loading from sorted keys (`extended/bulkLoad`), and a set mode whose leaves share one values array, so a
- * key costs about one slot in a leaf. A hand-written balanced tree would need the same rebalancing code and tests of
- * its own for no gain.
+ * published since 2018 by David Piepgrass and still released in 2025): a B+ tree with a custom comparator, O(1)
+ * size, range scans with early exit (`forRange`) and iteration from any key in both directions (`entries` /
+ * `entriesReversed`). A hand-written balanced tree would need the same rebalancing code and tests of its own.
  */
 import BTree from 'sorted-btree';
-import { bulkLoad } from 'sorted-btree/extended/bulkLoad';
+import type { Keyset } from '../cursor';
 import { compareStrings } from '../filter/compare';
 import { leafScalars, splitPath, type FieldPath } from '../filter/paths';
 import type { Doc } from '../port';
@@ -25,74 +23,65 @@ import {
   type RawReader,
 } from './index-values';
 
-/** A document's key when one of its fields has several values (an array): one per combination of values. */
-export class MultiKey<T extends Doc> {
-  constructor(
-    readonly entry: Entry<T>,
-    readonly values: readonly IndexValue[],
-  ) {}
-}
-
 /**
- * A search key that sits between stored keys: it compares by its values (a prefix of the index's fields), then by
- * `id` when it has one, and on a tie lies just before (`bias` -1) or just after (+1) the keys it equals.
+ * The documents holding one combination of values, by id: a single entry (most of them, in indexes over nearly
+ * unique values such as times) or a tree keyed by id. Keys are the documents' own id strings and values their
+ * entries, so a key costs two slots in a leaf and no object of its own.
  */
-export class Probe {
-  constructor(
-    readonly values: readonly BoundValue[],
-    readonly id: string | undefined,
-    readonly bias: -1 | 1,
-  ) {}
-}
+type Bucket<T extends Doc> = Entry<T> | BTree<string, Entry<T>>;
+/** One level per field after the first: a tree from that field's values to the next level (or to buckets). */
+type Level<T extends Doc> = BTree<BoundValue, Node<T>>;
+type Node<T extends Doc> = Level<T> | Bucket<T>;
 
-/**
- * A stored key. Most documents have one value per indexed field, and are keyed by their entry itself: the
- * comparator reads the values from the document, so the index costs one slot per document and no allocation.
- */
-type StoredKey<T extends Doc> = Entry<T> | MultiKey<T>;
-type TreeKey<T extends Doc> = StoredKey<T> | Probe;
-
-/** The documents sharing one value of the index's first field, ordered by the other fields, then by id. */
+/** The documents sharing one value of the index's first field. */
 export interface Partition<T extends Doc> {
   readonly value: IndexValue;
-  tree: BTree<TreeKey<T>, undefined>;
+  root: Node<T> | undefined;
   /** Documents in this partition, keyed or not. */
   docs: number;
+  /** Keys (documents × combinations of their values) in the tree. */
+  keys: number;
   /** Documents left out of the tree because every field after the first is null or missing (nothing to order by). */
   omitted: number;
 }
 
-/** Part of one partition: keys strictly between two probes, or all of it. */
+/** A bound of a range over one field's values; `Edge` values bound a type bracket. */
+export interface Bound {
+  readonly value: BoundValue;
+  readonly inclusive: boolean;
+}
+
+/** Part of one partition: the keys with the `prefix` values on the first fields after the partition's, then within bounds. */
 export interface Range<T extends Doc> {
   readonly partition: Partition<T>;
-  readonly low?: Probe;
-  readonly high?: Probe;
+  readonly prefix: readonly IndexValue[];
+  readonly low?: Bound;
+  readonly high?: Bound;
 }
 
 const MAX_NODE_SIZE = 64;
+const STOP = { break: true } as const;
 
-interface Layout<T extends Doc> {
-  readonly partitions: IndexValue[];
-  readonly keys: StoredKey<T>[];
-  readonly shapes: Shape[];
-  readonly many: boolean[];
-}
-
-export const entryOf = <T extends Doc>(key: StoredKey<T>): Entry<T> => (key instanceof MultiKey ? key.entry : key);
+const isBucketTree = <T extends Doc>(node: Node<T>): node is BTree<string, Entry<T>> => node instanceof BTree;
 
 /**
- * One declared index, as MongoDB keeps it: compound, ordered, multikey over array elements (one key per distinct
- * element, and per combination when several fields hold arrays). The first field partitions the documents (queries
- * pin it, e.g. `botId`); within a partition keys order by the remaining fields, then by id. Directions are not
- * needed: a B+ tree is walked both ways, and a page's order is one direction for value and id alike.
+ * One declared index, as MongoDB keeps it: compound, ordered, multikey over array elements (a document is keyed
+ * once per distinct element, and per combination when several fields hold arrays). The first field partitions the
+ * documents (queries pin it, e.g. `botId`); below, one tree level per further field, then buckets by id. A trailing
+ * `id` field adds nothing (buckets are ordered by id) and is dropped. Directions are not needed: a B+ tree is walked
+ * both ways, and a page's order is one direction for value and id alike.
+ *
+ * Comparisons only ever read the keys' own values (strings, numbers, booleans shared with the documents), never the
+ * documents, so maintaining an index touches little memory.
  */
 export class OrderedIndex<T extends Doc> {
   readonly first: string;
+  /** The fields after the first (a trailing `id` dropped): one level each. */
   readonly tail: readonly string[];
   readonly partitions = new Map<IndexValue, Partition<T>>();
-  /** Per field after the first: documents whose value there is not a string, number or null (so not sortable). */
+  /** Per tail field: documents whose value there is not a string, number or null (so not sortable). */
   readonly irregular: number[];
-  /** Per field after the first: documents with more than one value there (they have several keys). */
+  /** Per tail field: documents with more than one value there (they are keyed several times). */
   readonly multi: number[];
   /** Documents in more than one partition (an array in the first field). */
   multiPartition = 0;
@@ -100,71 +89,59 @@ export class OrderedIndex<T extends Doc> {
   private readonly firstReader: RawReader;
   private readonly tailPaths: FieldPath[];
   private readonly readers: RawReader[];
+  /** Per tail field, the document's values being indexed (one value, or several): reused across calls. */
+  private readonly columns: (IndexValue | IndexValue[])[];
 
   constructor(readonly fields: readonly string[]) {
     this.first = fields[0]!;
-    this.tail = fields.slice(1);
+    const tail = fields.slice(1);
+    if (tail[tail.length - 1] === 'id') tail.pop();
+    this.tail = tail;
     this.firstPath = splitPath(this.first);
     this.firstReader = rawReader(this.firstPath);
-    this.tailPaths = this.tail.map(splitPath);
+    this.tailPaths = tail.map(splitPath);
     this.readers = this.tailPaths.map(rawReader);
-    this.irregular = this.tail.map(() => 0);
-    this.multi = this.tail.map(() => 0);
+    this.irregular = tail.map(() => 0);
+    this.multi = tail.map(() => 0);
+    this.columns = tail.map(() => null);
   }
 
-  readonly compare = (a: TreeKey<T>, b: TreeKey<T>): number => {
-    if (a instanceof Probe) return this.probeOrder(a, b as StoredKey<T>);
-    if (b instanceof Probe) return -this.probeOrder(b, a);
-    for (let p = 0; p < this.readers.length; p++) {
-      const c = compareIndexValues(this.valueAt(a, p), this.valueAt(b, p));
-      if (c !== 0) return c;
-    }
-    return compareStrings(entryOf(a).doc.id, entryOf(b).doc.id);
-  };
-
   add(entry: Entry<T>): void {
-    const layout = this.count(entry, 1);
-    for (const value of layout.partitions) {
-      const partition = this.partitionFor(value);
+    const doc = entry.doc;
+    const partitions = this.partitionValues(doc);
+    if (partitions.length === 0) return;
+    const keyed = this.readColumns(doc, 1, partitions.length);
+    for (const value of partitions) {
+      let partition = this.partitions.get(value);
+      if (!partition) this.partitions.set(value, (partition = { value, root: undefined, docs: 0, keys: 0, omitted: 0 }));
       partition.docs++;
-      if (layout.keys.length === 0) partition.omitted++;
-      for (const key of layout.keys) partition.tree.set(key, undefined);
+      if (!keyed) {
+        partition.omitted++;
+        continue;
+      }
+      partition.root = this.insert(partition, partition.root, 0, entry);
     }
   }
 
   /** Call with the document as it was indexed (before the entry's document is replaced). */
   remove(entry: Entry<T>): void {
-    const layout = this.count(entry, -1);
-    for (const value of layout.partitions) {
+    const doc = entry.doc;
+    const partitions = this.partitionValues(doc);
+    if (partitions.length === 0) return;
+    const keyed = this.readColumns(doc, -1, partitions.length);
+    for (const value of partitions) {
       const partition = this.partitions.get(value);
       if (!partition) continue;
       partition.docs--;
-      if (layout.keys.length === 0) partition.omitted--;
-      for (const key of layout.keys) partition.tree.delete(key);
+      if (!keyed) partition.omitted--;
+      else if (partition.root !== undefined) partition.root = this.delete(partition, partition.root, 0, entry);
       if (partition.docs === 0) this.partitions.delete(value);
     }
   }
 
-  /** Builds the index over many documents at once (it must be empty): sorts each partition's keys, bulk-loads. */
+  /** Indexes many documents (into an empty index). */
   build(entries: Iterable<Entry<T>>): void {
-    const pending = new Map<IndexValue, StoredKey<T>[]>();
-    for (const entry of entries) {
-      const layout = this.count(entry, 1);
-      for (const value of layout.partitions) {
-        const partition = this.partitionFor(value);
-        partition.docs++;
-        if (layout.keys.length === 0) partition.omitted++;
-        let keys = pending.get(value);
-        if (!keys) pending.set(value, (keys = []));
-        for (const key of layout.keys) keys.push(key);
-      }
-    }
-    for (const [value, keys] of pending) {
-      if (keys.length === 0) continue;
-      keys.sort(this.compare);
-      const partition = this.partitions.get(value)!;
-      partition.tree = bulkLoad<TreeKey<T>, undefined>(keys, new Array<undefined>(keys.length), MAX_NODE_SIZE, this.compare);
-    }
+    for (const entry of entries) this.add(entry);
   }
 
   clear(): void {
@@ -183,107 +160,220 @@ export class OrderedIndex<T extends Doc> {
     return true;
   }
 
-  /** Calls `visit` with each entry keyed in the range, in order, until it returns true. Returns whether it did. */
+  /** Calls `visit` with each entry keyed in the range, in index order, until it returns true. Returns whether it did. */
   scan(range: Range<T>, visit: (entry: Entry<T>) => boolean | void): boolean {
-    const onKey = (key: TreeKey<T>) => (visit(entryOf(key as StoredKey<T>)) ? STOP : undefined);
-    const tree = range.partition.tree;
-    const stopped =
-      range.low && range.high ? tree.forRange(range.low, range.high, false, onKey) : tree.forEachPair(onKey);
-    return stopped === true;
+    const m = this.tail.length;
+    let stopped = false;
+    this.forEachChild(range, (child, depth) => (stopped = visitAll(child, depth, m, visit)));
+    return stopped;
+  }
+
+  /** The number of keys in the range, if at most `cap`; else some number above `cap`. */
+  countUpTo(range: Range<T>, cap: number): number {
+    if (range.prefix.length === 0 && !range.low && !range.high) return range.partition.keys;
+    const m = this.tail.length;
+    let n = 0;
+    this.forEachChild(range, (child, depth) => (n += countAll(child, depth, m, cap - n)) > cap);
+    return n;
   }
 
   /**
-   * A cursor over one partition from `start` (exclusive: probes never equal a key) towards `stop`, forwards or
-   * backwards; it returns undefined once past `stop` or at the end.
+   * The nodes whose every key is in the range, in order, with their depth, until `visit` returns true: the node at
+   * the prefix, or the children of its level within the bounds.
    */
-  cursor(partition: Partition<T>, start: Probe | undefined, stop: Probe | undefined, forward: boolean): () => Entry<T> | undefined {
+  private forEachChild(range: Range<T>, visit: (node: Node<T>, depth: number) => boolean): void {
+    const depth = range.prefix.length;
+    const node = this.descend(range.partition.root, range.prefix);
+    if (node === undefined) return;
+    if (depth === this.tail.length || (!range.low && !range.high)) return void visit(node, depth);
+    const level = node as Level<T>;
+    const low = range.low?.value ?? level.minKey();
+    const high = range.high?.value ?? level.maxKey();
+    if (low === undefined || high === undefined) return;
+    const skipLow = range.low !== undefined && !range.low.inclusive;
+    level.forRange(low, high, range.high?.inclusive ?? true, (value, child) => {
+      if (skipLow && compareIndexValues(value, low) === 0) return undefined;
+      return visit(child, depth + 1) ? STOP : undefined;
+    });
+  }
+
+  /**
+   * The entries of one partition in page order from just after `after` (or from the start), for an index whose
+   * fields after `prefix` are the sort field alone (`byValue`) or none (a sort by id): value bounds stop the walk.
+   */
+  *walk(
+    partition: Partition<T>,
+    prefix: readonly IndexValue[],
+    byValue: boolean,
+    forward: boolean,
+    after: Keyset | undefined,
+    low: Bound | undefined,
+    high: Bound | undefined,
+  ): Generator<Entry<T>, void, undefined> {
+    const node = this.descend(partition.root, prefix);
+    if (node === undefined) return;
+    if (!byValue) {
+      yield* bucketFrom(node as Bucket<T>, forward, after?.id);
+      return;
+    }
+    const level = node as Level<T>;
+    const start: BoundValue | undefined = after ? after.value : forward ? low?.value : high?.value;
+    const end = forward ? high : low;
     const reused: unknown[] = [];
-    const tree = partition.tree;
-    const iterator = forward
-      ? tree.entries(start, reused as [TreeKey<T>, undefined])
-      : tree.entriesReversed(start, reused as [TreeKey<T>, undefined]);
-    let done = false;
-    return () => {
-      if (done) return undefined;
-      const step = iterator.next();
-      if (step.done) return void (done = true);
-      const key = step.value[0] as StoredKey<T>;
-      if (stop) {
-        const c = this.compare(key, stop);
-        if (forward ? c > 0 : c < 0) return void (done = true);
+    const pairs = forward
+      ? level.entries(start, reused as [BoundValue, Node<T>])
+      : level.entriesReversed(start, reused as [BoundValue, Node<T>]);
+    for (const [value, bucket] of pairs) {
+      if (end) {
+        const c = compareIndexValues(value, end.value);
+        if (forward ? c > 0 || (c === 0 && !end.inclusive) : c < 0 || (c === 0 && !end.inclusive)) return;
       }
-      return entryOf(key);
-    };
-  }
-
-  private partitionFor(value: IndexValue): Partition<T> {
-    let partition = this.partitions.get(value);
-    if (!partition) {
-      partition = { value, tree: new BTree<TreeKey<T>, undefined>(undefined, this.compare, MAX_NODE_SIZE), docs: 0, omitted: 0 };
-      this.partitions.set(value, partition);
+      if (start !== undefined && compareIndexValues(value, start) === 0) {
+        if (after) {
+          yield* bucketFrom(bucket as Bucket<T>, forward, after.id);
+          continue;
+        }
+        const bound = forward ? low : high;
+        if (bound && !bound.inclusive) continue;
+      }
+      yield* bucketFrom(bucket as Bucket<T>, forward, undefined);
     }
-    return partition;
   }
 
-  private valueAt(key: StoredKey<T>, p: number): IndexValue {
-    return key instanceof MultiKey ? key.values[p]! : directValue(this.readers[p]!(key.doc));
+  private descend(root: Node<T> | undefined, prefix: readonly IndexValue[]): Node<T> | undefined {
+    let node = root;
+    for (let p = 0; p < prefix.length && node !== undefined; p++) node = (node as Level<T>).get(prefix[p]!);
+    return node;
   }
 
-  private probeOrder(probe: Probe, key: StoredKey<T>): number {
-    const values = probe.values;
-    for (let p = 0; p < values.length; p++) {
-      const c = compareIndexValues(values[p]!, this.valueAt(key, p));
-      if (c !== 0) return c;
-    }
-    if (values.length < this.readers.length || probe.id === undefined) return probe.bias;
-    return compareStrings(probe.id, entryOf(key).doc.id) || probe.bias;
+  private partitionValues(doc: T): readonly IndexValue[] {
+    const raw = this.firstReader(doc);
+    const type = typeof raw;
+    if (type === 'string' || type === 'number' || type === 'boolean') return [raw as IndexValue];
+    return shapeOf(raw) === Shape.Many ? [...new Set(leafScalars(doc, this.firstPath))] : [];
   }
 
-  /** The document's partitions and keys, counting it (sign 1) or uncounting it (-1) in the shape counters. */
-  private count(entry: Entry<T>, sign: 1 | -1): Layout<T> {
-    const layout = this.layoutOf(entry);
-    if (layout.partitions.length === 0) return layout;
-    if (layout.partitions.length > 1) this.multiPartition += sign;
-    for (let p = 0; p < layout.shapes.length; p++) {
-      const shape = layout.shapes[p]!;
-      if (shape !== Shape.Scalar && shape !== Shape.Null) this.irregular[p]! += sign;
-      if (layout.many[p]) this.multi[p]! += sign;
-    }
-    return layout;
-  }
-
-  private layoutOf(entry: Entry<T>): Layout<T> {
-    const doc = entry.doc;
-    const partitions = [...new Set(leafScalars(doc, this.firstPath))];
-    const m = this.readers.length;
-    const shapes: Shape[] = new Array(m);
-    const many: boolean[] = new Array(m).fill(false);
-    const raws: unknown[] = new Array(m);
-    let direct = true;
-    let allNull = m > 0;
-    for (let p = 0; p < m; p++) {
+  /**
+   * Reads the document's values per tail field into `columns`, counting (sign 1) or uncounting (-1) its shapes.
+   * Returns false when there is nothing to key it by (every tail field null or missing).
+   */
+  private readColumns(doc: T, sign: 1 | -1, partitions: number): boolean {
+    if (partitions > 1) this.multiPartition += sign;
+    let keyed = this.readers.length === 0;
+    for (let p = 0; p < this.readers.length; p++) {
       const raw = this.readers[p]!(doc);
-      raws[p] = raw;
       const shape = shapeOf(raw);
-      shapes[p] = shape;
-      if (shape === Shape.Many) direct = false;
-      else if (directValue(raw) !== null) allNull = false;
+      if (shape !== Shape.Scalar && shape !== Shape.Null) this.irregular[p]! += sign;
+      if (shape === Shape.Many) {
+        const values = manyValues(doc, this.tailPaths[p]!);
+        if (values.length > 1) this.multi[p]! += sign;
+        this.columns[p] = values;
+        if (values[0] !== null) keyed = true;
+      } else {
+        const value = directValue(raw);
+        this.columns[p] = value;
+        if (value !== null) keyed = true;
+      }
     }
-    if (direct) return { partitions, keys: allNull ? [] : [entry], shapes, many };
-    const columns = raws.map((raw, p) => (shapes[p] === Shape.Many ? manyValues(doc, this.tailPaths[p]!) : [directValue(raw)]));
-    columns.forEach((column, p) => (many[p] = column.length > 1));
-    if (columns.every((column) => column.length === 1 && column[0] === null)) return { partitions, keys: [], shapes, many };
-    const keys = combinations(columns).map((values) => new MultiKey(entry, values));
-    return { partitions, keys, shapes, many };
+    return keyed;
+  }
+
+  private insert(partition: Partition<T>, node: Node<T> | undefined, p: number, entry: Entry<T>): Node<T> {
+    if (p === this.tail.length) {
+      partition.keys++;
+      return addToBucket(node as Bucket<T> | undefined, entry);
+    }
+    const level = (node as Level<T> | undefined) ?? new BTree<BoundValue, Node<T>>(undefined, compareIndexValues, MAX_NODE_SIZE);
+    const column = this.columns[p]!;
+    if (!Array.isArray(column)) return this.insertAt(partition, level, column, p, entry);
+    for (const value of column) this.insertAt(partition, level, value, p, entry);
+    return level;
+  }
+
+  private insertAt(partition: Partition<T>, level: Level<T>, value: IndexValue, p: number, entry: Entry<T>): Level<T> {
+    const child = level.get(value);
+    const next = this.insert(partition, child, p + 1, entry);
+    if (next !== child) level.set(value, next);
+    return level;
+  }
+
+  private delete(partition: Partition<T>, node: Node<T>, p: number, entry: Entry<T>): Node<T> | undefined {
+    if (p === this.tail.length) {
+      partition.keys--;
+      return removeFromBucket(node as Bucket<T>, entry);
+    }
+    const level = node as Level<T>;
+    const column = this.columns[p]!;
+    if (!Array.isArray(column)) this.deleteAt(partition, level, column, p, entry);
+    else for (const value of column) this.deleteAt(partition, level, value, p, entry);
+    return level.size === 0 ? undefined : level;
+  }
+
+  private deleteAt(partition: Partition<T>, level: Level<T>, value: IndexValue, p: number, entry: Entry<T>): void {
+    const child = level.get(value);
+    if (child === undefined) return;
+    const next = this.delete(partition, child, p + 1, entry);
+    if (next === undefined) level.delete(value);
+    else if (next !== child) level.set(value, next);
   }
 }
 
-const STOP = { break: true } as const;
+function addToBucket<T extends Doc>(bucket: Bucket<T> | undefined, entry: Entry<T>): Bucket<T> {
+  if (bucket === undefined || bucket === entry) return entry;
+  if (isBucketTree(bucket)) {
+    bucket.set(entry.doc.id, entry);
+    return bucket;
+  }
+  return new BTree<string, Entry<T>>(
+    [
+      [bucket.doc.id, bucket],
+      [entry.doc.id, entry],
+    ],
+    compareStrings,
+    MAX_NODE_SIZE,
+  );
+}
 
-function combinations(columns: readonly IndexValue[][]): IndexValue[][] {
-  let tuples: IndexValue[][] = [[]];
-  for (const column of columns) tuples = tuples.flatMap((tuple) => column.map((value) => [...tuple, value]));
-  return tuples;
+function removeFromBucket<T extends Doc>(bucket: Bucket<T>, entry: Entry<T>): Bucket<T> | undefined {
+  if (!isBucketTree(bucket)) return bucket === entry ? undefined : bucket;
+  bucket.delete(entry.doc.id);
+  // Back to a single entry when one is left, so that a bucket tree exists only where values repeat.
+  return bucket.size === 1 ? bucket.get(bucket.minKey()!) : bucket;
+}
+
+/** Visits every entry below a node at `depth` (of `m` levels), in order; true when `visit` asked to stop. */
+function visitAll<T extends Doc>(node: Node<T>, depth: number, m: number, visit: (entry: Entry<T>) => boolean | void): boolean {
+  if (depth === m) {
+    if (!isBucketTree(node as Bucket<T>)) return visit(node as Entry<T>) === true;
+    return (node as BTree<string, Entry<T>>).forEachPair((_id, entry) => (visit(entry) ? STOP : undefined)) === true;
+  }
+  return (node as Level<T>).forEachPair((_value, child) => (visitAll(child, depth + 1, m, visit) ? STOP : undefined)) === true;
+}
+
+/** The number of keys below a node, counting at most a little past `cap` (bucket trees count in O(1)). */
+function countAll<T extends Doc>(node: Node<T>, depth: number, m: number, cap: number): number {
+  if (depth === m) return isBucketTree(node as Bucket<T>) ? (node as BTree<string, Entry<T>>).size : 1;
+  let n = 0;
+  (node as Level<T>).forEachPair((_value, child) => ((n += countAll(child, depth + 1, m, cap - n)) > cap ? STOP : undefined));
+  return n;
+}
+
+/** A bucket's entries in id order (or reversed), strictly after `afterId` when given. */
+function* bucketFrom<T extends Doc>(bucket: Bucket<T>, forward: boolean, afterId: string | undefined): Generator<Entry<T>, void, undefined> {
+  if (!isBucketTree(bucket)) {
+    if (afterId === undefined) return void (yield bucket);
+    const c = compareStrings(bucket.doc.id, afterId);
+    if (forward ? c > 0 : c < 0) yield bucket;
+    return;
+  }
+  const reused: unknown[] = [];
+  const pairs = forward
+    ? bucket.entries(afterId, reused as [string, Entry<T>])
+    : bucket.entriesReversed(afterId, reused as [string, Entry<T>], true);
+  for (const [id, entry] of pairs) {
+    if (afterId !== undefined && id === afterId) continue;
+    yield entry;
+  }
 }
 
 function sameField(before: object, after: object, read: RawReader, path: FieldPath): boolean {

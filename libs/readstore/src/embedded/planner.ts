@@ -1,6 +1,6 @@
 import type { Keyset } from '../cursor';
 import type { Doc, DocFilter, Scalar, SortSpec } from '../port';
-import { Edge, type BoundValue, type IndexValue } from './index-values';
+import { Edge, type IndexValue } from './index-values';
 import type { Bound, OrderedIndex, Partition, Range } from './ordered-index';
 
 type Condition = Extract<DocFilter, { field: string }>;

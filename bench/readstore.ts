@@ -1,0 +1,333 @@
+/**
+ * bench/readstore — the embedded read store alone (the store's share of targets.md T2 and T5).
+ *
+ *   node dist/bench/readstore.js [--sizes 100000,1000000] [--runs 3] [--shapes 1,2,13] [--baseline 1|0]
+ *
+ * For each size: builds that many synthetic user-list documents of ONE bot (the distribution of bench/search: 50
+ * Zipf-like tags, four custom fields, sequences, OTN topics, 8 % unsubscribed, 60 % with an e-mail; in addition 3 %
+ * of users interacted within the last week, as bench/search's background ingestion makes them) through the
+ * segmentation domain's own `withWalkKeys`, upserts them into an `EmbeddedCollection`, then per query shape (the 20
+ * shapes of bench/search, compiled by the segmentation domain's `parseFilter` + `compileFilter` into store filters,
+ * plus the walk's "movers" query) times, as the median of `runs`:
+ *   first page (limit 50, the shape's sort) · 20th page (cursors followed, the last page timed) · exact count,
+ * first without indexes (the plain scan every query made before; `--baseline 0` skips it), then after declaring
+ * the user list's indexes (USER_LIST_INDEXES, one per custom field, and [botId, sortStamp]).
+ * Memory: heap bytes per document for the documents and for all indexes (after a forced GC). Also times index
+ * builds, a `load()` rebuild (snapshot restore), and 20,000 interaction updates with and without indexes.
+ * Prints one line per shape and size, and one summary line.
+ */
+import { cpus, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Doc, DocFilter, FindQuery, IndexSpec } from '../libs/readstore/src';
+import { EmbeddedCollection } from '../libs/readstore/src/embedded/embedded-collection';
+import type { QueryStats } from '../libs/readstore/src/embedded/executor';
+import { compileFilter, parseFilter, type FieldTypes } from '../services/segmentation/src/domain/filter';
+import { padPosition, withWalkKeys } from '../services/segmentation/src/domain/search-keys';
+import type { UserListDoc } from '../services/segmentation/src/domain/user-list-doc';
+import { USER_LIST_INDEXES } from '../services/segmentation/src/user-list.projection';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const SIZES = (args.get('sizes') ?? '100000,1000000').split(',').map(Number);
+const RUNS = Number(args.get('runs') ?? 3);
+const ONLY = args.get('shapes')?.split(',').map(Number);
+const BASELINE = args.get('baseline') !== '0';
+const BOT = 'bot-bench';
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const heap = () => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+/** Deterministic PRNG (mulberry32), as bench/search. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = prng(20261125);
+const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
+function weighted<T>(pairs: readonly (readonly [T, number])[]): T {
+  let r = rand() * pairs.reduce((s, [, w]) => s + w, 0);
+  for (const [v, w] of pairs) if ((r -= w) < 0) return v;
+  return pairs[pairs.length - 1]![0];
+}
+
+// ---- data: bench/search's distribution ---------------------------------------------------------------------------
+const FIRST = ['Anna', 'Bram', 'Chloe', 'Daan', 'Emma', 'Finn', 'Greta', 'Hugo', 'Iris', 'Jan', 'Karin', 'Lars', 'Mila', 'Noah', 'Olga', 'Piet', 'Quinn', 'Rosa', 'Sem', 'Tess', 'Umar', 'Vera', 'Wim', 'Xena', 'Yara', 'Zoe', 'Annika', 'Andreas', 'Bella', 'Carlos', 'Diego', 'Elena', 'Fatima', 'George', 'Hannah', 'Ivan', 'Julia', 'Kevin', 'Laura', 'Mohammed', 'Nina', 'Oscar', 'Paula', 'Ruben', 'Sara', 'Tom', 'Ursula', 'Victor', 'Willem', 'Yusuf'];
+const LAST = ['de Vries', 'Jansen', 'Bakker', 'Visser', 'Smit', 'Meijer', 'Mulder', 'Bos', 'Vos', 'Peters', 'Hendriks', 'Dekker', 'Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Martin', 'Bernard', 'Dubois', 'Garcia', 'Lopez', 'Rossi', 'Russo', 'Smith', 'Johnson', 'Brown', 'Kowalski', 'Nowak', 'Silva', 'Santos', 'Andersen', 'Nielsen', 'Novak', 'Horvat', 'Ahmed', 'Khan', 'Yilmaz', 'Kaya', 'Wong'];
+const LANGS: [string, string, string, number][] = [
+  ['en', 'en_GB', 'Europe/London', 40], ['nl', 'nl_NL', 'Europe/Amsterdam', 15], ['de', 'de_DE', 'Europe/Berlin', 12], ['fr', 'fr_FR', 'Europe/Paris', 10],
+  ['es', 'es_ES', 'Europe/Madrid', 8], ['pt', 'pt_BR', 'America/Sao_Paulo', 6], ['it', 'it_IT', 'Europe/Rome', 4], ['pl', 'pl_PL', 'Europe/Warsaw', 3], ['tr', 'tr_TR', 'Europe/Istanbul', 2],
+];
+const TAGS = Array.from({ length: 50 }, (_, i) => `tag-${String(i).padStart(2, '0')}`);
+const TAG_WEIGHTS = TAGS.map((t, i) => [t, 1 / (i + 1)] as const);
+const PLANS = [['free', 60], ['basic', 25], ['pro', 12], ['gold', 3]] as const;
+const FIELD_TYPES: FieldTypes = { score: 'number', plan: 'text', last_order: 'date', vip: 'boolean' };
+const iso = (t: number) => new Date(t).toISOString();
+
+function userDoc(i: number): UserListDoc {
+  const base = NOW - 7 * DAY - Math.floor(rand() * 358 * DAY);
+  const [language, locale, timezone] = weighted(LANGS.map((l) => [l, l[3]] as const));
+  const firstName = pick(FIRST);
+  const lastName = pick(LAST);
+  const g = rand();
+  const email = rand() < 0.6 ? `${firstName.toLowerCase()}.${i}@${rand() < 0.3 ? 'example.com' : 'mail.test'}` : null;
+  const tagCount = weighted([[0, 25], [1, 25], [2, 20], [3, 15], [4, 10], [5, 5]] as const);
+  const tags = new Set<string>();
+  while (tags.size < tagCount) tags.add(weighted(TAG_WEIGHTS));
+  const fields: Record<string, string | number | boolean> = {
+    score: Math.floor(rand() * 1000) / 10,
+    plan: weighted(PLANS.map(([p, w]) => [p, w] as const)),
+    last_order: iso(base + Math.floor(rand() * (NOW - base))).slice(0, 10),
+  };
+  if (rand() < 0.05) fields.vip = true;
+  const sequences = rand() < 0.25 ? [`seq-${Math.floor(rand() * 5)}`] : [];
+  const otnTopics = rand() < 0.15 ? [`otn-${Math.floor(rand() * 3)}`] : [];
+  const unsubscribed = rand() < 0.08;
+  const recent = rand() < 0.03;
+  return {
+    id: `user-${String(i).padStart(8, '0')}-${Math.floor(rand() * 1e9).toString(36)}`,
+    botId: BOT,
+    channel: 'messenger',
+    channelUserId: `psid-${i}`,
+    name: `${firstName} ${lastName}`,
+    firstName,
+    lastName,
+    gender: g < 0.45 ? 'female' : g < 0.9 ? 'male' : null,
+    language,
+    locale,
+    timezone,
+    profilePicUrl: null,
+    status: unsubscribed ? 'unsubscribed' : 'subscribed',
+    subscribedAt: iso(base),
+    lastInteractionAt: iso(recent ? NOW - Math.floor(rand() * 7 * DAY) : base + Math.floor(rand() * 600_000)),
+    tags: [...tags],
+    fields,
+    fullName: null,
+    phone: null,
+    email,
+    createdAt: iso(base),
+    sequences,
+    otnTopics,
+    fieldTypes: Object.fromEntries(Object.keys(fields).map((k) => [k, FIELD_TYPES[k]!])) as UserListDoc['fieldTypes'],
+  };
+}
+
+// ---- query shapes: bench/search's, compiled as the search service compiles them ----------------------------------
+type Sort = { by: 'lastInteractionAt' | 'subscribedAt' | 'name'; order: 'desc' | 'asc' };
+const LAST_DESC: Sort = { by: 'lastInteractionAt', order: 'desc' };
+const SUB_DESC: Sort = { by: 'subscribedAt', order: 'desc' };
+const NAME_ASC: Sort = { by: 'name', order: 'asc' };
+const SORT_FIELDS = { lastInteractionAt: 'lastInteractionAt', subscribedAt: 'sortSubscribedAt', name: 'sortName' } as const;
+const c = (field: string, op: string, value?: unknown) => (value === undefined ? { field, op } : { field, op, value });
+const SHAPES: { name: string; filter: object; sort: Sort }[] = [
+  { name: 'rare tag', filter: { all: [c('tag', 'hasAny', ['tag-49'])] }, sort: LAST_DESC },
+  { name: 'tag hasAll of two', filter: { all: [c('tag', 'hasAll', ['tag-03', 'tag-07'])] }, sort: NAME_ASC },
+  { name: 'email startsWith', filter: { all: [c('email', 'startsWith', 'zoe.')] }, sort: SUB_DESC },
+  { name: 'name startsWith', filter: { all: [c('name', 'startsWith', 'Ann')] }, sort: NAME_ASC },
+  { name: 'vip isTrue', filter: { all: [c('fields.vip', 'isTrue')] }, sort: LAST_DESC },
+  { name: 'plan is gold + nl', filter: { all: [c('fields.plan', 'is', 'gold'), c('language', 'is', 'nl')] }, sort: SUB_DESC },
+  { name: 'score gt 90', filter: { all: [c('fields.score', 'gt', 90)] }, sort: LAST_DESC },
+  { name: 'last_order withinLast P30D', filter: { all: [c('fields.last_order', 'withinLast', 'P30D')] }, sort: SUB_DESC },
+  { name: 'lastInteraction withinLast P7D', filter: { all: [c('lastInteractionAt', 'withinLast', 'P7D')] }, sort: LAST_DESC },
+  { name: 'sequence hasAny', filter: { all: [c('sequence', 'hasAny', ['seq-1'])] }, sort: LAST_DESC },
+  { name: 'otnTopic hasAny', filter: { all: [c('otnTopic', 'hasAny', ['otn-0', 'otn-2'])] }, sort: NAME_ASC },
+  { name: 'status unsubscribed', filter: { all: [c('status', 'is', 'unsubscribed')] }, sort: SUB_DESC },
+  { name: 'language in [nl,de,fr]', filter: { all: [c('language', 'in', ['nl', 'de', 'fr'])] }, sort: LAST_DESC },
+  { name: 'email isSet', filter: { all: [c('email', 'isSet')] }, sort: SUB_DESC },
+  {
+    name: 'nested any/all (6 conditions)',
+    filter: { any: [{ all: [c('tag', 'hasAny', ['tag-01', 'tag-02']), c('fields.score', 'gte', 50)] }, { all: [c('language', 'is', 'de'), c('gender', 'is', 'female')] }, c('fields.vip', 'isTrue'), c('fields.plan', 'is', 'pro')] },
+    sort: LAST_DESC,
+  },
+  {
+    name: 'nested depth 3 (10 conditions)',
+    filter: {
+      all: [
+        c('status', 'is', 'subscribed'),
+        c('email', 'isSet'),
+        { any: [c('tag', 'hasAny', ['tag-00', 'tag-04']), { all: [c('fields.score', 'gt', 20), c('fields.score', 'lt', 80), c('language', 'notIn', ['en'])] }] },
+        { any: [c('fields.plan', 'isNot', 'free'), c('subscribedAt', 'withinLast', 'P180D'), c('sequence', 'hasAny', ['seq-0'])] },
+        c('timezone', 'isSet'),
+      ],
+    },
+    sort: NAME_ASC,
+  },
+  { name: 'negative: hasNone + notIn + neq', filter: { all: [c('tag', 'hasNone', ['tag-00']), c('language', 'notIn', ['en']), c('fields.score', 'neq', 50)] }, sort: LAST_DESC },
+  { name: 'negative: notContains + notWithinLast', filter: { all: [c('email', 'notContains', 'example'), c('lastInteractionAt', 'notWithinLast', 'P30D')] }, sort: SUB_DESC },
+  { name: 'match all (all: [])', filter: { all: [] }, sort: LAST_DESC },
+  { name: 'match all, by name', filter: { all: [] }, sort: NAME_ASC },
+];
+
+interface Query {
+  readonly name: string;
+  readonly filter: DocFilter;
+  readonly sort: FindQuery['sort'];
+}
+
+function queries(snapshot: string): Query[] {
+  const byBot: DocFilter = { field: 'botId', op: 'eq', value: BOT };
+  const compiled = SHAPES.map((shape) => {
+    const parsed = parseFilter(shape.filter, FIELD_TYPES, 'filter');
+    if (!parsed.ok) throw new Error(`shape ${shape.name}: ${JSON.stringify(parsed.errors)}`);
+    const filter: DocFilter = { and: [byBot, compileFilter(parsed.filter, FIELD_TYPES, new Date(NOW))] };
+    return { name: shape.name, filter, sort: { field: SORT_FIELDS[shape.sort.by], order: shape.sort.order } };
+  });
+  // search.service's second query of each page: users whose sort key moved since the walk began (few).
+  const movers: Query = {
+    name: 'movers (sortStamp gt S)',
+    filter: { and: [byBot, { field: 'sortStamp', op: 'gt', value: snapshot }, { field: 'createdPos', op: 'lte', value: snapshot }] },
+    sort: undefined,
+  };
+  return [...compiled, movers];
+}
+
+const INDEXES: IndexSpec[] = [
+  ...USER_LIST_INDEXES,
+  ...Object.keys(FIELD_TYPES).map((key) => ({ name: `bot_field_${key}`, fields: [['botId', 1], [`fields.${key}`, 1]] }) as IndexSpec),
+  { name: 'bot_sortStamp', fields: [['botId', 1], ['sortStamp', 1]] },
+];
+
+// ---- measuring ---------------------------------------------------------------------------------------------------
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const fmt = (ms: number) => (Number.isNaN(ms) ? '-' : ms < 10 ? ms.toFixed(2) : ms.toFixed(0));
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+function time(action: () => void): number {
+  const started = performance.now();
+  action();
+  return performance.now() - started;
+}
+
+interface Timing {
+  first: number;
+  deep: number;
+  count: number;
+  plan: string;
+  matches: number;
+  /** Documents examined (predicate evaluated) plus index keys counted, for the first page and the count. */
+  work: string;
+}
+
+function measure(users: EmbeddedCollection<Doc>, query: Query): Timing {
+  const firsts: number[] = [];
+  const deeps: number[] = [];
+  const counts: number[] = [];
+  let plan = '';
+  let matches = 0;
+  let work = '';
+  for (let run = 0; run < RUNS; run++) {
+    let firstStats: QueryStats | undefined;
+    let countStats: QueryStats | undefined;
+    firsts.push(time(() => (firstStats = users.explainFind({ filter: query.filter, sort: query.sort, limit: 50 }).stats)));
+    let cursor: string | undefined;
+    for (let page = 1; page < 20; page++) {
+      cursor = users.explainFind({ filter: query.filter, sort: query.sort, limit: 50, cursor }).page.nextCursor ?? undefined;
+      if (!cursor) break;
+    }
+    deeps.push(cursor ? time(() => users.explainFind({ filter: query.filter, sort: query.sort, limit: 50, cursor })) : Number.NaN);
+    counts.push(time(() => ({ count: matches, stats: countStats } = users.explainCount(query.filter))));
+    plan = firstStats!.strategy;
+    work = `${firstStats!.examined}+${firstStats!.measured} / ${countStats!.examined}+${countStats!.measured}`;
+  }
+  return { first: median(firsts), deep: median(deeps), count: median(counts), plan, matches, work };
+}
+
+/** 20,000 interactions on random users through the port (get, then upsert of the next walk-keyed document). */
+async function interactions(users: EmbeddedCollection<Doc>, docs: number, from: bigint): Promise<{ perSecond: number; next: bigint }> {
+  let position = from;
+  const updates = 20_000;
+  const started = performance.now();
+  for (let i = 0; i < updates; i++) {
+    const current = (await users.get(idAt(Math.floor(rand() * docs)))) as unknown as Parameters<typeof withWalkKeys>[0] & UserListDoc;
+    const next: UserListDoc = { ...current, lastInteractionAt: iso(NOW - Math.floor(rand() * DAY)) };
+    position++;
+    await users.upsert(withWalkKeys(current, next, position) as unknown as Doc, position);
+  }
+  return { perSecond: Math.round(updates / ((performance.now() - started) / 1000)), next: position };
+}
+
+let ids: string[] = [];
+const idAt = (i: number) => ids[i]!;
+
+async function benchSize(size: number) {
+  const heapBefore = heap();
+  const users = new EmbeddedCollection<Doc>('users');
+  ids = new Array<string>(size);
+  let position = 0n;
+  const loadMs = time(() => {
+    for (let i = 0; i < size; i++) {
+      position++;
+      const doc = withWalkKeys(undefined, userDoc(i), position) as unknown as Doc;
+      ids[i] = doc.id;
+      void users.upsert(doc, position);
+    }
+  });
+  const heapDocs = heap();
+  const snapshot = padPosition(position - BigInt(Math.floor(size / 1000)));
+  const all = queries(snapshot).filter((_, i) => !ONLY || ONLY.includes(i + 1));
+  console.log(`[${size}] ${size} documents upserted in ${(loadMs / 1000).toFixed(1)} s; heap ${mb(heapDocs - heapBefore)} (${Math.round((heapDocs - heapBefore) / size)} B/doc)`);
+
+  const before = new Map<string, Timing>();
+  let updatesBefore = Number.NaN;
+  if (BASELINE) {
+    for (const query of all) before.set(query.name, measure(users, query));
+    ({ perSecond: updatesBefore, next: position } = await interactions(users, size, position));
+  }
+  const buildMs = time(() => void users.ensureIndexes(INDEXES));
+  const heapIndexed = heap();
+  const indexBytes = (heapIndexed - heapDocs) / size;
+  console.log(`[${size}] ${INDEXES.length} indexes built in ${(buildMs / 1000).toFixed(1)} s; heap +${mb(heapIndexed - heapDocs)} (${Math.round(indexBytes)} B/doc)`);
+
+  const rows: string[] = [];
+  const ratios: number[] = [];
+  for (const query of all) {
+    const after = measure(users, query);
+    const base = before.get(query.name);
+    const ratio = base ? base.first / after.first : Number.NaN;
+    if (base) ratios.push(ratio);
+    const baseText = base ? ` | before ${fmt(base.first)} / ${fmt(base.deep)} / ${fmt(base.count)} ms (×${ratio.toFixed(0)} first page)` : '';
+    rows.push(
+      `[${size}] ${query.name.padEnd(38)} ${String(after.matches).padStart(8)} matches | first ${fmt(after.first)} ms, 20th ${fmt(after.deep)} ms, count ${fmt(after.count)} ms [${after.plan}; work ${after.work}]${baseText}`,
+    );
+    console.log(rows[rows.length - 1]);
+  }
+  const { perSecond: updatesAfter } = await interactions(users, size, position);
+  const dump = users.dump();
+  const restored = new EmbeddedCollection<Doc>('restored');
+  await restored.ensureIndexes(INDEXES);
+  const rebuildMs = time(() => restored.load(dump));
+  console.log(`[${size}] interaction updates: ${updatesAfter}/s with indexes (${Number.isNaN(updatesBefore) ? '-' : updatesBefore}/s without); load() with index rebuild ${(rebuildMs / 1000).toFixed(1)} s`);
+  return { size, docBytes: (heapDocs - heapBefore) / size, indexBytes, ratios, buildMs, rebuildMs, updatesAfter, updatesBefore };
+}
+
+async function main() {
+  console.log(`bench/readstore: ${cpus().length} cores, ${mb(totalmem())}, Node ${process.version}, runs ${RUNS} (medians), embedded store in this process`);
+  const results = [];
+  for (const size of SIZES) results.push(await benchSize(size));
+  const summary = results
+    .map((r) => {
+      const ratios = r.ratios.length ? ` first-page speed-up median ×${median(r.ratios).toFixed(0)} (min ×${Math.min(...r.ratios).toFixed(1)})` : '';
+      return `${r.size}: docs ${Math.round(r.docBytes)} B/doc, indexes ${Math.round(r.indexBytes)} B/doc, build ${(r.buildMs / 1000).toFixed(1)} s, load ${(r.rebuildMs / 1000).toFixed(1)} s, updates ${r.updatesAfter}/s${ratios}`;
+    })
+    .join(' · ');
+  console.log(`SUMMARY bench/readstore ${summary}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
