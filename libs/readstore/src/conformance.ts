@@ -1,6 +1,7 @@
 import { conformanceContext } from './conformance/context';
 import { documentTests } from './conformance/documents';
 import { filterTests } from './conformance/filters';
+import { indexEquivalenceTests } from './conformance/index-equivalence';
 import { indexTests } from './conformance/indexes';
 import { pagingTests } from './conformance/paging';
 import { positionTests } from './conformance/positions';
@@ -39,4 +40,5 @@ function registerTests(makeStore: () => Promise<ReadStore>): void {
   filterTests(ctx);
   pagingTests(ctx);
   indexTests(ctx);
+  indexEquivalenceTests(ctx);
 }

@@ -113,6 +113,60 @@ export function pagingTests(ctx: ConformanceContext): void {
     });
   });
 
+  describe('an explicit keyset start (after)', () => {
+    let users: Collection<Doc>;
+    const docs: Doc[] = [
+      ...population(),
+      { id: 'n1', botId: 'bot' },
+      { id: 'n2', botId: 'bot', seen: null },
+      { id: 'n3', botId: 'bot', seen: 7 },
+    ];
+    const sorts: SortSpec[] = [
+      { field: 'seen', order: 'asc' },
+      { field: 'seen', order: 'desc' },
+      { field: 'id', order: 'desc' },
+    ];
+
+    beforeAll(async () => {
+      users = ctx.fresh();
+      await seed(users, docs);
+    });
+
+    it.each(sorts)('starts strictly after (value, id) in the direction of %j, null and number values included', async (sort) => {
+      const { items: all } = await walk(users, { filter: BOT, sort, limit: 100 });
+      for (const [i, doc] of all.entries()) {
+        const value = sort.field === 'id' ? doc.id : ((doc[sort.field] as string | number | undefined) ?? null);
+        const page = await users.find({ filter: BOT, sort, limit: 4, after: { value, id: doc.id } });
+        expect(idsOf(page.items)).toEqual(idsOf(all.slice(i + 1, i + 5)));
+        expect(page.nextCursor === null).toBe(i + 5 >= all.length);
+      }
+    });
+
+    it('continues with the cursor of the page it returns', async () => {
+      const sort: SortSpec = { field: 'seen', order: 'desc' };
+      const { items: all } = await walk(users, { filter: BOT, sort, limit: 100 });
+      const start = all[2]!;
+      const page = await users.find({ filter: BOT, sort, limit: 3, after: { value: start.seen as string, id: start.id } });
+      const next = await users.find({ filter: BOT, sort, limit: 3, cursor: page.nextCursor! });
+      expect(idsOf(next.items)).toEqual(idsOf(all.slice(6, 9)));
+    });
+
+    it('between values: a keyset no document has', async () => {
+      const page = await users.find({ filter: BOT, sort: { field: 'seen', order: 'asc' }, limit: 100, after: { value: '2024-05-03T00:00:00Z', id: 'zzz' } });
+      expect(page.items.every((doc) => typeof doc.seen === 'string' && doc.seen > '2024-05-03T00:00:00Z')).toBe(true);
+      expect(page.items.length).toBe(docs.filter((d) => isBot(d) && typeof d.seen === 'string' && d.seen > '2024-05-03T00:00:00Z').length);
+    });
+
+    it('is refused together with a cursor, or malformed', async () => {
+      const sort: SortSpec = { field: 'seen', order: 'asc' };
+      const cursor = (await users.find({ filter: BOT, sort, limit: 2 })).nextCursor!;
+      await expect(users.find({ filter: BOT, sort, limit: 2, cursor, after: { value: 'x', id: 'u01' } })).rejects.toBeInstanceOf(ReadStoreError);
+      for (const after of [{ value: 'x' }, { value: {}, id: 'u01' }, { value: Number.NaN, id: 'u01' }, { value: 'x', id: 3 }]) {
+        await expect(users.find({ filter: BOT, sort, limit: 2, after } as never)).rejects.toBeInstanceOf(ReadStoreError);
+      }
+    });
+  });
+
   describe('pagination while documents change', () => {
     it('returns every document that matched throughout exactly once', async () => {
       const users = ctx.fresh();

@@ -1,0 +1,180 @@
+import type { Doc, DocFilter, IndexSpec } from '../port';
+import { EmbeddedCollection } from './embedded-collection';
+
+/**
+ * How the planner answers, measured in documents examined (the predicate evaluated) and index keys counted, never
+ * in time. Answers themselves are checked against plain scans in the conformance suite and indexes.unit.spec.
+ */
+
+const INDEXES: IndexSpec[] = [
+  { name: 'bot_last', fields: [['botId', 1], ['last', -1], ['id', -1]] },
+  { name: 'bot_name', fields: [['botId', 1], ['name', 1], ['id', 1]] },
+  { name: 'bot_tags', fields: [['botId', 1], ['tags', 1]] },
+  { name: 'bot_status_channel', fields: [['botId', 1], ['status', 1], ['channel', 1]] },
+  { name: 'bot_score', fields: [['botId', 1], ['score', 1]] },
+  { name: 'bot_odd', fields: [['botId', 1], ['odd', 1]] },
+];
+
+const N = 2000;
+const pad = (i: number) => String(i).padStart(5, '0');
+
+/** 2,000 users of bot b1 and 500 of b2; tag `rare` on every 100th user of b1, `common` on every other one. */
+function user(i: number, bot = 'b1'): Doc {
+  const tags = [...(i % 100 === 0 ? ['rare'] : []), ...(i % 2 === 0 ? ['common'] : [])];
+  return {
+    id: `${bot}-${pad(i)}`,
+    botId: bot,
+    last: `2026-01-01T00:${pad(i)}`,
+    name: `n${pad((i * 7919) % N)}`,
+    tags,
+    status: i % 10 === 0 ? 'unsubscribed' : 'subscribed',
+    channel: i % 3 === 0 ? 'sms' : 'messenger',
+    score: i % 1000,
+    odd: i % 7 === 0 ? [i, i + 1] : i,
+    note: i % 250 === 0 ? 'needle' : 'hay',
+  };
+}
+
+async function collection(indexed = true): Promise<EmbeddedCollection<Doc>> {
+  const users = new EmbeddedCollection<Doc>('users');
+  if (indexed) await users.ensureIndexes(INDEXES);
+  let position = 0n;
+  for (let i = 0; i < N; i++) await users.upsert(user(i), ++position);
+  for (let i = 0; i < 500; i++) await users.upsert(user(i, 'b2'), ++position);
+  return users;
+}
+
+const bot: DocFilter = { field: 'botId', op: 'eq', value: 'b1' };
+const and = (...filters: DocFilter[]): DocFilter => ({ and: [bot, ...filters] });
+
+describe('the embedded planner', () => {
+  let users: EmbeddedCollection<Doc>;
+  let plain: EmbeddedCollection<Doc>;
+
+  beforeAll(async () => {
+    users = await collection();
+    plain = await collection(false);
+  });
+
+  it('walks the sort index and stops after limit + 1 matches', () => {
+    const { page, stats } = users.explainFind({ filter: bot, sort: { field: 'last', order: 'desc' }, limit: 50 });
+    expect(stats.strategy).toBe('walk');
+    expect(stats.examined).toBe(51);
+    expect(page.items[0]!.id).toBe(`b1-${pad(N - 1)}`);
+  });
+
+  it('starts a later page right after the keyset, from a cursor or an explicit after', () => {
+    const sort = { field: 'name', order: 'asc' } as const;
+    const first = users.explainFind({ filter: bot, sort, limit: 50 }).page;
+    const last = first.items[49]!;
+    const viaCursor = users.explainFind({ filter: bot, sort, limit: 50, cursor: first.nextCursor! });
+    const viaAfter = users.explainFind({ filter: bot, sort, limit: 50, after: { value: last.name as string, id: last.id } });
+    expect(viaCursor.stats.examined).toBe(51);
+    expect(viaAfter.stats.examined).toBe(51);
+    expect(viaAfter.page.items).toEqual(viaCursor.page.items);
+    expect(viaCursor.page.items).toEqual(plain.explainFind({ filter: bot, sort, limit: 50, cursor: first.nextCursor! }).page.items);
+  });
+
+  it('takes a small candidate set over a long walk, at a cost bounded by a multiple of the set', () => {
+    const filter = and({ field: 'tags', op: 'eq', value: 'rare' }, { field: 'note', op: 'eq', value: 'needle' });
+    const { page, stats } = users.explainFind({ filter, sort: { field: 'last', order: 'asc' }, limit: 50 });
+    expect(stats.strategy).toMatch(/candidates/);
+    expect(stats.source).toContain('"tags"');
+    // 20 rare users: at most the first cap of the walk, then the set itself.
+    expect(stats.examined).toBeLessThanOrEqual(256 + 20);
+    expect(page.items).toEqual(plain.explainFind({ filter, sort: { field: 'last', order: 'asc' }, limit: 50 }).page.items);
+  });
+
+  it('keeps walking when matches are frequent, even though a candidate set exists', () => {
+    const filter = and({ field: 'tags', op: 'eq', value: 'common' });
+    const { stats } = users.explainFind({ filter, sort: { field: 'last', order: 'desc' }, limit: 20 });
+    expect(stats.strategy).toBe('walk');
+    expect(stats.examined).toBeLessThanOrEqual(42);
+  });
+
+  it('bounds a walk by a range on the sort field', () => {
+    const filter = and({ field: 'last', op: 'gte', value: `2026-01-01T00:${pad(N - 5)}` });
+    const { page, stats } = users.explainFind({ filter, sort: { field: 'last', order: 'desc' }, limit: 50 });
+    expect(idsOf(page.items)).toEqual([4, 3, 2, 1, 0].map((k) => `b1-${pad(N - 5 + k)}`));
+    expect(stats.examined).toBe(5);
+    const ascending = users.explainFind({ filter, sort: { field: 'last', order: 'asc' }, limit: 50 });
+    expect(ascending.stats.examined).toBe(5);
+  });
+
+  it('uses compound prefixes and ranges for candidates: status pinned, then channel', () => {
+    const filter = and({ field: 'status', op: 'eq', value: 'unsubscribed' }, { field: 'channel', op: 'eq', value: 'sms' });
+    const { count, stats } = users.explainCount(filter);
+    expect(count).toBe(plain.explainCount(filter).count);
+    expect(stats.examined).toBe(0);
+    expect(stats.source).toContain('"status","channel"');
+  });
+
+  it('counts exactly from the index when the filter is what the ranges hold', () => {
+    for (const filter of [
+      bot,
+      and({ field: 'tags', op: 'in', value: ['rare', 'common'] }),
+      and({ field: 'score', op: 'gt', value: 500 }, { field: 'score', op: 'lte', value: 700 }),
+      and({ field: 'status', op: 'eq', value: 'subscribed' }),
+    ]) {
+      const { count, stats } = users.explainCount(filter);
+      expect({ filter, count }).toEqual({ filter, count: plain.explainCount(filter).count });
+      expect(stats.examined).toBe(0);
+    }
+  });
+
+  it('evaluates the predicate on the smallest candidate set only when more conditions remain', () => {
+    const filter = and({ field: 'tags', op: 'eq', value: 'rare' }, { field: 'note', op: 'eq', value: 'needle' });
+    const { count, stats } = users.explainCount(filter);
+    expect(count).toBe(plain.explainCount(filter).count);
+    expect(stats.examined).toBe(N / 100);
+  });
+
+  it('scans in storage order when the best source is most of the collection', () => {
+    const filter = and({ field: 'note', op: 'eq', value: 'needle' });
+    expect(users.explainCount(filter).stats.examined).toBe(N + 500);
+    expect(users.explainCount(filter).count).toBe(plain.explainCount(filter).count);
+  });
+
+  it('answers `in []` on an indexed field without looking', () => {
+    const { page, stats } = users.explainFind({ filter: { field: 'botId', op: 'in', value: [] }, limit: 5 });
+    expect(page.items).toEqual([]);
+    expect(stats.strategy).toBe('empty');
+  });
+
+  it('does not walk a field where some document holds an array (its sort value differs from its keys)', () => {
+    const sort = { field: 'odd', order: 'asc' } as const;
+    const indexed = users.explainFind({ filter: bot, sort, limit: 30 });
+    expect(indexed.stats.strategy).not.toBe('walk');
+    expect(indexed.page.items).toEqual(plain.explainFind({ filter: bot, sort, limit: 30 }).page.items);
+  });
+
+  it('never intersects two bounds on a field holding arrays: each may be met by another element, as in MongoDB', async () => {
+    const small = new EmbeddedCollection<Doc>('small');
+    await small.ensureIndexes([{ name: 'v', fields: [['botId', 1], ['v', 1]] }]);
+    await small.upsert({ id: 'spread', botId: 'b1', v: [1, 5] }, 1n);
+    await small.upsert({ id: 'inside', botId: 'b1', v: 2.5 }, 2n);
+    await small.upsert({ id: 'outside', botId: 'b1', v: 9 }, 3n);
+    const filter = and({ field: 'v', op: 'gt', value: 2 }, { field: 'v', op: 'lt', value: 3 });
+    expect(idsOf((await small.find({ filter, limit: 10 })).items)).toEqual(['inside', 'spread']);
+    expect(await small.count(filter)).toBe(2);
+  });
+
+  it('re-keys an updated document in the indexes whose fields changed, and rebuilds indexes on load', async () => {
+    const moved = { ...user(7), last: '2027-01-01T00:00:00', tags: ['rare'] };
+    await users.upsert(moved, 10_000n);
+    await plain.upsert(moved, 10_000n);
+    const sort = { field: 'last', order: 'desc' } as const;
+    expect(users.explainFind({ filter: bot, sort, limit: 1 }).page.items[0]!.id).toBe('b1-00007');
+    const restored = new EmbeddedCollection<Doc>('restored');
+    await restored.ensureIndexes(INDEXES);
+    restored.load(users.dump());
+    const filter = and({ field: 'tags', op: 'eq', value: 'rare' });
+    const fromRestored = restored.explainFind({ filter, sort, limit: 100 });
+    expect(fromRestored.page.items).toEqual(plain.explainFind({ filter, sort, limit: 100 }).page.items);
+    expect(restored.explainCount(filter)).toEqual({ count: N / 100 + 1, stats: expect.objectContaining({ examined: 0 }) });
+  });
+});
+
+function idsOf(docs: readonly Doc[]): string[] {
+  return docs.map((doc) => doc.id);
+}
