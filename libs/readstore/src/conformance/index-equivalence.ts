@@ -1,7 +1,7 @@
 import { keysetComparator, keysetOf, type Keyset } from '../cursor';
 import { splitPath, valueReader } from '../filter/paths';
 import { toPredicate } from '../filter/to-predicate';
-import type { Collection, Doc, DocFilter, IndexSpec, Scalar, SortSpec } from '../port';
+import type { Doc, DocFilter, IndexSpec, Scalar, SortSpec } from '../port';
 import { idsOf, type ConformanceContext } from './context';
 
 /**
