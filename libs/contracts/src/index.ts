@@ -10,3 +10,4 @@ export * from './rpc/user-record';
 export * from './rpc/segmentation';
 export * from './events/segmentation';
 export * from './rpc/channels';
+export * from './events/source-types';

@@ -8,6 +8,19 @@ export interface EventStoreSource {
   readonly store: EventStore;
   /** The source's integration-event streams (e.g. `botUser-`); other streams stay private. Empty: every stream. */
   readonly streamPrefixes: readonly string[];
+  /**
+   * Which event types the streams under each prefix hold (prefixes left out may hold any). A consumer that names its
+   * event types then reads only the prefixes that can hold them — the catalog's few events rather than every user's —
+   * as JetStream consumers filter subjects by type. Without it every prefix of the source is read.
+   */
+  readonly typesByPrefix?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The prefixes of a source that can hold one of `types` (every prefix without `types` or a type map). */
+export function prefixesFor(source: EventStoreSource, types: ReadonlySet<string> | undefined): readonly string[] {
+  const map = source.typesByPrefix;
+  if (!types || !map) return source.streamPrefixes;
+  return source.streamPrefixes.filter((prefix) => !map[prefix] || map[prefix].some((type) => types.has(type)));
 }
 
 /**
@@ -35,6 +48,9 @@ export class EventStoreEventBus implements EventBus {
     const subscriptions: Subscription[] = [];
     try {
       for (const [name, source] of sources) {
+        const prefixes = prefixesFor(source, types);
+        // Narrowed to nothing: no stream of this source holds a wanted type. (An empty list would mean every stream.)
+        if (source.streamPrefixes.length > 0 && prefixes.length === 0) continue;
         const after = await options.resumeAfter();
         const deliver = async (events: readonly RecordedEvent[]) => {
           const wanted = types ? events.filter((e) => types.has(e.type)) : events;
@@ -43,7 +59,7 @@ export class EventStoreEventBus implements EventBus {
         subscriptions.push(
           source.store.subscribeToAll(deliver, {
             ...(after === undefined ? {} : { after }),
-            ...(source.streamPrefixes.length > 0 ? { streamPrefixes: source.streamPrefixes } : {}),
+            ...(prefixes.length > 0 ? { streamPrefixes: prefixes } : {}),
             batchSize: options.batchSize ?? 256,
             onError: (error) => this.onError(error, { consumer: options.name, source: name }),
           }),

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { SOURCES, type ServiceName, type SourceName } from '@roster/contracts';
+import { SOURCE_TYPES_BY_PREFIX, SOURCES, type ServiceName, type SourceName } from '@roster/contracts';
 import { createEventStore, SqliteEventStore, type EventStore } from '@roster/eventstore';
 import { createReadStore, discardSnapshot, type EmbeddedSnapshotOptions, type ReadStore } from '@roster/readstore';
 import {
@@ -91,7 +91,10 @@ export async function createEmbeddedInfra(config: RosterConfig, logger: Logger):
   const eventStore = new SqliteEventStore({ filename: join(config.dataDir, 'events.db'), synchronous: config.sqliteSynchronous });
   const readStore = await readStoreFor(config, undefined, config.dataDir, privacy, logger);
   const sources = Object.fromEntries(
-    (Object.keys(SOURCES) as SourceName[]).map((name) => [name, { store: eventStore, streamPrefixes: [...SOURCES[name]] }]),
+    (Object.keys(SOURCES) as SourceName[]).map((name) => [
+      name,
+      { store: eventStore, streamPrefixes: [...SOURCES[name]], ...(SOURCE_TYPES_BY_PREFIX[name] ? { typesByPrefix: SOURCE_TYPES_BY_PREFIX[name] } : {}) },
+    ]),
   );
   const eventBus = new EventStoreEventBus(sources);
   const broker = new InProcessBroker();

@@ -37,13 +37,25 @@ export class EventTable {
   readonly #readStream: Database.Statement<[string, bigint, number], EventRow>;
   readonly #readAll: Database.Statement<[bigint, number], EventRow>;
   readonly #readAllByPrefixes = new Map<number, Database.Statement<unknown[], EventRow>>();
+  readonly #readAllByRanges = new Map<number, Database.Statement<unknown[], EventRow>>();
+  readonly #rangeHasMore: Database.Statement<[string, string, number], number>;
+  /** Per stream prefix: whether it names few events, and until when that answer is trusted (ms). */
+  readonly #fewEvents = new Map<string, { few: boolean; until: number }>();
   readonly #head: Database.Statement<[], bigint | null>;
   readonly #deleteStream: Database.Statement<[string]>;
   readonly #readCheckpoint: Database.Statement<[string], bigint>;
   readonly #writeCheckpoint: Database.Statement<[string, bigint]>;
 
-  constructor(db: Database.Database) {
+  /**
+   * @param fewEvents a stream prefix with at most this many events is read through the (stream, revision) index
+   *   (cost ∝ its events); a larger one by scanning positions (cost ∝ events after the start, most of them its own).
+   */
+  constructor(
+    db: Database.Database,
+    private readonly fewEvents = 10_000,
+  ) {
     this.#db = db;
+    this.#rangeHasMore = db.prepare<[string, string, number], number>('SELECT 1 FROM events WHERE stream >= ? AND stream < ? LIMIT 1 OFFSET ?').pluck();
     this.#lastRevision = db
       .prepare<[string], bigint>('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1')
       .pluck()
@@ -102,6 +114,13 @@ export class EventTable {
   readAll(after: bigint, maxCount: number | undefined, prefixes: readonly string[] | undefined): RecordedEvent[] {
     if (prefixes === undefined) return this.#readAll.all(after, limit(maxCount)).map(toRecorded);
     if (prefixes.length === 0) return [];
+    const ranges = prefixes.map(prefixRange);
+    if (ranges.every((range, i) => range !== undefined && this.hasFewEvents(prefixes[i]!, range))) {
+      const params: unknown[] = [after];
+      for (const range of ranges) params.push(...range!);
+      params.push(limit(maxCount));
+      return this.byRanges(prefixes.length).all(...params).map(toRecorded);
+    }
     const params: unknown[] = [after];
     for (const prefix of prefixes) params.push(prefix, prefix);
     params.push(limit(maxCount));
@@ -124,6 +143,32 @@ export class EventTable {
     this.#writeCheckpoint.run(name, position);
   }
 
+  /**
+   * Few events under a prefix (bots, channel connections, catalogs — read whole at every start): fetched through the
+   * (stream, revision) index, one range per prefix. `+position` keeps SQLite from walking the table by position instead.
+   */
+  private byRanges(count: number): Database.Statement<unknown[], EventRow> {
+    let statement = this.#readAllByRanges.get(count);
+    if (!statement) {
+      const where = Array.from({ length: count }, () => '(stream >= ? AND stream < ?)').join(' OR ');
+      statement = this.#db
+        .prepare<unknown[], EventRow>(`SELECT ${COLUMNS} FROM events WHERE +position > ? AND (${where}) ORDER BY position LIMIT ?`)
+        .safeIntegers(true);
+      this.#readAllByRanges.set(count, statement);
+    }
+    return statement;
+  }
+
+  /** Probed through the index (at most `fewEvents` steps) and trusted for 10 s: either plan gives the same events. */
+  private hasFewEvents(prefix: string, [low, high]: readonly [string, string]): boolean {
+    const now = Date.now();
+    const known = this.#fewEvents.get(prefix);
+    if (known && known.until > now) return known.few;
+    const few = this.#rangeHasMore.get(low, high, this.fewEvents) === undefined;
+    this.#fewEvents.set(prefix, { few, until: now + 10_000 });
+    return few;
+  }
+
   // Prefixes are compared with substr, not LIKE: LIKE would treat `_` and `%` in a prefix as wildcards and ignore case.
   private byPrefixes(count: number): Database.Statement<unknown[], EventRow> {
     let statement = this.#readAllByPrefixes.get(count);
@@ -144,4 +189,16 @@ export class EventTable {
 function limit(maxCount: number | undefined): number {
   if (maxCount === undefined) return -1;
   return Math.max(0, Math.floor(maxCount));
+}
+
+/**
+ * The streams starting with `prefix` are those in [prefix, prefix with its last character's code point + 1) in
+ * SQLite's BINARY order (UTF-8 bytes, i.e. code points). Undefined when that bound cannot be written (empty prefix,
+ * a surrogate or U+FFFF last): the caller scans instead.
+ */
+export function prefixRange(prefix: string): [string, string] | undefined {
+  if (prefix.length === 0) return undefined;
+  const last = prefix.charCodeAt(prefix.length - 1);
+  if ((last >= 0xd800 && last <= 0xdfff) || last === 0xffff) return undefined;
+  return [prefix, prefix.slice(0, -1) + String.fromCharCode(last + 1)];
 }

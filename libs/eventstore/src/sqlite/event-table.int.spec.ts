@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { EventTable, prefixRange } from './event-table';
+import { openDatabase } from './schema';
+
+/**
+ * A prefix-filtered read takes the (stream, revision) index for prefixes with few events and scans positions for the
+ * others: both plans must give exactly the events a plain prefix filter gives, in position order.
+ */
+describe('EventTable prefix reads', () => {
+  const db = openDatabase({ filename: ':memory:', synchronous: 'NORMAL', busyTimeoutMs: 1000, walAutocheckpointPages: 1000 });
+  const table = new EventTable(db, 3);
+  const streams = ['bot-1', 'bot-2', 'botUser-a', 'botUser-b', 'bot.x', 'bot_%-1', 'bot', 'chännel-1', 'channel-1', 'x-1'];
+  const revisions = new Map<string, bigint>();
+  // botUser- gets many events (over the threshold), the others few.
+  const order = [...streams, ...Array.from({ length: 20 }, (_, i) => (i % 2 ? 'botUser-a' : 'botUser-b')), 'bot-1', 'channel-1'];
+  for (const stream of order) {
+    const revision = revisions.get(stream) ?? 0n;
+    revisions.set(stream, revision + 1n);
+    table.insert(stream, revision, { id: randomUUID(), type: 't', data: { stream } }, new Date().toISOString());
+  }
+  afterAll(() => db.close());
+
+  const expected = (prefixes: string[], after = 0n, max = Infinity) =>
+    table
+      .readAll(0n, undefined, undefined)
+      .filter((e) => e.position > after && prefixes.some((p) => e.streamName.startsWith(p)))
+      .slice(0, max)
+      .map((e) => [e.position, e.streamName]);
+
+  const cases: [string[], bigint, number | undefined][] = [
+    [['bot-'], 0n, undefined],
+    [['bot-'], 3n, undefined],
+    [['bot-', 'channel-'], 0n, 2],
+    [['botUser-'], 0n, undefined],
+    [['botUser-'], 12n, 5],
+    [['bot-', 'botUser-'], 0n, undefined],
+    [['bot_%-'], 0n, undefined],
+    [['chännel-'], 0n, undefined],
+    [['bot'], 0n, undefined],
+    [['nothing-'], 0n, undefined],
+  ];
+  for (const [prefixes, after, max] of cases) {
+    it(`reads ${JSON.stringify(prefixes)} after ${after}${max ? `, at most ${max}` : ''} as a plain filter would`, () => {
+      const read = table.readAll(after, max, prefixes).map((e) => [e.position, e.streamName]);
+      expect(read).toEqual(expected(prefixes, after, max));
+      expect(read.length).toBeGreaterThanOrEqual(prefixes[0] === 'nothing-' ? 0 : 1);
+    });
+  }
+
+  it('bounds a prefix by the next code point, and declines prefixes it cannot bound', () => {
+    expect(prefixRange('bot-')).toEqual(['bot-', 'bot.']);
+    expect(prefixRange('')).toBeUndefined();
+    expect(prefixRange('a\uffff')).toBeUndefined();
+    expect(prefixRange('a\ud83d')).toBeUndefined();
+  });
+});
