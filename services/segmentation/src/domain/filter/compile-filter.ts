@@ -61,7 +61,7 @@ function compileCondition(condition: FilterCondition, fieldTypes: FieldTypes, no
       if (op === 'isNot') return not({ field: searchPath, op: 'eq', value });
       if (op === 'contains') return { field: searchPath, op: 'contains', value };
       if (op === 'notContains') return not({ field: searchPath, op: 'contains', value });
-      if (op === 'startsWith') return { field: searchPath, op: 'startsWith', value };
+      if (op === 'startsWith') return prefixOf(searchPath, value);
       throw fail();
     }
     case 'instant': {
@@ -155,4 +155,19 @@ function strings(condition: FilterCondition): readonly string[] {
 function number(condition: FilterCondition): number {
   if (typeof condition.value !== 'number') throw new Error(`${condition.field} ${condition.op}: expected a number; parse the filter first`);
   return condition.value;
+}
+
+/**
+ * `startsWith` on a lower-cased copy, plus the same prefix as a range the indexes can serve ([p, p with its last
+ * character + 1) in code-point order), on `sortName` for names (the indexed copy of `search.name`, '' without a name).
+ * Only for a non-empty ASCII prefix: then a case-insensitive match of a lower-cased value is exactly a plain prefix
+ * match (JavaScript never folds a non-ASCII character onto an ASCII one), so the range removes nothing the pattern
+ * keeps.
+ */
+function prefixOf(searchPath: string, value: string): DocFilter {
+  const condition: DocFilter = { field: searchPath, op: 'startsWith', value };
+  if (value === '' || !/^[\x00-\x7e]*$/.test(value)) return condition;
+  const rangeField = searchPath === 'search.name' ? 'sortName' : searchPath;
+  const upper = value.slice(0, -1) + String.fromCharCode(value.charCodeAt(value.length - 1) + 1);
+  return { and: [condition, { field: rangeField, op: 'gte', value }, { field: rangeField, op: 'lt', value: upper }] };
 }

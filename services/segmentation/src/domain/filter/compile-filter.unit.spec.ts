@@ -150,6 +150,20 @@ describe('compileFilter: name, firstName, lastName, phone, email', () => {
     expect(compileFilter(parsed(where('firstName', 'is', 'Ada')), fieldTypes, now)).toEqual({ field: 'search.firstName', op: 'eq', value: 'ada' });
   });
 
+  it('adds the prefix as an indexable range for ASCII prefixes (on sortName for names), and keeps the same matches', () => {
+    const more = [...users, user('e', { name: 'ſam adams' }), user('f', { name: 'adb' }), user('g', { name: 'ad~x' })];
+    expect(select(more, where('name', 'startsWith', 'AD'))).toEqual(['a', 'b', 'f', 'g']);
+    expect(select(more, where('name', 'startsWith', 'ad~'))).toEqual(['g']);
+    expect(select(more, where('name', 'startsWith', 'élo'))).toEqual(['c']);
+    expect(compileFilter(parsed(where('name', 'startsWith', 'Ad')), fieldTypes, now)).toEqual({
+      and: [{ field: 'search.name', op: 'startsWith', value: 'ad' }, { field: 'sortName', op: 'gte', value: 'ad' }, { field: 'sortName', op: 'lt', value: 'ae' }],
+    });
+    expect(compileFilter(parsed(where('email', 'startsWith', 'zoe.')), fieldTypes, now)).toEqual({
+      and: [{ field: 'search.email', op: 'startsWith', value: 'zoe.' }, { field: 'search.email', op: 'gte', value: 'zoe.' }, { field: 'search.email', op: 'lt', value: 'zoe/' }],
+    });
+    expect(compileFilter(parsed(where('name', 'startsWith', 'Él')), fieldTypes, now)).toEqual({ field: 'search.name', op: 'startsWith', value: 'él' });
+  });
+
   it('treats regular-expression characters literally', () => {
     expect(select(users, where('phone', 'startsWith', '+'))).toEqual(['b']);
     expect(select(users, where('email', 'contains', '.'))).toEqual(['a']);
