@@ -3,10 +3,12 @@
  *
  *   npm run bench -- [--mode embedded|distributed|both] [--source normalized|meta] [--mix] [--events 50000]
  *                    [--users 10000] [--batch 1000] [--concurrency 4] [--rate-seconds 10] [--runs 1] [--poll-ms 25]
+ *                    [--burst 1]
  *
  * `--mix` sends mixed traffic instead of nine interactions in ten: of every ten events one carries profile data, two
  * are `tag.added` (a skewed pool of 50 tags, through the catalog), two are `field.set` (a number and a text field,
  * defined first), five are `message.received`. Normalized source only.
+ * `--burst N` sends N consecutive events per user in phase 1 (a conversation) instead of one user after another.
  * `--runs N` repeats everything on a fresh deployment N times and prints the medians last.
  * `--poll-ms` is how often phase 1 asks the list for the marker (each ask is a search that costs the deployment CPU;
  * phase 2 always asks every 5 ms).
@@ -51,6 +53,7 @@ const SOURCE = args.get('source') ?? 'normalized';
 const MIX = args.has('mix');
 const RUNS = num('runs', 1);
 const POLL_MS = num('poll-ms', 25);
+const BURST = Math.max(1, num('burst', 1));
 const PAGE_ID = 'bench-page';
 const APP_SECRET = 'bench-app-secret';
 
@@ -188,7 +191,7 @@ async function run(mode: string, deployment: Deployment): Promise<Result> {
   // Phase 1: throughput.
   const batches: unknown[][] = [];
   for (let i = 0; i < EVENTS; i += BATCH) {
-    batches.push(Array.from({ length: Math.min(BATCH, EVENTS - i) }, (_, j) => makeEvent(runId, i + j, `u${(i + j) % USERS}`)));
+    batches.push(Array.from({ length: Math.min(BATCH, EVENTS - i) }, (_, j) => makeEvent(runId, i + j, `u${Math.floor((i + j) / BURST) % USERS}`)));
   }
   const marker = `marker-${runId}`;
   const last = batches[batches.length - 1] as unknown[];
@@ -230,7 +233,7 @@ async function run(mode: string, deployment: Deployment): Promise<Result> {
   const conditions = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, SQLite synchronous=${process.env.ROSTER_SQLITE_SYNCHRONOUS ?? 'NORMAL'}${mode === 'distributed' ? ', JetStream file storage (server default sync)' : ''}`;
   const result = { accept: acceptRate, e2e: e2eRate, p50: pct(latencies, 50), p99: pct(latencies, 99), cpu: cpuPerThousand };
   console.log(
-    `bench/ingest mode=${mode} source=${SOURCE}${MIX ? ' mix' : ''} events=${accepted} users=${USERS} batch=${BATCH} concurrency=${CONCURRENCY} accept=${result.accept}/s end-to-end=${result.e2e}/s visible@1000/s p50=${result.p50}ms p99=${result.p99}ms cpu=${result.cpu}ms/1k events (${conditions})`,
+    `bench/ingest mode=${mode} source=${SOURCE}${MIX ? ' mix' : ''}${BURST > 1 ? ` burst=${BURST}` : ''} events=${accepted} users=${USERS} batch=${BATCH} concurrency=${CONCURRENCY} accept=${result.accept}/s end-to-end=${result.e2e}/s visible@1000/s p50=${result.p50}ms p99=${result.p99}ms cpu=${result.cpu}ms/1k events (${conditions})`,
   );
   return result;
 }
