@@ -1,7 +1,7 @@
 /**
  * bench/readstore — the embedded read store alone (the store's share of targets.md T2 and T5).
  *
- *   node dist/bench/readstore.js [--sizes 100000,1000000] [--runs 3] [--shapes 1,2,13] [--baseline 1|0]
+ *   node dist/bench/readstore.js [--sizes 100000,1000000] [--runs 3] [--baseline-runs 1] [--shapes 1,2,13] [--baseline 1|0]
  *
  * For each size: builds that many synthetic user-list documents of ONE bot (the distribution of bench/search: 50
  * Zipf-like tags, four custom fields, sequences, OTN topics, 8 % unsubscribed, 60 % with an e-mail; in addition 3 %
@@ -10,13 +10,14 @@
  * shapes of bench/search, compiled by the segmentation domain's `parseFilter` + `compileFilter` into store filters,
  * plus the walk's "movers" query) times, as the median of `runs`:
  *   first page (limit 50, the shape's sort) · 20th page (cursors followed, the last page timed) · exact count,
- * first without indexes (the plain scan every query made before; `--baseline 0` skips it), then after declaring
+ * first without indexes (the plain scan every query made before, `baseline-runs` times; `--baseline 0` skips it),
+ * then after declaring
  * the user list's indexes (USER_LIST_INDEXES, one per custom field, and [botId, sortStamp]).
  * Memory: heap bytes per document for the documents and for all indexes (after a forced GC). Also times index
  * builds, a `load()` rebuild (snapshot restore), and 20,000 interaction updates with and without indexes.
  * Prints one line per shape and size, and one summary line.
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -34,6 +35,7 @@ const SIZES = (args.get('sizes') ?? '100000,1000000').split(',').map(Number);
 const RUNS = Number(args.get('runs') ?? 3);
 const ONLY = args.get('shapes')?.split(',').map(Number);
 const BASELINE = args.get('baseline') !== '0';
+const BASELINE_RUNS = Number(args.get('baseline-runs') ?? 1);
 const BOT = 'bot-bench';
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -222,14 +224,14 @@ interface Timing {
   work: string;
 }
 
-function measure(users: EmbeddedCollection<Doc>, query: Query): Timing {
+function measure(users: EmbeddedCollection<Doc>, query: Query, runs = RUNS): Timing {
   const firsts: number[] = [];
   const deeps: number[] = [];
   const counts: number[] = [];
   let plan = '';
   let matches = 0;
   let work = '';
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = 0; run < runs; run++) {
     let firstStats: QueryStats | undefined;
     let countStats: QueryStats | undefined;
     firsts.push(time(() => (firstStats = users.explainFind({ filter: query.filter, sort: query.sort, limit: 50 }).stats)));
@@ -284,7 +286,7 @@ async function benchSize(size: number) {
   const before = new Map<string, Timing>();
   let updatesBefore = Number.NaN;
   if (BASELINE) {
-    for (const query of all) before.set(query.name, measure(users, query));
+    for (const query of all) before.set(query.name, measure(users, query, BASELINE_RUNS));
     ({ perSecond: updatesBefore, next: position } = await interactions(users, size, position));
   }
   const buildMs = time(() => void users.ensureIndexes(INDEXES));
@@ -315,7 +317,7 @@ async function benchSize(size: number) {
 }
 
 async function main() {
-  console.log(`bench/readstore: ${cpus().length} cores, ${mb(totalmem())}, Node ${process.version}, runs ${RUNS} (medians), embedded store in this process`);
+  console.log(`bench/readstore: ${cpus().length} cores, ${mb(totalmem())}, Node ${process.version}, medians of ${RUNS} runs (baseline: ${BASELINE_RUNS}), load average ${loadavg()[0]!.toFixed(1)}, embedded store in this process`);
   const results = [];
   for (const size of SIZES) results.push(await benchSize(size));
   const summary = results
@@ -324,7 +326,7 @@ async function main() {
       return `${r.size}: docs ${Math.round(r.docBytes)} B/doc, indexes ${Math.round(r.indexBytes)} B/doc, build ${(r.buildMs / 1000).toFixed(1)} s, load ${(r.rebuildMs / 1000).toFixed(1)} s, updates ${r.updatesAfter}/s${ratios}`;
     })
     .join(' · ');
-  console.log(`SUMMARY bench/readstore ${summary}`);
+  console.log(`SUMMARY bench/readstore ${summary} (load average at the end ${loadavg()[0]!.toFixed(1)})`);
 }
 
 main().catch((error: unknown) => {

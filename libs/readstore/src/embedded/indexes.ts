@@ -2,7 +2,7 @@ import { UniqueIndexViolationError } from '../errors';
 import { assertIndexSpec } from '../index-spec';
 import { ReadStoreError, type Doc, type IndexSpec } from '../port';
 import type { Entry } from './entry';
-import { OrderedIndex } from './ordered-index';
+import { OrderedIndex, sortStrings } from './ordered-index';
 import { UniqueIndex } from './unique-index';
 
 /**
@@ -30,13 +30,14 @@ export class Indexes<T extends Doc> {
         index.add(entry);
       }
     }
+    let byId: Entry<T>[] | undefined;
     for (const spec of fresh) {
       this.declared.set(spec.name, spec);
       const fields = spec.fields.map(([field]) => field);
       const key = JSON.stringify(fields);
       if (this.byFields.has(key)) continue;
       const index = new OrderedIndex<T>(fields);
-      index.build(entries);
+      index.build((byId ??= sortedById(entries)));
       this.byFields.set(key, index);
     }
     this.unique.push(...uniques);
@@ -63,7 +64,8 @@ export class Indexes<T extends Doc> {
    * document, because entry-keyed trees read their values from it.
    */
   replace(entry: Entry<T>, doc: T): void {
-    const changed = [...this.byFields.values()].filter((index) => !index.keepsKeys(entry.doc, doc));
+    const changed: OrderedIndex<T>[] = [];
+    for (const index of this.byFields.values()) if (!index.keepsKeys(entry.doc, doc)) changed.push(index);
     for (const index of changed) index.remove(entry);
     for (const index of this.unique) index.remove(entry);
     entry.doc = doc;
@@ -74,7 +76,8 @@ export class Indexes<T extends Doc> {
   /** Rebuilds every index over `entries` (after a load), bulk-loading the ordered ones. */
   rebuild(entries: readonly Entry<T>[]): void {
     this.clear();
-    for (const index of this.byFields.values()) index.build(entries);
+    const byId = sortedById(entries);
+    for (const index of this.byFields.values()) index.build(byId);
     for (const index of this.unique) for (const entry of entries) index.add(entry);
   }
 
@@ -92,4 +95,11 @@ export class Indexes<T extends Doc> {
     }
     return true;
   }
+}
+
+/** Entries in id order (code point order, as buckets keep them), sorting the ids natively where that agrees. */
+function sortedById<T extends Doc>(entries: readonly Entry<T>[]): Entry<T>[] {
+  const byId = new Map<string, Entry<T>>();
+  for (const entry of entries) byId.set(entry.doc.id, entry);
+  return sortStrings([...byId.keys()]).map((id) => byId.get(id)!);
 }

@@ -1,10 +1,11 @@
 /*
  * The ordered structure is `sorted-btree` (MIT, no runtime dependencies, written in TypeScript with its typings,
  * published since 2018 by David Piepgrass and still released in 2025): a B+ tree with a custom comparator, O(1)
- * size, range scans with early exit (`forRange`) and iteration from any key in both directions (`entries` /
- * `entriesReversed`). A hand-written balanced tree would need the same rebalancing code and tests of its own.
+ * size, range scans with early exit (`forRange`), iteration from any key in both directions (`entries` /
+ * `entriesReversed`) and O(n) bulk loading from sorted keys (`extended/bulkLoad`). A hand-written balanced tree would need the same rebalancing code and tests of its own.
  */
 import BTree from 'sorted-btree';
+import { bulkLoad } from 'sorted-btree/extended/bulkLoad';
 import type { Keyset } from '../cursor';
 import { compareStrings } from '../filter/compare';
 import { leafScalars, splitPath, type FieldPath } from '../filter/paths';
@@ -139,9 +140,44 @@ export class OrderedIndex<T extends Doc> {
     }
   }
 
-  /** Indexes many documents (into an empty index). */
-  build(entries: Iterable<Entry<T>>): void {
-    for (const entry of entries) this.add(entry);
+  /**
+   * Indexes many documents into an empty index at once: groups them by their values level by level, sorts each
+   * level's distinct values once, and bulk-loads every tree (O(n) after sorting; no per-key descent). `entries` must
+   * be in id order (`sortedById`), so that each bucket's entries already are.
+   */
+  build(entries: readonly Entry<T>[]): void {
+    const groups = new Map<IndexValue, Group<T>>();
+    for (const entry of entries) {
+      const partitions = this.partitionValues(entry.doc);
+      if (partitions.length === 0) continue;
+      const keyed = this.readColumns(entry.doc, 1, partitions.length);
+      for (const value of partitions) {
+        let partition = this.partitions.get(value);
+        if (!partition) this.partitions.set(value, (partition = { value, root: undefined, docs: 0, keys: 0, omitted: 0 }));
+        partition.docs++;
+        if (!keyed) {
+          partition.omitted++;
+          continue;
+        }
+        groups.set(value, this.group(groups.get(value), 0, entry, partition));
+      }
+    }
+    for (const [value, group] of groups) this.partitions.get(value)!.root = toNode(group, 0, this.tail.length);
+  }
+
+  /** Adds the entry (values in `columns`) to a grouping of depth `p`: nested maps by value, then lists by id. */
+  private group(group: Group<T> | undefined, p: number, entry: Entry<T>, partition: Partition<T>): Group<T> {
+    if (p === this.tail.length) {
+      partition.keys++;
+      if (group === undefined) return entry;
+      if (!Array.isArray(group)) return [group as Entry<T>, entry];
+      group.push(entry);
+      return group;
+    }
+    const level = (group as Map<IndexValue, Group<T>> | undefined) ?? new Map<IndexValue, Group<T>>();
+    const column = this.columns[p]!;
+    for (const value of Array.isArray(column) ? column : [column]) level.set(value, this.group(level.get(value), p + 1, entry, partition));
+    return level;
   }
 
   clear(): void {
@@ -217,7 +253,10 @@ export class OrderedIndex<T extends Doc> {
       return;
     }
     const level = node as Level<T>;
-    const start: BoundValue | undefined = after ? after.value : forward ? low?.value : high?.value;
+    const first = forward ? low : high;
+    // A keyset before the range's start (in the walk's direction) starts nothing: the range does.
+    if (after && first && (forward ? 1 : -1) * compareIndexValues(after.value, first.value) < 0) after = undefined;
+    const start: BoundValue | undefined = after ? after.value : first?.value;
     const end = forward ? high : low;
     const reused: unknown[] = [];
     const pairs = forward
@@ -233,8 +272,7 @@ export class OrderedIndex<T extends Doc> {
           yield* bucketFrom(bucket as Bucket<T>, forward, after.id);
           continue;
         }
-        const bound = forward ? low : high;
-        if (bound && !bound.inclusive) continue;
+        if (first && !first.inclusive) continue;
       }
       yield* bucketFrom(bucket as Bucket<T>, forward, undefined);
     }
@@ -291,6 +329,11 @@ export class OrderedIndex<T extends Doc> {
   }
 
   private insertAt(partition: Partition<T>, level: Level<T>, value: IndexValue, p: number, entry: Entry<T>): Level<T> {
+    // Over nearly unique values (times) most keys are new: one descent adds them.
+    if (p + 1 === this.tail.length && level.set(value, entry, false)) {
+      partition.keys++;
+      return level;
+    }
     const child = level.get(value);
     const next = this.insert(partition, child, p + 1, entry);
     if (next !== child) level.set(value, next);
@@ -316,6 +359,37 @@ export class OrderedIndex<T extends Doc> {
     if (next === undefined) level.delete(value);
     else if (next !== child) level.set(value, next);
   }
+}
+
+/** A level being built: values to sub-groups (a Map), or at the last level the entries by id (one, or a list). */
+type Group<T extends Doc> = Map<IndexValue, Group<T>> | Entry<T>[] | Entry<T>;
+
+function toNode<T extends Doc>(group: Group<T>, depth: number, m: number): Node<T> {
+  if (depth === m) {
+    if (!Array.isArray(group)) return group as Entry<T>;
+    return bulkLoad(group.map((entry) => entry.doc.id), group, MAX_NODE_SIZE, compareStrings);
+  }
+  const level = group as Map<IndexValue, Group<T>>;
+  const values = sortValues([...level.keys()]);
+  const children = values.map((value) => toNode(level.get(value)!, depth + 1, m));
+  return bulkLoad<BoundValue, Node<T>>(values, children, MAX_NODE_SIZE, compareIndexValues);
+}
+
+/** Sorts index values: natively (UTF-16 order) when all are strings and that is code point order, else by comparator. */
+function sortValues(values: IndexValue[]): IndexValue[] {
+  if (values.every((value) => typeof value === 'string')) return sortStrings(values as string[]);
+  if (values.every((value) => typeof value === 'number')) return (values as number[]).sort((a, b) => a - b);
+  return values.sort(compareIndexValues);
+}
+
+/**
+ * Sorts strings by code point. The engine's own sort orders by UTF-16 code unit, which agrees except where a
+ * surrogate meets U+E000–U+FFFF; checked in one pass, else sorted again by `compareStrings`.
+ */
+export function sortStrings(values: string[]): string[] {
+  values.sort();
+  for (let i = 1; i < values.length; i++) if (compareStrings(values[i - 1]!, values[i]!) >= 0) return values.sort(compareStrings);
+  return values;
 }
 
 function addToBucket<T extends Doc>(bucket: Bucket<T> | undefined, entry: Entry<T>): Bucket<T> {

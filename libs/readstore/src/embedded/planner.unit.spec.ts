@@ -99,6 +99,10 @@ describe('the embedded planner', () => {
     expect(stats.examined).toBe(5);
     const ascending = users.explainFind({ filter, sort: { field: 'last', order: 'asc' }, limit: 50 });
     expect(ascending.stats.examined).toBe(5);
+    // A keyset before the range starts nothing: the walk still starts at the range.
+    const early = users.explainFind({ filter, sort: { field: 'last', order: 'asc' }, limit: 50, after: { value: '2026-01-01T00:00000', id: 'b1-00000' } });
+    expect(idsOf(early.page.items)).toEqual(idsOf(ascending.page.items));
+    expect(early.stats.examined).toBe(5);
   });
 
   it('uses compound prefixes and ranges for candidates: status pinned, then channel', () => {
