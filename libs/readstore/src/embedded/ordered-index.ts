@@ -108,19 +108,23 @@ export class OrderedIndex<T extends Doc> {
   }
 
   add(entry: Entry<T>): void {
-    const doc = entry.doc;
-    const partitions = this.partitionValues(doc);
+    this.enter(entry, (partition) => (partition.root = this.insert(partition, partition.root, 0, entry)));
+  }
+
+  /**
+   * Counts a new document in its partitions (created as needed) and hands over each one where it has keys, its
+   * values read into `columns`.
+   */
+  private enter(entry: Entry<T>, key: (partition: Partition<T>) => void): void {
+    const partitions = this.partitionValues(entry.doc);
     if (partitions.length === 0) return;
-    const keyed = this.readColumns(doc, 1, partitions.length);
+    const keyed = this.readColumns(entry.doc, 1, partitions.length);
     for (const value of partitions) {
       let partition = this.partitions.get(value);
       if (!partition) this.partitions.set(value, (partition = { value, root: undefined, docs: 0, keys: 0, omitted: 0 }));
       partition.docs++;
-      if (!keyed) {
-        partition.omitted++;
-        continue;
-      }
-      partition.root = this.insert(partition, partition.root, 0, entry);
+      if (keyed) key(partition);
+      else partition.omitted++;
     }
   }
 
@@ -148,19 +152,7 @@ export class OrderedIndex<T extends Doc> {
   build(entries: readonly Entry<T>[]): void {
     const groups = new Map<IndexValue, Group<T>>();
     for (const entry of entries) {
-      const partitions = this.partitionValues(entry.doc);
-      if (partitions.length === 0) continue;
-      const keyed = this.readColumns(entry.doc, 1, partitions.length);
-      for (const value of partitions) {
-        let partition = this.partitions.get(value);
-        if (!partition) this.partitions.set(value, (partition = { value, root: undefined, docs: 0, keys: 0, omitted: 0 }));
-        partition.docs++;
-        if (!keyed) {
-          partition.omitted++;
-          continue;
-        }
-        groups.set(value, this.group(groups.get(value), 0, entry, partition));
-      }
+      this.enter(entry, (partition) => groups.set(partition.value, this.group(groups.get(partition.value), 0, entry, partition)));
     }
     for (const [value, group] of groups) this.partitions.get(value)!.root = toNode(group, 0, this.tail.length);
   }
