@@ -14,6 +14,8 @@ export interface FieldDefinitionDoc {
 }
 
 const CONSUMER = 'segmentation-field-definitions';
+/** How long a bot's field types are reused without asking the read store. */
+const TYPES_CACHE_MS = 5_000;
 
 /**
  * The custom field definitions of every bot (from user-profile's catalog events): the filter language picks a
@@ -24,6 +26,7 @@ export class FieldDefinitionsProjection implements OnApplicationBootstrap, OnApp
   readonly definitions: Collection<FieldDefinitionDoc>;
   private readonly checkpoints: Collection<{ id: string; position: string }>;
   private handle?: ConsumerHandle;
+  private readonly typesCache = new Map<string, { types: Promise<Readonly<Record<string, FieldType>>>; until: number }>();
 
   constructor(@Inject(INFRA) private readonly infra: Infra) {
     this.definitions = infra.readStore.collection<FieldDefinitionDoc>('fieldDefinitions');
@@ -43,10 +46,20 @@ export class FieldDefinitionsProjection implements OnApplicationBootstrap, OnApp
     await this.handle?.stop();
   }
 
-  /** Field types by key for one bot. */
-  async typesOf(botId: string): Promise<Record<string, FieldType>> {
-    const page = await this.definitions.find({ filter: { field: 'botId', op: 'eq', value: botId }, limit: 10_000 });
-    return Object.fromEntries(page.items.map((d) => [d.key, d.type]));
+  /**
+   * Field types by key for one bot (every search and count asks). Cached per bot: `apply` drops a bot's entry when
+   * one of its fields is defined here; the time limit bounds how stale another process's definitions can look when
+   * the read store is shared (MongoDB).
+   */
+  async typesOf(botId: string): Promise<Readonly<Record<string, FieldType>>> {
+    const cached = this.typesCache.get(botId);
+    if (cached && cached.until > Date.now()) return cached.types;
+    const types = this.definitions
+      .find({ filter: { field: 'botId', op: 'eq', value: botId }, limit: 10_000 })
+      .then((page) => Object.freeze(Object.fromEntries(page.items.map((d) => [d.key, d.type]))));
+    this.typesCache.set(botId, { types, until: Date.now() + TYPES_CACHE_MS });
+    types.catch(() => this.typesCache.delete(botId));
+    return types;
   }
 
   /**
@@ -72,6 +85,7 @@ export class FieldDefinitionsProjection implements OnApplicationBootstrap, OnApp
       if (event.type !== CATALOG_EVENTS.fieldDefined) continue;
       const { botId, key, type } = event.data as { botId: string; key: string; type: FieldType };
       if (await this.definitions.upsert({ id: `${botId}:${key}`, botId, key, type }, event.position)) {
+        this.typesCache.delete(botId);
         await users.ensureIndexes([fieldIndex(key)]);
       }
     }
