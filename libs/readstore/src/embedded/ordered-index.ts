@@ -62,6 +62,7 @@ export interface Range<T extends Doc> {
 
 const MAX_NODE_SIZE = 64;
 const STOP = { break: true } as const;
+const DELETE = { delete: true } as const;
 
 const isBucketTree = <T extends Doc>(node: Node<T>): node is BTree<string, Entry<T>> => node instanceof BTree;
 
@@ -344,12 +345,13 @@ export class OrderedIndex<T extends Doc> {
     return level.size === 0 ? undefined : level;
   }
 
+  /** One descent: finds the value's child and deletes or replaces it in place. */
   private deleteAt(partition: Partition<T>, level: Level<T>, value: IndexValue, p: number, entry: Entry<T>): void {
-    const child = level.get(value);
-    if (child === undefined) return;
-    const next = this.delete(partition, child, p + 1, entry);
-    if (next === undefined) level.delete(value);
-    else if (next !== child) level.set(value, next);
+    level.editRange(value, value, true, (_value, child) => {
+      const next = this.delete(partition, child, p + 1, entry);
+      if (next === undefined) return DELETE;
+      return next === child ? undefined : { value: next };
+    });
   }
 }
 
