@@ -70,7 +70,8 @@ class Cases {
   }
 
   doc(id = `d${String(++this.serial).padStart(4, '0')}`): Doc {
-    const doc: Record<string, unknown> = { id, botId: this.pick(['b1', 'b1', 'b1', 'b2', ['b1', 'b2'], 1, undefined]) };
+    // No array in botId: MongoDB cannot index two array fields of one document in one compound index.
+    const doc: Record<string, unknown> = { id, botId: this.pick(['b1', 'b1', 'b1', 'b2', 'b3', 1, undefined]) };
     const seen = this.seen();
     if (seen !== undefined) doc.seen = seen;
     const fields: Record<string, unknown> = {};
