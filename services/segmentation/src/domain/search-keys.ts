@@ -31,10 +31,11 @@ export function withSearchKeys(doc: UserListDoc): SearchableUserDoc {
   for (const [key, value] of Object.entries(doc.fields ?? {})) {
     if (doc.fieldTypes?.[key] === 'text' && typeof value === 'string') text[key] = value.toLowerCase();
   }
+  const name = lower(doc.name);
   return {
     ...doc,
     search: {
-      name: lower(doc.name),
+      name,
       firstName: lower(doc.firstName),
       lastName: lower(doc.lastName),
       phone: lower(doc.phone),
@@ -42,7 +43,8 @@ export function withSearchKeys(doc: UserListDoc): SearchableUserDoc {
       tags: (doc.tags ?? []).map((t) => t.toLowerCase()),
       text,
     },
-    sortName: lower(doc.name) ?? '',
+    // The same string as search.name: a million documents hold one copy each, not two.
+    sortName: name ?? '',
     sortSubscribedAt: doc.subscribedAt ?? '',
   };
 }
