@@ -91,13 +91,15 @@ describe('EmbeddedReadStore snapshots', () => {
   describe('round trip', () => {
     it('loads documents, positions and tombstones of every collection, bigint positions beyond 2^63 included', async () => {
       const first = await openStore();
-      await seed(first);
+      const n = ENTRIES_PER_FRAME * 2 + 17;
+      await seed(first, n);
       const stats = await first.snapshotNow();
-      expect(stats).toMatchObject({ collections: 3, entries: ENTRIES_PER_FRAME * 2 + 17 - 1 + 1, tombstones: 3 });
+      // users: n - 1 (one deleted) + the checkpoint; tombstones: two users, one segment.
+      expect(stats).toMatchObject({ collections: 3, entries: n, tombstones: 3 });
 
       const second = await openStore();
       const users = second.collection<UserDoc>('users');
-      expect(await users.count()).toBe(ENTRIES_PER_FRAME * 2 + 16);
+      expect(await users.count()).toBe(n - 1);
       expect(await users.get(user(0).id)).toEqual(user(0, 'bot-2'));
       expect(await users.get(user(2).id)).toEqual(user(2));
       expect(await users.positionOf(user(2).id)).toBe(12n);
@@ -199,7 +201,7 @@ describe('EmbeddedReadStore snapshots', () => {
 
     it('ignores a snapshot with bytes after its end frame', async () => {
       writeFileSync(file, Buffer.concat([await writeOne(), Buffer.from('more')]));
-      await expectIgnored(/after the end frame|follow the end frame/);
+      await expectIgnored(/follow the end frame/);
     });
 
     it('ignores a snapshot of another format version', async () => {
