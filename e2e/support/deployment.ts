@@ -52,10 +52,10 @@ function startProcess(script: string, env: NodeJS.ProcessEnv, label: string, log
   return child;
 }
 
-function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
@@ -102,6 +102,8 @@ export async function startEmbedded(extraEnv: NodeJS.ProcessEnv = {}, kept?: Kep
   const script = join(DIST, 'all-in-one', 'src', 'main.js');
   // A kept directory may hold a million users: their first start can take minutes, not seconds.
   const readyWithin = kept ? 15 * 60_000 : undefined;
+  // A graceful stop writes the read store's last snapshot: 10–20 s at a million users.
+  const graceMs = kept ? 120_000 : undefined;
   let child = startProcess(script, env, 'roster', logs);
   await waitReady(baseUrl, logs, readyWithin);
   return {
@@ -109,12 +111,12 @@ export async function startEmbedded(extraEnv: NodeJS.ProcessEnv = {}, kept?: Kep
     adminKey,
     dataDir,
     async restart() {
-      await stopProcess(child);
+      await stopProcess(child, 'SIGTERM', graceMs);
       child = startProcess(script, env, 'roster', logs);
       await waitReady(baseUrl, logs, readyWithin);
     },
     async stop() {
-      await stopProcess(child);
+      await stopProcess(child, 'SIGTERM', graceMs);
       if (!kept) rmSync(dataDir, { recursive: true, force: true });
     },
   };
