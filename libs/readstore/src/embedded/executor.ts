@@ -14,7 +14,7 @@ export interface Ranked<T extends Doc> {
 
 /** How a query was answered: for tests of the planner and for benchmarks (never part of the port). */
 export interface QueryStats {
-  readonly strategy: 'empty' | 'walk' | 'candidates' | 'walk, then candidates' | 'scan';
+  readonly strategy: 'empty' | 'walk' | 'candidates' | 'scan' | 'walk, then candidates' | 'walk, then scan';
   /** Documents whose predicate was evaluated. */
   readonly examined: number;
   /** Index keys counted to size the candidate sources. */
@@ -73,13 +73,12 @@ class Measured<T extends Doc> {
 }
 
 /**
- * Whether to evaluate the predicate on every document rather than on a source holding most of them: documents are
- * stored in insertion order, which a scan follows through memory, while an index visits them in key order, each
- * in another place (on 100k documents the scan was ~10 times faster per document). Only whole partitions are that
- * large; the predicate repeats the partition's condition.
+ * Whether to evaluate the predicate on every document rather than on the chosen source: documents are stored in
+ * insertion order, which a scan follows through memory, while an index visits them in key order, each in another
+ * place. In bench/readstore (100k and 1M documents) a document cost 8–13 times more through an index than in a scan,
+ * counting the source's measurement; a source holding more than 1/8 of the collection is not worth it.
  */
 function scansBetter<T extends Doc>(chosen: Measured<T>, all: ReadonlyMap<string, Entry<T>>): boolean {
-  if (!chosen.whole) return false;
   return chosen.keysUpTo(Number.POSITIVE_INFINITY) * SCAN_ADVANTAGE >= all.size;
 }
 
@@ -157,17 +156,19 @@ export function runFind<T extends Doc>(
 ): { ranked: Ranked<T>[]; stats: QueryStats } {
   if (plan.empty) return { ranked: [], stats: { strategy: 'empty', examined: 0, measured: 0 } };
   const measured = plan.sources.map((source) => new Measured(source));
-  const select = (chosen: Measured<T> | undefined, strategy: QueryStats['strategy'], examined: number) => {
+  const select = (chosen: Measured<T> | undefined, walked: boolean, examined: number) => {
     const selector = new PageSelector<T>(sort, need, matches, after);
-    if (chosen && !scansBetter(chosen, all)) chosen.forEach(selector.offer);
-    else for (const entry of all.values()) selector.offer(entry);
-    const stats = { strategy, examined: examined + selector.examined, measured: spent(measured), source: chosen?.source.description };
+    const scan = !chosen || scansBetter(chosen, all);
+    if (scan) for (const entry of all.values()) selector.offer(entry);
+    else chosen.forEach(selector.offer);
+    const strategy: QueryStats['strategy'] = `${walked ? 'walk, then ' : ''}${scan ? 'scan' : 'candidates'}`;
+    const stats = { strategy, examined: examined + selector.examined, measured: spent(measured), source: scan ? undefined : chosen.source.description };
     return { ranked: selector.sorted(), stats };
   };
   const walk = plan.walk;
   if (!walk) {
     const chosen = smallest(measured, FIRST_CAP);
-    return select(chosen, chosen ? 'candidates' : 'scan', 0);
+    return select(chosen, false, 0);
   }
   const walked = walk.index.walk(walk.partition, walk.prefix, walk.byValue, walk.forward, walk.after, walk.low, walk.high);
   const readSortValue = valueReader(splitPath(sort.field));
@@ -186,7 +187,7 @@ export function runFind<T extends Doc>(
       if (matches(entry.doc) && found.push(entry) === need) return done();
     }
     const chosen = smallestWithin(measured, cap);
-    if (chosen) return select(chosen, 'walk, then candidates', examined);
+    if (chosen) return select(chosen, true, examined);
   }
 }
 
@@ -200,28 +201,23 @@ export function runCount<T extends Doc>(plan: Plan<T>, matches: DocPredicate, al
   const chosen = smallest(measured, FIRST_CAP);
   let count = 0;
   let examined = 0;
-  if (!chosen) {
-    for (const entry of all.values()) {
-      examined++;
-      if (matches(entry.doc)) count++;
+  if (chosen) {
+    const source = chosen.source;
+    const exact = plan.conjuncts.every((conjunct) => source.exactFor.has(conjunct));
+    const stats = () => ({ strategy: 'candidates' as const, examined, measured: spent(measured), source: source.description });
+    if (exact && source.distinct) return { count: chosen.keysUpTo(Number.POSITIVE_INFINITY), stats: stats() };
+    if (exact || !scansBetter(chosen, all)) {
+      chosen.forEach((entry) => {
+        if (exact) return void count++;
+        examined++;
+        if (matches(entry.doc)) count++;
+      });
+      return { count, stats: stats() };
     }
-    return { count, stats: { strategy: 'scan', examined, measured: 0 } };
   }
-  const source = chosen.source;
-  const exact = plan.conjuncts.every((conjunct) => source.exactFor.has(conjunct));
-  if (exact && source.distinct) {
-    count = chosen.keysUpTo(Number.POSITIVE_INFINITY);
-  } else if (!exact && scansBetter(chosen, all)) {
-    for (const entry of all.values()) {
-      examined++;
-      if (matches(entry.doc)) count++;
-    }
-  } else {
-    chosen.forEach((entry) => {
-      if (exact) return void count++;
-      examined++;
-      if (matches(entry.doc)) count++;
-    });
+  for (const entry of all.values()) {
+    examined++;
+    if (matches(entry.doc)) count++;
   }
-  return { count, stats: { strategy: 'candidates', examined, measured: spent(measured), source: source.description } };
+  return { count, stats: { strategy: 'scan', examined, measured: spent(measured) } };
 }

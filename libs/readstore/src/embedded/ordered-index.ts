@@ -457,6 +457,8 @@ function sameField(before: object, after: object, read: RawReader, path: FieldPa
     case Shape.Odd:
       return directValue(a) === directValue(b);
     default:
+      // Arrays of the same elements (an unchanged tag list) key alike; else compare their keys.
+      if (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((value, i) => value === b[i])) return true;
       return sameValues(manyValues(before, path), manyValues(after, path));
   }
 }
