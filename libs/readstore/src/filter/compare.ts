@@ -1,9 +1,15 @@
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
 /**
  * Orders strings by Unicode code point, which is MongoDB's order (it compares UTF-8 bytes). JavaScript's `<`
  * compares UTF-16 code units instead, and puts astral characters (emoji) before U+E000–U+FFFF.
  */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
+  // The engine's comparison (code units, native) agrees with code point order unless, where the strings first differ,
+  // one has a surrogate and the other a unit in U+E000–U+FFFF: impossible unless both hold a unit ≥ U+D800. Ids,
+  // times and positions never do, and are compared in every index descent.
+  if (!HIGH_UNIT.test(a) || !HIGH_UNIT.test(b)) return a < b ? -1 : 1;
   const shorter = Math.min(a.length, b.length);
   for (let i = 0; i < shorter; i++) {
     const x = a.charCodeAt(i);
