@@ -144,7 +144,8 @@ class PageSelector<T extends Doc> {
  * `need`-th match) while racing it against the candidate sources: whenever the walk has examined `cap` documents,
  * any source of at most `cap` keys takes over (select the top `need` from it); `cap` doubles. So a walk through a
  * selective filter costs at most about twice the smallest candidate set, and a candidate set is only measured as far
- * as the walk has gone. Without a walk: the smallest candidate set, else every document.
+ * as the walk has gone; a walk that has cost as much as a scan gives way to one. Without a walk: the smallest
+ * candidate set, else every document.
  */
 export function runFind<T extends Doc>(
   plan: Plan<T>,
@@ -188,6 +189,8 @@ export function runFind<T extends Doc>(
     }
     const chosen = smallestWithin(measured, cap);
     if (chosen) return select(chosen, true, examined);
+    // A walk through rare matches with no candidate set: past the cost of a scan, scan (at most twice a scan in all).
+    if (examined * SCAN_ADVANTAGE >= all.size) return select(undefined, true, examined);
   }
 }
 

@@ -139,6 +139,15 @@ describe('the embedded planner', () => {
     expect(users.explainCount(filter).count).toBe(plain.explainCount(filter).count);
   });
 
+  it('gives a walk through rare matches without a candidate set up for a scan once it has cost as much', () => {
+    const filter = and({ field: 'note', op: 'eq', value: 'nowhere' });
+    const { page, stats } = users.explainFind({ filter, sort: { field: 'last', order: 'desc' }, limit: 50 });
+    expect(page.items).toEqual([]);
+    expect(stats.strategy).toBe('walk, then scan');
+    // Walked at most an eighth of the collection (rounded up to the cap), then scanned it once.
+    expect(stats.examined).toBeLessThanOrEqual(512 + N + 500);
+  });
+
   it('answers `in []` on an indexed field without looking', () => {
     const { page, stats } = users.explainFind({ filter: { field: 'botId', op: 'in', value: [] }, limit: 5 });
     expect(page.items).toEqual([]);
