@@ -78,6 +78,38 @@ describe('UserProfileService', () => {
     expect(await service.getUser(botId, userId)).toMatchObject({ lastInteractionAt: '2026-11-01T10:00:06.000Z', firstName: 'New', tags: ['Lead'] });
   });
 
+  it('applies a batch that failed halfway exactly once when it is delivered again (a crash mid-batch)', async () => {
+    const users = Array.from({ length: 6 }, () => randomUUID());
+    const batch = users.flatMap((userId, u) => [item(userId, 1, { firstName: `U${u}` }), { ...item(userId, 2), eventType: 'tag.added', tag: 'Lead' }, item(userId, 3)]);
+    // The store fails the append of the fourth user once, as a process dying or a disk error would.
+    const failing = streams.botUser(botId, users[3]!);
+    let failed = false;
+    const store = infra.eventStore;
+    const appendToStream = (...args: Parameters<typeof store.appendToStream>) => {
+      if (args[0] === failing && !failed) {
+        failed = true;
+        return Promise.reject(new Error('disk I/O error'));
+      }
+      return store.appendToStream(...args);
+    };
+    const flaky = new Proxy(store, {
+      get: (target, name) => {
+        if (name === 'appendToStream') return appendToStream;
+        const value: unknown = Reflect.get(target, name, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const crashing = new UserProfileService({ ...infra, eventStore: flaky }, new CatalogService(infra));
+    await expect(crashing.recordInteractions(batch)).rejects.toThrow('disk I/O error');
+    expect(await infra.eventStore.readStream(failing)).toEqual([]);
+    // Redelivered (to a fresh process, as after a restart): every user ends with each change exactly once.
+    await new UserProfileService(infra, new CatalogService(infra)).recordInteractions(batch);
+    for (const userId of users) {
+      const types = (await infra.eventStore.readStream(streams.botUser(botId, userId))).map((e) => e.type);
+      expect(types).toEqual([E.created, E.interacted, E.tagAdded, E.interacted]);
+    }
+  });
+
   it('keeps personal data out of the stored events (encrypted with the user key)', async () => {
     const userId = randomUUID();
     await service.recordInteractions([{ ...item(userId, 1, { email: 'ada@example.com', phone: '+31612345678' }), channelUserId: '+31612345678' }]);
