@@ -35,6 +35,7 @@ export function natsServerOptions(settings: NatsTransportSettings): NatsTranspor
       servers: servers(settings.url),
       name: `roster-${settings.service}-server`,
       queue: settings.service,
+      noAsyncTraces: true,
       maxReconnectAttempts: -1,
       // Stop taking requests, let the in-flight ones answer, then close.
       gracefulShutdown: true,
@@ -51,6 +52,8 @@ export function natsClientOptions(settings: NatsTransportSettings): NatsTranspor
       servers: servers(settings.url),
       name: `roster-${settings.service}-client`,
       maxReconnectAttempts: -1,
+      // No stack trace captured per request (see runtime.ts); timeouts still name their subject.
+      noAsyncTraces: true,
     },
   };
 }
