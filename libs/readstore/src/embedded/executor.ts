@@ -82,14 +82,20 @@ function scansBetter<T extends Doc>(chosen: Measured<T>, all: ReadonlyMap<string
   return chosen.keysUpTo(Number.POSITIVE_INFINITY) * SCAN_ADVANTAGE >= all.size;
 }
 
-/** The smallest source, found by counting all of them up to a growing cap (each count stops at the cap). */
-function smallest<T extends Doc>(measured: readonly Measured<T>[], firstCap: number): Measured<T> | undefined {
-  for (let cap = firstCap; measured.length > 0; cap *= 4) {
-    const done = smallestWithin(measured, cap);
-    if (done) return done;
+/**
+ * The smallest source of at most `limit` keys, found by counting all of them up to a growing cap (each count stops
+ * at the cap); undefined when none is that small.
+ */
+function smallest<T extends Doc>(measured: readonly Measured<T>[], limit = Number.POSITIVE_INFINITY): Measured<T> | undefined {
+  for (let cap = FIRST_CAP; measured.length > 0; cap *= 4) {
+    const done = smallestWithin(measured, Math.min(cap, limit));
+    if (done || cap >= limit) return done;
   }
   return undefined;
 }
+
+/** Sources larger than this are not worth their index order: a scan in storage order is cheaper (`scansBetter`). */
+const worthwhile = <T extends Doc>(all: ReadonlyMap<string, Entry<T>>) => Math.floor(all.size / SCAN_ADVANTAGE);
 
 function smallestWithin<T extends Doc>(measured: readonly Measured<T>[], cap: number): Measured<T> | undefined {
   let best: { m: Measured<T>; n: number } | undefined;
@@ -167,10 +173,7 @@ export function runFind<T extends Doc>(
     return { ranked: selector.sorted(), stats };
   };
   const walk = plan.walk;
-  if (!walk) {
-    const chosen = smallest(measured, FIRST_CAP);
-    return select(chosen, false, 0);
-  }
+  if (!walk) return select(smallest(measured, worthwhile(all)), false, 0);
   const walked = walk.index.walk(walk.partition, walk.prefix, walk.byValue, walk.forward, walk.after, walk.low, walk.high);
   const readSortValue = valueReader(splitPath(sort.field));
   const found: Entry<T>[] = [];
@@ -195,28 +198,27 @@ export function runFind<T extends Doc>(
 }
 
 /**
- * Counts matches: from the smallest candidate source, without evaluating the predicate when the filter is exactly
- * what the source's ranges hold; else by evaluating the predicate on the source's documents, or on every document.
+ * Counts matches: from the smallest source that holds exactly the filter's matches (every conjunct is one its ranges
+ * represent), counting keys without evaluating the predicate; else evaluating the predicate on the smallest source
+ * worth its index order; else on every document, in storage order.
  */
 export function runCount<T extends Doc>(plan: Plan<T>, matches: DocPredicate, all: ReadonlyMap<string, Entry<T>>): { count: number; stats: QueryStats } {
   if (plan.empty) return { count: 0, stats: { strategy: 'empty', examined: 0, measured: 0 } };
   const measured = plan.sources.map((source) => new Measured(source));
-  const chosen = smallest(measured, FIRST_CAP);
+  const isExact = (m: Measured<T>) => plan.conjuncts.every((conjunct) => m.source.exactFor.has(conjunct));
+  const exact = smallest(measured.filter(isExact));
+  const chosen = exact ?? smallest(measured.filter((m) => !isExact(m)), worthwhile(all));
   let count = 0;
   let examined = 0;
   if (chosen) {
-    const source = chosen.source;
-    const exact = plan.conjuncts.every((conjunct) => source.exactFor.has(conjunct));
-    const stats = () => ({ strategy: 'candidates' as const, examined, measured: spent(measured), source: source.description });
-    if (exact && source.distinct) return { count: chosen.keysUpTo(Number.POSITIVE_INFINITY), stats: stats() };
-    if (exact || !scansBetter(chosen, all)) {
-      chosen.forEach((entry) => {
-        if (exact) return void count++;
-        examined++;
-        if (matches(entry.doc)) count++;
-      });
-      return { count, stats: stats() };
-    }
+    const stats = () => ({ strategy: 'candidates' as const, examined, measured: spent(measured), source: chosen.source.description });
+    if (exact && chosen.source.distinct) return { count: chosen.keysUpTo(Number.POSITIVE_INFINITY), stats: stats() };
+    chosen.forEach((entry) => {
+      if (exact) return void count++;
+      examined++;
+      if (matches(entry.doc)) count++;
+    });
+    return { count, stats: stats() };
   }
   for (const entry of all.values()) {
     examined++;
