@@ -34,4 +34,17 @@ describe('FieldDefinitionsProjection', () => {
     expect(await projection.typesOf(botId)).toEqual({ plan: 'text', score: 'number' });
     expect(await projection.typesOf(randomUUID())).toEqual({});
   });
+
+  it('indexes a text field on its lower-cased copy and other fields on their value', async () => {
+    const projection = new FieldDefinitionsProjection(infra);
+    await projection.apply(await define('plan', 'text'));
+    await projection.apply(await define('score', 'number'));
+    const users = infra.readStore.collection('users') as unknown as {
+      explainCount(filter: unknown): { stats: { strategy: string; source?: string } };
+    };
+    const count = (field: string, value: unknown) =>
+      users.explainCount({ and: [{ field: 'botId', op: 'eq', value: botId }, { field, op: 'eq', value }] }).stats;
+    expect(count('search.text.plan', 'gold').source).toContain('search.text.plan');
+    expect(count('fields.score', 3).source).toContain('fields.score');
+  });
 });

@@ -67,15 +67,18 @@ export class FieldDefinitionsProjection implements OnApplicationBootstrap, OnApp
    * holds the definitions but not necessarily their indexes, and `apply` only indexes definitions it has not seen.
    */
   private async indexKnownFields(): Promise<void> {
-    const keys = new Set<string>();
+    const keys = new Map<string, IndexSpec>();
     let cursor: string | undefined;
     do {
       const page = await this.definitions.find({ limit: 10_000, ...(cursor ? { cursor } : {}) });
-      for (const definition of page.items) keys.add(definition.key);
+      for (const definition of page.items) {
+        const index = fieldIndex(definition.key, definition.type);
+        keys.set(index.name, index);
+      }
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     const users = this.infra.readStore.collection(USERS_COLLECTION);
-    await users.ensureIndexes([...keys].map(fieldIndex));
+    await users.ensureIndexes([...keys.values()]);
   }
 
   async apply(events: readonly DeliveredEvent[]): Promise<void> {
@@ -86,7 +89,7 @@ export class FieldDefinitionsProjection implements OnApplicationBootstrap, OnApp
       const { botId, key, type } = event.data as { botId: string; key: string; type: FieldType };
       if (await this.definitions.upsert({ id: `${botId}:${key}`, botId, key, type }, event.position)) {
         this.typesCache.delete(botId);
-        await users.ensureIndexes([fieldIndex(key)]);
+        await users.ensureIndexes([fieldIndex(key, type)]);
       }
     }
     const last = events[events.length - 1]!.position;
@@ -94,4 +97,11 @@ export class FieldDefinitionsProjection implements OnApplicationBootstrap, OnApp
   }
 }
 
-const fieldIndex = (key: string): IndexSpec => ({ name: `bot_field_${key}`, fields: [['botId', 1], [`fields.${key}`, 1]] });
+/**
+ * The index a field's filters use: text fields are matched on their lower-cased copy (`search.text.<key>`), the
+ * others on the value itself.
+ */
+const fieldIndex = (key: string, type: FieldType): IndexSpec =>
+  type === 'text'
+    ? { name: `bot_text_${key}`, fields: [['botId', 1], [`search.text.${key}`, 1]] }
+    : { name: `bot_field_${key}`, fields: [['botId', 1], [`fields.${key}`, 1]] };

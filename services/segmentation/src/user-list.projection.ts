@@ -26,7 +26,8 @@ const BOT_USER_EVENT_TYPES = Object.values(USER_PROFILE_EVENTS);
  * store rebuilds from the first event after a restart while a MongoDB store resumes.
  */
 /**
- * What searches need (MongoDB creates them; the embedded store keeps an equality index on `botId`): one keyset index
+ * What searches need (MongoDB creates them; the embedded store keeps each as an ordered index its planner uses for
+ * candidate sets, ranges and sorted walks): one keyset index
  * per sort, multikey indexes for tags / sequences / OTN topics, dates and case-insensitive equality on the profile,
  * all behind `botId` since every query names one bot. Each custom field gets its own index when it is defined
  * (FieldDefinitionsProjection).
