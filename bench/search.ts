@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { Api } from '../e2e/support/api';
 import { startDistributed, startEmbedded, type Deployment } from '../e2e/support/deployment';
+import { prng, SHAPES } from './support/search-shapes';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -54,17 +55,6 @@ const ms = (v: number) => (Number.isFinite(v) ? `${Math.round(v * 10) / 10}ms` :
 const mib = (kib: number) => `${Math.round(kib / 1024)}MiB`;
 const log = (...parts: unknown[]) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...parts);
 
-/** Deterministic PRNG (mulberry32): the same users every run. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(20261125);
 const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
 function weighted<T>(pairs: readonly (readonly [T, number])[]): T {
@@ -118,50 +108,6 @@ function userEvents(run: string, i: number): object[] {
 }
 
 // ---- query shapes -------------------------------------------------------------------------------------------------
-type Sort = { by: 'lastInteractionAt' | 'subscribedAt' | 'name'; order: 'desc' | 'asc' };
-const LAST_DESC: Sort = { by: 'lastInteractionAt', order: 'desc' };
-const SUB_DESC: Sort = { by: 'subscribedAt', order: 'desc' };
-const NAME_ASC: Sort = { by: 'name', order: 'asc' };
-const c = (field: string, op: string, value?: unknown) => (value === undefined ? { field, op } : { field, op, value });
-
-const SHAPES: { name: string; filter: object; sort: Sort }[] = [
-  { name: 'rare tag', filter: { all: [c('tag', 'hasAny', ['tag-49'])] }, sort: LAST_DESC },
-  { name: 'tag hasAll of two', filter: { all: [c('tag', 'hasAll', ['tag-03', 'tag-07'])] }, sort: NAME_ASC },
-  { name: 'email startsWith', filter: { all: [c('email', 'startsWith', 'zoe.')] }, sort: SUB_DESC },
-  { name: 'name startsWith', filter: { all: [c('name', 'startsWith', 'Ann')] }, sort: NAME_ASC },
-  { name: 'vip isTrue', filter: { all: [c('fields.vip', 'isTrue')] }, sort: LAST_DESC },
-  { name: 'plan is gold + nl', filter: { all: [c('fields.plan', 'is', 'gold'), c('language', 'is', 'nl')] }, sort: SUB_DESC },
-  { name: 'score gt 90', filter: { all: [c('fields.score', 'gt', 90)] }, sort: LAST_DESC },
-  { name: 'last_order withinLast P30D', filter: { all: [c('fields.last_order', 'withinLast', 'P30D')] }, sort: SUB_DESC },
-  { name: 'lastInteraction withinLast P7D', filter: { all: [c('lastInteractionAt', 'withinLast', 'P7D')] }, sort: LAST_DESC },
-  { name: 'sequence hasAny', filter: { all: [c('sequence', 'hasAny', ['seq-1'])] }, sort: LAST_DESC },
-  { name: 'otnTopic hasAny', filter: { all: [c('otnTopic', 'hasAny', ['otn-0', 'otn-2'])] }, sort: NAME_ASC },
-  { name: 'status unsubscribed', filter: { all: [c('status', 'is', 'unsubscribed')] }, sort: SUB_DESC },
-  { name: 'language in [nl,de,fr]', filter: { all: [c('language', 'in', ['nl', 'de', 'fr'])] }, sort: LAST_DESC },
-  { name: 'email isSet', filter: { all: [c('email', 'isSet')] }, sort: SUB_DESC },
-  {
-    name: 'nested any/all (6 conditions)',
-    filter: { any: [{ all: [c('tag', 'hasAny', ['tag-01', 'tag-02']), c('fields.score', 'gte', 50)] }, { all: [c('language', 'is', 'de'), c('gender', 'is', 'female')] }, c('fields.vip', 'isTrue'), c('fields.plan', 'is', 'pro')] },
-    sort: LAST_DESC,
-  },
-  {
-    name: 'nested depth 3 (10 conditions)',
-    filter: {
-      all: [
-        c('status', 'is', 'subscribed'),
-        c('email', 'isSet'),
-        { any: [c('tag', 'hasAny', ['tag-00', 'tag-04']), { all: [c('fields.score', 'gt', 20), c('fields.score', 'lt', 80), c('language', 'notIn', ['en'])] }] },
-        { any: [c('fields.plan', 'isNot', 'free'), c('subscribedAt', 'withinLast', 'P180D'), c('sequence', 'hasAny', ['seq-0'])] },
-        c('timezone', 'isSet'),
-      ],
-    },
-    sort: NAME_ASC,
-  },
-  { name: 'negative: hasNone + notIn + neq', filter: { all: [c('tag', 'hasNone', ['tag-00']), c('language', 'notIn', ['en']), c('fields.score', 'neq', 50)] }, sort: LAST_DESC },
-  { name: 'negative: notContains + notWithinLast', filter: { all: [c('email', 'notContains', 'example'), c('lastInteractionAt', 'notWithinLast', 'P30D')] }, sort: SUB_DESC },
-  { name: 'match all (all: [])', filter: { all: [] }, sort: LAST_DESC },
-  { name: 'match all, by name', filter: { all: [] }, sort: NAME_ASC },
-];
 
 // ---- process memory ---------------------------------------------------------------------------------------------
 interface Proc {

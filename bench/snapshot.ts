@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { USER_LIST_INDEXES } from '../services/segmentation/src/user-list.projection';
 import { EmbeddedReadStore, type Doc, type IndexSpec } from '@roster/readstore';
 
 const args = new Map<string, string>();
@@ -28,20 +29,8 @@ const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)}MiB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
-/** The user list's indexes (services/segmentation/src/user-list.projection.ts), restated: bench imports no service. */
-const INDEXES: IndexSpec[] = [
-  { name: 'bot_lastInteraction', fields: [['botId', 1], ['lastInteractionAt', -1], ['id', -1]] },
-  { name: 'bot_subscribedAt', fields: [['botId', 1], ['sortSubscribedAt', -1], ['id', -1]] },
-  { name: 'bot_name', fields: [['botId', 1], ['sortName', 1], ['id', 1]] },
-  { name: 'bot_createdAt', fields: [['botId', 1], ['createdAt', -1]] },
-  { name: 'bot_tags', fields: [['botId', 1], ['search.tags', 1]] },
-  { name: 'bot_sequences', fields: [['botId', 1], ['sequences', 1]] },
-  { name: 'bot_otnTopics', fields: [['botId', 1], ['otnTopics', 1]] },
-  { name: 'bot_email', fields: [['botId', 1], ['search.email', 1]] },
-  { name: 'bot_phone', fields: [['botId', 1], ['search.phone', 1]] },
-  { name: 'bot_status_channel', fields: [['botId', 1], ['status', 1], ['channel', 1]] },
-  { name: 'bot_sortStamp', fields: [['botId', 1], ['sortStamp', 1]] },
-];
+/** The user list's indexes, as the projection declares them. */
+const INDEXES: readonly IndexSpec[] = USER_LIST_INDEXES;
 
 /** Statistically the same users every run (ids and e-mail addresses are random anyway). */
 const rand = Math.random;
