@@ -79,6 +79,8 @@ export class EmbeddedReadStore implements ReadStore {
   /** Snapshot writes run one after the other. */
   private queue: Promise<unknown> = Promise.resolve();
   private periodicQueued = false;
+  /** When the last snapshot write ended and how long it took (ms, performance.now()). */
+  private lastWrite = { endedAt: -Infinity, tookMs: 0 };
 
   /** Opens a store backed by a snapshot file: loads the latest valid snapshot, then writes them as configured. */
   static async open(options: EmbeddedSnapshotOptions): Promise<EmbeddedReadStore> {
@@ -155,6 +157,7 @@ export class EmbeddedReadStore implements ReadStore {
 
   private periodicSnapshot(): void {
     if (this.periodicQueued || this.changes === this.snapshotted) return;
+    if (performance.now() < nextPeriodicWrite(this.lastWrite)) return;
     this.periodicQueued = true;
     this.enqueue(false)
       .catch((error: unknown) => this.snapshots?.options.log?.warn(errorDetails(error), 'periodic read store snapshot failed; retrying at the next interval'))
@@ -175,9 +178,23 @@ export class EmbeddedReadStore implements ReadStore {
     const cut: StoreCut = new Map([...this.collections].map(([name, collection]) => [name, collection.dump()]));
     const stats = await writeSnapshot(options.file, cut, keys, options.readModelVersion);
     this.snapshotted = changes;
+    this.lastWrite = { endedAt: performance.now(), tookMs: performance.now() - started };
     options.log?.debug({ ...stats, ms: Math.round(performance.now() - started) }, 'read store snapshot written');
     return stats;
   }
+}
+
+/** A periodic write spends at most a fifth of the time writing (its frames share the event loop with requests). */
+export const SNAPSHOT_DUTY_FACTOR = 4;
+
+/**
+ * The earliest time the next periodic snapshot may start: a write of a million users takes 10–20 s, so the pause
+ * after a write of a second or more grows with it (`SNAPSHOT_DUTY_FACTOR` times its duration), whatever the
+ * configured interval.
+ */
+export function nextPeriodicWrite(last: { readonly endedAt: number; readonly tookMs: number }): number {
+  // A write under a second (a store of up to ~100k documents) is left to the configured interval alone.
+  return last.tookMs < 1000 ? -Infinity : last.endedAt + SNAPSHOT_DUTY_FACTOR * last.tookMs;
 }
 
 /** The error's kind and, for our own, the reason (never document content); for system errors the code. */
