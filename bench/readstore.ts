@@ -28,7 +28,7 @@ import { compileFilter, parseFilter, type FieldTypes } from '../services/segment
 import { padPosition, withWalkKeys } from '../services/segmentation/src/domain/search-keys';
 import type { UserListDoc } from '../services/segmentation/src/domain/user-list-doc';
 import { USER_LIST_INDEXES } from '../services/segmentation/src/user-list.projection';
-import { prng, SHAPES } from './support/search-shapes';
+import { FIRST, LANGS, LAST, PLANS, prng, sampler, SHAPES, TAG_WEIGHTS } from './support/search-shapes';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -50,23 +50,8 @@ const heap = () => {
 };
 
 const rand = prng(20261125);
-const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
-function weighted<T>(pairs: readonly (readonly [T, number])[]): T {
-  let r = rand() * pairs.reduce((s, [, w]) => s + w, 0);
-  for (const [v, w] of pairs) if ((r -= w) < 0) return v;
-  return pairs[pairs.length - 1]![0];
-}
+const { pick, weighted } = sampler(rand);
 
-// ---- data: bench/search's distribution ---------------------------------------------------------------------------
-const FIRST = ['Anna', 'Bram', 'Chloe', 'Daan', 'Emma', 'Finn', 'Greta', 'Hugo', 'Iris', 'Jan', 'Karin', 'Lars', 'Mila', 'Noah', 'Olga', 'Piet', 'Quinn', 'Rosa', 'Sem', 'Tess', 'Umar', 'Vera', 'Wim', 'Xena', 'Yara', 'Zoe', 'Annika', 'Andreas', 'Bella', 'Carlos', 'Diego', 'Elena', 'Fatima', 'George', 'Hannah', 'Ivan', 'Julia', 'Kevin', 'Laura', 'Mohammed', 'Nina', 'Oscar', 'Paula', 'Ruben', 'Sara', 'Tom', 'Ursula', 'Victor', 'Willem', 'Yusuf'];
-const LAST = ['de Vries', 'Jansen', 'Bakker', 'Visser', 'Smit', 'Meijer', 'Mulder', 'Bos', 'Vos', 'Peters', 'Hendriks', 'Dekker', 'Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Martin', 'Bernard', 'Dubois', 'Garcia', 'Lopez', 'Rossi', 'Russo', 'Smith', 'Johnson', 'Brown', 'Kowalski', 'Nowak', 'Silva', 'Santos', 'Andersen', 'Nielsen', 'Novak', 'Horvat', 'Ahmed', 'Khan', 'Yilmaz', 'Kaya', 'Wong'];
-const LANGS: [string, string, string, number][] = [
-  ['en', 'en_GB', 'Europe/London', 40], ['nl', 'nl_NL', 'Europe/Amsterdam', 15], ['de', 'de_DE', 'Europe/Berlin', 12], ['fr', 'fr_FR', 'Europe/Paris', 10],
-  ['es', 'es_ES', 'Europe/Madrid', 8], ['pt', 'pt_BR', 'America/Sao_Paulo', 6], ['it', 'it_IT', 'Europe/Rome', 4], ['pl', 'pl_PL', 'Europe/Warsaw', 3], ['tr', 'tr_TR', 'Europe/Istanbul', 2],
-];
-const TAGS = Array.from({ length: 50 }, (_, i) => `tag-${String(i).padStart(2, '0')}`);
-const TAG_WEIGHTS = TAGS.map((t, i) => [t, 1 / (i + 1)] as const);
-const PLANS = [['free', 60], ['basic', 25], ['pro', 12], ['gold', 3]] as const;
 const FIELD_TYPES: FieldTypes = { score: 'number', plan: 'text', last_order: 'date', vip: 'boolean' };
 const iso = (t: number) => new Date(t).toISOString();
 

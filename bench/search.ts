@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { Api } from '../e2e/support/api';
 import { startDistributed, startEmbedded, type Deployment } from '../e2e/support/deployment';
-import { prng, SHAPES } from './support/search-shapes';
+import { FIRST, LANGS, LAST, PLANS, prng, sampler, SHAPES, TAG_WEIGHTS } from './support/search-shapes';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -56,24 +56,8 @@ const mib = (kib: number) => `${Math.round(kib / 1024)}MiB`;
 const log = (...parts: unknown[]) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...parts);
 
 const rand = prng(20261125);
-const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
-function weighted<T>(pairs: readonly (readonly [T, number])[]): T {
-  let r = rand() * pairs.reduce((s, [, w]) => s + w, 0);
-  for (const [v, w] of pairs) if ((r -= w) < 0) return v;
-  return pairs[pairs.length - 1]![0];
-}
+const { pick, weighted } = sampler(rand);
 
-// ---- data ------------------------------------------------------------------------------------------------------
-const FIRST = ['Anna', 'Bram', 'Chloe', 'Daan', 'Emma', 'Finn', 'Greta', 'Hugo', 'Iris', 'Jan', 'Karin', 'Lars', 'Mila', 'Noah', 'Olga', 'Piet', 'Quinn', 'Rosa', 'Sem', 'Tess', 'Umar', 'Vera', 'Wim', 'Xena', 'Yara', 'Zoe', 'Annika', 'Andreas', 'Bella', 'Carlos', 'Diego', 'Elena', 'Fatima', 'George', 'Hannah', 'Ivan', 'Julia', 'Kevin', 'Laura', 'Mohammed', 'Nina', 'Oscar', 'Paula', 'Ruben', 'Sara', 'Tom', 'Ursula', 'Victor', 'Willem', 'Yusuf'];
-const LAST = ['de Vries', 'Jansen', 'Bakker', 'Visser', 'Smit', 'Meijer', 'Mulder', 'Bos', 'Vos', 'Peters', 'Hendriks', 'Dekker', 'Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Martin', 'Bernard', 'Dubois', 'Garcia', 'Lopez', 'Rossi', 'Russo', 'Smith', 'Johnson', 'Brown', 'Kowalski', 'Nowak', 'Silva', 'Santos', 'Andersen', 'Nielsen', 'Novak', 'Horvat', 'Ahmed', 'Khan', 'Yilmaz', 'Kaya', 'Wong'];
-const LANGS: [string, string, string, number][] = [
-  ['en', 'en_GB', 'Europe/London', 40], ['nl', 'nl_NL', 'Europe/Amsterdam', 15], ['de', 'de_DE', 'Europe/Berlin', 12], ['fr', 'fr_FR', 'Europe/Paris', 10],
-  ['es', 'es_ES', 'Europe/Madrid', 8], ['pt', 'pt_BR', 'America/Sao_Paulo', 6], ['it', 'it_IT', 'Europe/Rome', 4], ['pl', 'pl_PL', 'Europe/Warsaw', 3], ['tr', 'tr_TR', 'Europe/Istanbul', 2],
-];
-/** 50 tags, Zipf-like: tag-00 is on ~1 in 4 users, tag-49 on ~1 in 200. */
-const TAGS = Array.from({ length: 50 }, (_, i) => `tag-${String(i).padStart(2, '0')}`);
-const TAG_WEIGHTS = TAGS.map((t, i) => [t, 1 / (i + 1)] as const);
-const PLANS = [['free', 60], ['basic', 25], ['pro', 12], ['gold', 3]] as const;
 const now0 = Date.now();
 const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
 

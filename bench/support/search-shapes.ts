@@ -15,6 +15,29 @@ export function prng(seed: number) {
   };
 }
 
+/** Picks from lists with a given PRNG: uniformly, or by weight. */
+export function sampler(rand: () => number) {
+  const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
+  function weighted<T>(pairs: readonly (readonly [T, number])[]): T {
+    let r = rand() * pairs.reduce((s, [, w]) => s + w, 0);
+    for (const [v, w] of pairs) if ((r -= w) < 0) return v;
+    return pairs[pairs.length - 1]![0];
+  }
+  return { pick, weighted };
+}
+
+// ---- the users' vocabulary --------------------------------------------------------------------------------------
+export const FIRST = ['Anna', 'Bram', 'Chloe', 'Daan', 'Emma', 'Finn', 'Greta', 'Hugo', 'Iris', 'Jan', 'Karin', 'Lars', 'Mila', 'Noah', 'Olga', 'Piet', 'Quinn', 'Rosa', 'Sem', 'Tess', 'Umar', 'Vera', 'Wim', 'Xena', 'Yara', 'Zoe', 'Annika', 'Andreas', 'Bella', 'Carlos', 'Diego', 'Elena', 'Fatima', 'George', 'Hannah', 'Ivan', 'Julia', 'Kevin', 'Laura', 'Mohammed', 'Nina', 'Oscar', 'Paula', 'Ruben', 'Sara', 'Tom', 'Ursula', 'Victor', 'Willem', 'Yusuf'];
+export const LAST = ['de Vries', 'Jansen', 'Bakker', 'Visser', 'Smit', 'Meijer', 'Mulder', 'Bos', 'Vos', 'Peters', 'Hendriks', 'Dekker', 'Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Martin', 'Bernard', 'Dubois', 'Garcia', 'Lopez', 'Rossi', 'Russo', 'Smith', 'Johnson', 'Brown', 'Kowalski', 'Nowak', 'Silva', 'Santos', 'Andersen', 'Nielsen', 'Novak', 'Horvat', 'Ahmed', 'Khan', 'Yilmaz', 'Kaya', 'Wong'];
+export const LANGS: [string, string, string, number][] = [
+  ['en', 'en_GB', 'Europe/London', 40], ['nl', 'nl_NL', 'Europe/Amsterdam', 15], ['de', 'de_DE', 'Europe/Berlin', 12], ['fr', 'fr_FR', 'Europe/Paris', 10],
+  ['es', 'es_ES', 'Europe/Madrid', 8], ['pt', 'pt_BR', 'America/Sao_Paulo', 6], ['it', 'it_IT', 'Europe/Rome', 4], ['pl', 'pl_PL', 'Europe/Warsaw', 3], ['tr', 'tr_TR', 'Europe/Istanbul', 2],
+];
+/** 50 tags, Zipf-like: tag-00 is on ~1 in 4 users, tag-49 on ~1 in 200. */
+export const TAGS = Array.from({ length: 50 }, (_, i) => `tag-${String(i).padStart(2, '0')}`);
+export const TAG_WEIGHTS = TAGS.map((t, i) => [t, 1 / (i + 1)] as const);
+export const PLANS = [['free', 60], ['basic', 25], ['pro', 12], ['gold', 3]] as const;
+
 export type Sort = { by: 'lastInteractionAt' | 'subscribedAt' | 'name'; order: 'desc' | 'asc' };
 const LAST_DESC: Sort = { by: 'lastInteractionAt', order: 'desc' };
 const SUB_DESC: Sort = { by: 'subscribedAt', order: 'desc' };
