@@ -27,6 +27,8 @@ export interface Deployment {
   /** Distributed only: kill one service hard, then start it again. */
   kill?(service: (typeof SERVICES)[number]): Promise<void>;
   start?(service: (typeof SERVICES)[number]): Promise<void>;
+  /** Embedded only: kill the process hard (SIGKILL: no graceful stop, no last snapshot) and start it again. */
+  crash?(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -112,6 +114,11 @@ export async function startEmbedded(extraEnv: NodeJS.ProcessEnv = {}, kept?: Kep
     dataDir,
     async restart() {
       await stopProcess(child, 'SIGTERM', graceMs);
+      child = startProcess(script, env, 'roster', logs);
+      await waitReady(baseUrl, logs, readyWithin);
+    },
+    async crash() {
+      await stopProcess(child, 'SIGKILL');
       child = startProcess(script, env, 'roster', logs);
       await waitReady(baseUrl, logs, readyWithin);
     },
