@@ -1,20 +1,20 @@
-import { Inject, Injectable, Scope } from '@nestjs/common';
-import { REQUEST } from '@nestjs/core';
+import { Inject, Injectable } from '@nestjs/common';
 import { INFRA, type Infra } from '@roster/platform';
+import { currentRequestId } from './request-context';
 
 /**
  * The gateway's way to the services: request/reply with the configured timeout; errors map to problems. The HTTP
  * request id travels as the correlation id, so one operation's log lines join up across services.
+ *
+ * A singleton that finds the request through `AsyncLocalStorage` (request-context.ts). It used to inject Nest's
+ * `REQUEST`, which made it and every controller using it request-scoped: Nest then built a controller and its
+ * guard/pipe/filter contexts for every HTTP request, a few percent of the gateway's CPU under search load.
  */
-@Injectable({ scope: Scope.REQUEST })
+@Injectable()
 export class RpcClientService {
-  constructor(
-    @Inject(INFRA) private readonly infra: Infra,
-    @Inject(REQUEST) private readonly httpRequest: { id?: unknown } | undefined,
-  ) {}
+  constructor(@Inject(INFRA) private readonly infra: Infra) {}
 
   request<T>(subject: string, payload: unknown, timeoutMs = this.infra.config.rpcTimeoutMs): Promise<T> {
-    const id = this.httpRequest?.id;
-    return this.infra.rpc.request<T>(subject, payload, { timeoutMs, correlationId: typeof id === 'string' ? id : undefined });
+    return this.infra.rpc.request<T>(subject, payload, { timeoutMs, correlationId: currentRequestId() });
   }
 }
