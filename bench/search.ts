@@ -3,7 +3,7 @@
  *
  *   node dist/bench/search.js [--mode embedded|distributed] [--users 1000000] [--seconds 5] [--clients 10]
  *                             [--pages 20] [--concurrency 4] [--background 1000] [--shapes 1,2,13] [--data <dir>]
- *                             [--node-options '--cpu-prof --cpu-prof-dir=/tmp/prof']
+ *                             [--node-args '--cpu-prof --cpu-prof-dir=/tmp/prof']
  *
  * `--data <dir>` (embedded only) keeps the deployment's data directory: the first run loads the users into it and
  * writes `bench-search.json` (bot id, keys, user count) beside Roster's files; later runs with the same directory
@@ -45,8 +45,11 @@ const CONCURRENCY = num('concurrency', 4);
 const BACKGROUND = num('background', 1000);
 const ONLY = args.get('shapes')?.split(',').map(Number);
 const DATA = args.get('data');
-/** Node options for the Roster process(es) only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (written at a graceful stop). */
-const SERVER_NODE_OPTIONS = args.get('node-options');
+/**
+ * Node flags for the Roster process(es) only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (the profile is written at a
+ * graceful stop). The same as BENCH_NODE_ARGS in the environment (which bench/ingest honours too).
+ */
+const SERVER_NODE_ARGS = args.get('node-args');
 /** Seconds per shape of a quiet baseline (one client, no background ingestion) measured first in the same run; 0 skips. */
 const BASELINE = num('baseline-seconds', 1);
 const BATCH = 1000;
@@ -398,7 +401,7 @@ interface KeptRun {
 
 async function main() {
   const env: NodeJS.ProcessEnv = { ROSTER_BODY_LIMIT: String(16 * 1024 * 1024) };
-  if (SERVER_NODE_OPTIONS) env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${SERVER_NODE_OPTIONS}`.trim();
+  if (SERVER_NODE_ARGS) env.BENCH_NODE_ARGS = SERVER_NODE_ARGS;
   if (DATA && MODE !== 'embedded') throw new Error('--data works in embedded mode only');
   const statePath = DATA && join(DATA, 'bench-search.json');
   const kept: KeptRun | undefined = statePath && existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as KeptRun) : undefined;

@@ -43,8 +43,13 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts one Roster process. `BENCH_NODE_ARGS` in its environment adds Node flags to it alone (e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS does not allow; the profile is written at a graceful stop).
+ */
 function startProcess(script: string, env: NodeJS.ProcessEnv, label: string, logs: string[]): ChildProcess {
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = (env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk: Buffer) => {
     logs.push(`[${label}] ${chunk.toString()}`);
     if (logs.length > 400) logs.shift();
