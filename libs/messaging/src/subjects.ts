@@ -36,6 +36,16 @@ export function eventSubject(source: string, type: string): string {
   return `${EVENT_SUBJECT_ROOT}.${source}.${eventTypeTokens(type)}`;
 }
 
+/**
+ * `roster.evt.<source>.~batch`: the subject of the relay's messages, each holding a run of the source's events of any
+ * types. `~batch` never equals a type's tokens: a plain type has no `~`, and an encoded one is `~` + base64url of
+ * its bytes, whose length is never 5.
+ */
+export function batchSubject(source: string): string {
+  assertSourceName(source);
+  return `${EVENT_SUBJECT_ROOT}.${source}.~batch`;
+}
+
 /** Every event subject of one source. */
 export function sourceSubjects(source: string): string {
   assertSourceName(source);

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@roster/eventstore';
-import { decodeEvent, encodeEvent, parsePosition } from './wire';
+import { decodeEvent, decodeMessage, encodeBatch, encodeEvent, parsePosition } from './wire';
 
 const event: RecordedEvent = {
   id: 'e-1',
@@ -29,5 +29,20 @@ describe('wire form of relayed events', () => {
   it('rejects a body that is not a relayed event', () => {
     expect(() => decodeEvent('{"hello":1}', 's')).toThrow(/lacks id/);
     expect(() => decodeEvent(JSON.stringify({ ...JSON.parse(encodeEvent(event)), position: 5 }), 's')).toThrow(/position/);
+  });
+
+  it('reads a message holding a run of events, and a message of one event as written before batching', () => {
+    const second = { ...event, id: 'e-2', position: event.position + 1n };
+    expect(decodeMessage(encodeBatch([encodeEvent(event), encodeEvent(second)]), 's')).toEqual([
+      { ...event, source: 's' },
+      { ...second, source: 's' },
+    ]);
+    expect(decodeMessage(encodeEvent(event), 's')).toEqual([{ ...event, source: 's' }]);
+  });
+
+  it('rejects an empty run and a run out of position order', () => {
+    expect(() => decodeMessage('[]', 's')).toThrow(/no event/);
+    expect(() => decodeMessage(encodeBatch([encodeEvent(event), encodeEvent(event)]), 's')).toThrow(/order/);
+    expect(() => decodeMessage('[{"hello":1}]', 's')).toThrow(/lacks id/);
   });
 });

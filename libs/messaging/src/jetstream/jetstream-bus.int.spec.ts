@@ -1,12 +1,53 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { SqliteEventStore } from '@roster/eventstore';
 import { describeWhen, natsProbeFromSetup, natsUrl, waitFor } from '@roster/testing';
 import { GuardedConsumer, INTEGRATION_PREFIX, appendEvents, ids, randomSource } from '../conformance/event-bus-fixtures';
 import type { DeliveredEvent } from '../port';
-import { streamNameFor } from '../subjects';
+import { eventSubject, streamNameFor } from '../subjects';
+import { EVENT_TYPE_HEADER, POSITION_HEADER, encodeEvent } from '../wire';
+import { ensureEventStream } from './event-stream';
 import { JetStreamEventBus } from './jetstream-bus';
 import { JetStreamRelay } from './relay';
+
+describeWhen(natsProbeFromSetup(), 'JetStreamEventBus over a stream relayed before batching', () => {
+  it('delivers single-event messages (the format before batching) and the batches after them, in order, once', async () => {
+    const nc = await connect({ servers: natsUrl() });
+    const store = new SqliteEventStore({ filename: ':memory:' });
+    const source = randomSource('legacy');
+    const bus = new JetStreamEventBus({ nc, onError: () => undefined });
+    let relay: JetStreamRelay | undefined;
+    try {
+      const events = await appendEvents(store, 30);
+      // What the relay wrote before batching: one message per event, on its type's subject.
+      await ensureEventStream(await jetstreamManager(nc), source);
+      const js = jetstream(nc);
+      for (const event of events.slice(0, 12)) {
+        const h = headers();
+        h.set(POSITION_HEADER, event.position.toString());
+        h.set(EVENT_TYPE_HEADER, event.type);
+        await js.publish(eventSubject(source, event.type), encodeEvent(event), { msgID: event.id, headers: h });
+      }
+      relay = await JetStreamRelay.start({ nc, store, source, streamPrefixes: [INTEGRATION_PREFIX], maxEventsPerMessage: 7 });
+      await waitFor(() => relay!.position === events[29]!.position);
+
+      const fresh = await new GuardedConsumer(bus, { name: 'legacy-reader', sources: [source], batchSize: 5 }).start();
+      await waitFor(() => fresh.appliedEvents.length >= 30, { what: 'all 30 events' });
+      expect(ids(fresh.appliedEvents)).toEqual(ids(events));
+      await fresh.stop();
+      // Resuming inside a run of seven: only what follows the consumer's own position.
+      const resumed = await new GuardedConsumer(bus, { name: 'legacy-resumer', sources: [source], batchSize: 4 }, events[15]!.position).start();
+      await waitFor(() => resumed.appliedEvents.length >= 14, { what: 'the events after the 16th' });
+      expect(ids(resumed.delivered)).toEqual(ids(events.slice(16)));
+    } finally {
+      await bus.close();
+      await relay?.stop();
+      await (await jetstreamManager(nc)).streams.delete(streamNameFor(source)).catch(() => undefined);
+      await nc.close();
+      await store.close();
+    }
+  });
+});
 
 describeWhen(natsProbeFromSetup(), 'JetStreamEventBus after a crash', () => {
   const connections: NatsConnection[] = [];

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { defaultBusErrorReporter, type BusErrorReporter } from '../bus-errors';
 import type { ConsumerHandle, ConsumerOptions, DeliveryHandler, EventBus } from '../port';
 import { oneBatchAtATime } from '../serialize';
-import { assertConsumerName, eventSubject } from '../subjects';
+import { assertConsumerName } from '../subjects';
 import { prepareDurable } from './durable';
 import { ensureEventStream } from './event-stream';
 import { SourceConsumer } from './source-consumer';
@@ -42,9 +42,10 @@ export class JetStreamEventBus implements EventBus {
       for (const source of options.sources) {
         const stream = await ensureEventStream(jsm, source);
         const floor = await options.resumeAfter();
-        const filterSubject = types?.length === 1 ? eventSubject(source, types[0]!) : undefined;
-        // The durable holds one batch in flight plus the next one prefetched; see SourceConsumer for ordering.
-        const spec = { stream, name: options.name, filterSubject, maxAckPending: batchSize * 2, ackWaitMs };
+        // Relayed messages hold runs of events of any types (JetStreamRelay), so types are filtered here, not by
+        // subject. The durable holds about two batches' worth of messages in flight; see SourceConsumer for ordering.
+        const maxMessages = Math.max(8, Math.ceil(batchSize / 8));
+        const spec = { stream, name: options.name, filterSubject: undefined, maxAckPending: maxMessages * 2, ackWaitMs };
         await prepareDurable(jsm, spec, floor);
         const consumer = new SourceConsumer(
           this.js,
@@ -53,6 +54,7 @@ export class JetStreamEventBus implements EventBus {
             durable: options.name,
             source,
             batchSize,
+            maxMessages,
             ackWaitMs,
             floor,
             eventTypes: types ? new Set(types) : undefined,

@@ -5,8 +5,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { SqliteEventStore } from '@roster/eventstore';
 import { describeWhen, natsProbeFromSetup, natsUrl, waitFor } from '@roster/testing';
 import { INTEGRATION_PREFIX, TYPE_A, TYPE_C, appendEvents, randomSource } from '../conformance/event-bus-fixtures';
-import { eventSubject, streamNameFor } from '../subjects';
-import { EVENT_TYPE_HEADER, POSITION_HEADER } from '../wire';
+import { batchSubject, streamNameFor } from '../subjects';
+import { EVENT_COUNT_HEADER, EVENT_TYPE_HEADER, FIRST_POSITION_HEADER, POSITION_HEADER, decodeMessage } from '../wire';
 import { ensureEventStream } from './event-stream';
 import { JetStreamRelay } from './relay';
 
@@ -17,7 +17,7 @@ describeWhen(natsProbeFromSetup(), 'JetStreamRelay', () => {
   let source: string;
   let stream: string;
   const relays: JetStreamRelay[] = [];
-  const start = async (options: { batchSize?: number } = {}) => {
+  const start = async (options: { batchSize?: number; maxEventsPerMessage?: number; maxMessageBytes?: number } = {}) => {
     const relay = await JetStreamRelay.start({ nc, store, source, streamPrefixes: [INTEGRATION_PREFIX], onError: () => undefined, ...options });
     relays.push(relay);
     return relay;
@@ -30,7 +30,8 @@ describeWhen(natsProbeFromSetup(), 'JetStreamRelay', () => {
     }
     return messages;
   };
-  const storedPositions = async () => (await storedMessages()).map((m) => BigInt(m.header.get(POSITION_HEADER)));
+  /** The positions of every event stored, message after message. */
+  const storedPositions = async () => (await storedMessages()).flatMap((m) => decodeMessage(m.string(), source).map((e) => e.position));
 
   beforeEach(async () => {
     nc = await connect({ servers: natsUrl() });
@@ -63,15 +64,32 @@ describeWhen(natsProbeFromSetup(), 'JetStreamRelay', () => {
     expect((await jsm.streams.info(stream)).config.subjects).toEqual([`${EVENT_SUBJECT_ROOT}.${source}.>`]);
   });
 
-  it('publishes each event on its type subject, with the event id as Nats-Msg-Id and the position in a header', async () => {
-    const events = await appendEvents(store, 4, { types: [TYPE_A, TYPE_C] });
-    const relay = await start();
-    await waitFor(() => relay.position === events[3]!.position);
+  it('publishes runs of events as messages on the batch subject, with positions, count, and ids as Nats-Msg-Id', async () => {
+    const events = await appendEvents(store, 5, { types: [TYPE_A, TYPE_C] });
+    const relay = await start({ maxEventsPerMessage: 2 });
+    await waitFor(() => relay.position === events[4]!.position);
     const messages = await storedMessages();
-    expect(messages.map((m) => m.subject)).toEqual(events.map((e) => eventSubject(source, e.type)));
-    expect(messages.map((m) => m.header.get('Nats-Msg-Id'))).toEqual(events.map((e) => e.id));
-    expect(messages.map((m) => m.header.get(EVENT_TYPE_HEADER))).toEqual(events.map((e) => e.type));
-    expect(messages[0]!.json()).toMatchObject({ id: events[0]!.id, position: events[0]!.position.toString(), revision: '0' });
+    const runs = [events.slice(0, 2), events.slice(2, 4), events.slice(4)];
+    expect(messages.map((m) => m.subject)).toEqual(runs.map(() => batchSubject(source)));
+    expect(messages.map((m) => m.header.get('Nats-Msg-Id'))).toEqual([`${events[0]!.id}..${events[1]!.id}`, `${events[2]!.id}..${events[3]!.id}`, events[4]!.id]);
+    expect(messages.map((m) => m.header.get(POSITION_HEADER))).toEqual(runs.map((run) => run[run.length - 1]!.position.toString()));
+    expect(messages.map((m) => m.header.get(FIRST_POSITION_HEADER))).toEqual(runs.map((run) => run[0]!.position.toString()));
+    expect(messages.map((m) => m.header.get(EVENT_COUNT_HEADER))).toEqual(['2', '2', '1']);
+    expect(messages.map((m) => m.header.get(EVENT_TYPE_HEADER))).toEqual(['', '', events[4]!.type]);
+    expect(messages[0]!.json()).toEqual([
+      expect.objectContaining({ id: events[0]!.id, type: events[0]!.type, position: events[0]!.position.toString(), revision: '0' }),
+      expect.objectContaining({ id: events[1]!.id, position: events[1]!.position.toString() }),
+    ]);
+  });
+
+  it('cuts messages by size as well as by count', async () => {
+    const events = await appendEvents(store, 40);
+    const relay = await start({ maxMessageBytes: 2_000 });
+    await waitFor(() => relay.position === events[39]!.position);
+    const messages = await storedMessages();
+    expect(messages.length).toBeGreaterThan(1);
+    for (const message of messages) expect(message.data.length).toBeLessThanOrEqual(2_000);
+    expect(await storedPositions()).toEqual(events.map((e) => e.position));
   });
 
   it('resumes after the last message of the stream when restarted', async () => {

@@ -1,8 +1,8 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { EventStore, RecordedEvent, Subscription } from '@roster/eventstore';
-import { eventSubject } from '../subjects';
-import { EVENT_TYPE_HEADER, POSITION_HEADER, encodeEvent } from '../wire';
+import { batchSubject } from '../subjects';
+import { EVENT_COUNT_HEADER, EVENT_TYPE_HEADER, FIRST_POSITION_HEADER, POSITION_HEADER, encodeBatch, encodeEvent } from '../wire';
 import { ensureEventStream, readTail } from './event-stream';
 
 export interface RelayOptions {
@@ -12,8 +12,12 @@ export interface RelayOptions {
   readonly source: string;
   /** Streams whose events are integration events (e.g. `botUser-`). Empty: every stream. */
   readonly streamPrefixes: readonly string[];
-  /** Events published per pipelined round (default 500). */
+  /** Events read from the store per round (default 500); a round is published as one or more messages. */
   readonly batchSize?: number;
+  /** Most events in one message (default 100). */
+  readonly maxEventsPerMessage?: number;
+  /** Most bytes in one message (default: a quarter of the server's max_payload, at most 256 KiB). */
+  readonly maxMessageBytes?: number;
   readonly duplicateWindowMs?: number;
   /** Told about every failed round; the round is then retried by the store subscription. */
   readonly onError?: (error: unknown) => void;
@@ -21,10 +25,14 @@ export interface RelayOptions {
 
 /**
  * The outbox relay of the distributed mode: copies the source store's events, in order, into the source's
- * JetStream stream. Its checkpoint is the stream itself (the last message's `Roster-Position`). Every publish also
+ * JetStream stream. Each message holds a run of consecutive events (up to `maxEventsPerMessage` / `maxMessageBytes`)
+ * on the source's `~batch` subject: one JetStream message, one stored record and one consumer ack per run instead of
+ * per event cut the broker's share of the work (it was about a quarter of the CPU of a distributed deployment).
+ * Its checkpoint is the stream itself (the last message's `Roster-Position`, its last event's). Every publish also
  * states the stream sequence it expects to follow, so a message is stored only right after its predecessor: a
  * rejected message can never leave a gap behind later ones, and a second relay cannot interleave older events.
- * `Nats-Msg-Id` (the event id) turns the overlap after a crash, or a racing relay, into acknowledged duplicates.
+ * `Nats-Msg-Id` — the event id for a message of one event, `<first id>..<last id>` for a run — turns a republished
+ * message (after a crash, or by a racing relay) into an acknowledged duplicate.
  */
 export class JetStreamRelay {
   private subscription: Subscription | undefined;
@@ -86,15 +94,20 @@ export class JetStreamRelay {
     }
   }
 
-  /** All publishes in flight at once (pipelined), each expecting its predecessor's sequence. */
+  /** All messages in flight at once (pipelined), each expecting its predecessor's sequence. */
   private async publishInOrder(events: readonly RecordedEvent[]): Promise<PubAck[]> {
+    const subject = batchSubject(this.options.source);
     const settled = await Promise.allSettled(
-      events.map((event, i) => {
+      this.messages(events).map((run, i) => {
+        const first = run.events[0]!;
+        const last = run.events[run.events.length - 1]!;
         const h = headers();
-        h.set(POSITION_HEADER, event.position.toString());
-        h.set(EVENT_TYPE_HEADER, event.type);
-        return this.js.publish(eventSubject(this.options.source, event.type), encodeEvent(event), {
-          msgID: event.id,
+        h.set(POSITION_HEADER, last.position.toString());
+        h.set(FIRST_POSITION_HEADER, first.position.toString());
+        h.set(EVENT_COUNT_HEADER, String(run.events.length));
+        if (run.events.length === 1) h.set(EVENT_TYPE_HEADER, first.type);
+        return this.js.publish(subject, encodeBatch(run.encoded), {
+          msgID: run.events.length === 1 ? first.id : `${first.id}..${last.id}`,
           headers: h,
           expect: { lastSequence: this.lastSeq + i },
         });
@@ -103,6 +116,32 @@ export class JetStreamRelay {
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
     return settled.map((r) => (r as PromiseFulfilledResult<PubAck>).value);
+  }
+
+  /**
+   * Splits a round into messages of consecutive events. An event too large for a message on its own still gets one:
+   * the server then rejects it, and the relay stops there (nothing after it is stored) until an operator intervenes.
+   */
+  private messages(events: readonly RecordedEvent[]): { events: RecordedEvent[]; encoded: string[] }[] {
+    const maxEvents = Math.max(1, this.options.maxEventsPerMessage ?? 100);
+    const maxPayload = this.options.nc.info?.max_payload ?? 1024 * 1024;
+    const maxBytes = this.options.maxMessageBytes ?? Math.min(256 * 1024, Math.floor(maxPayload / 4));
+    const runs: { events: RecordedEvent[]; encoded: string[] }[] = [];
+    let run: { events: RecordedEvent[]; encoded: string[] } | undefined;
+    let bytes = 0;
+    for (const event of events) {
+      const encoded = encodeEvent(event);
+      const size = Buffer.byteLength(encoded) + 1;
+      if (!run || run.events.length >= maxEvents || bytes + size > maxBytes) {
+        run = { events: [], encoded: [] };
+        runs.push(run);
+        bytes = 2;
+      }
+      run.events.push(event);
+      run.encoded.push(encoded);
+      bytes += size;
+    }
+    return runs;
   }
 
   private async resync(): Promise<void> {
