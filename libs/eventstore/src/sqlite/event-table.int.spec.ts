@@ -53,4 +53,25 @@ describe('EventTable prefix reads', () => {
     expect(prefixRange('a\uffff')).toBeUndefined();
     expect(prefixRange('a\ud83d')).toBeUndefined();
   });
+
+  it('reads a small category through its index range when far behind, and walks positions when caught up', () => {
+    const head = table.readAll(0n, undefined, undefined).at(-1)!.position;
+    table.readAll(0n, undefined, ['channel-']);
+    expect(table.lastPlan).toBe('ranges');
+    table.readAll(head - 1n, undefined, ['channel-']);
+    expect(table.lastPlan).toBe('positions');
+    table.readAll(0n, undefined, ['botUser-']);
+    expect(table.lastPlan).toBe('positions');
+  });
+
+  it('stops taking a growing category for small while it grows, without waiting for the next probe', () => {
+    const grow = new EventTable(openDatabase({ filename: ':memory:', synchronous: 'NORMAL', busyTimeoutMs: 1000, walAutocheckpointPages: 1000 }), 10);
+    for (let i = 0; i < 40; i++) grow.insert(`other-${i}`, 0n, { id: randomUUID(), type: 't', data: {} }, new Date().toISOString());
+    grow.insert('inbound-0', 0n, { id: randomUUID(), type: 't', data: {} }, new Date().toISOString());
+    grow.readAll(0n, undefined, ['inbound-']);
+    expect(grow.lastPlan).toBe('ranges');
+    for (let i = 1; i < 15; i++) grow.insert(`inbound-${i}`, 0n, { id: randomUUID(), type: 't', data: {} }, new Date().toISOString());
+    expect(grow.readAll(0n, undefined, ['inbound-'])).toHaveLength(15);
+    expect(grow.lastPlan).toBe('positions');
+  });
 });

@@ -38,24 +38,31 @@ export class EventTable {
   readonly #readAll: Database.Statement<[bigint, number], EventRow>;
   readonly #readAllByPrefixes = new Map<number, Database.Statement<unknown[], EventRow>>();
   readonly #readAllByRanges = new Map<number, Database.Statement<unknown[], EventRow>>();
-  readonly #rangeHasMore: Database.Statement<[string, string, number], number>;
-  /** Per stream prefix: whether it names few events, and until when that answer is trusted (ms). */
-  readonly #fewEvents = new Map<string, { few: boolean; until: number }>();
+  readonly #countRange: Database.Statement<[string, string, number], number>;
+  /** Per stream prefix: its events (exact up to `fewEvents`, else Infinity), how many rows this table had inserted then, until when trusted (ms). */
+  readonly #counts = new Map<string, { count: number; inserted: number; until: number }>();
+  /** Rows this table inserted (its own connection's appends). */
+  #inserted = 0;
+  /** How the last prefix read was answered (for tests). */
+  #lastPlan: 'all' | 'ranges' | 'positions' | 'none' = 'none';
   readonly #head: Database.Statement<[], bigint | null>;
   readonly #deleteStream: Database.Statement<[string]>;
   readonly #readCheckpoint: Database.Statement<[string], bigint>;
   readonly #writeCheckpoint: Database.Statement<[string, bigint]>;
 
   /**
-   * @param fewEvents a stream prefix with at most this many events is read through the (stream, revision) index
-   *   (cost ∝ its events); a larger one by scanning positions (cost ∝ events after the start, most of them its own).
+   * @param fewEvents a stream prefix with at most this many events may be read through the (stream, revision) index
+   *   (cost ∝ its events) when that is cheaper than walking positions (cost ∝ events after the start); a larger one
+   *   is always read by walking positions.
    */
   constructor(
     db: Database.Database,
     private readonly fewEvents = 10_000,
   ) {
     this.#db = db;
-    this.#rangeHasMore = db.prepare<[string, string, number], number>('SELECT 1 FROM events WHERE stream >= ? AND stream < ? LIMIT 1 OFFSET ?').pluck();
+    this.#countRange = db
+      .prepare<[string, string, number], number>('SELECT count(*) FROM (SELECT 1 FROM events WHERE stream >= ? AND stream < ? LIMIT ?)')
+      .pluck();
     this.#lastRevision = db
       .prepare<[string], bigint>('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1')
       .pluck()
@@ -95,6 +102,7 @@ export class EventTable {
 
   /** Returns the new event's global position. */
   insert(stream: string, revision: bigint, event: EventToAppend, recordedAt: string): bigint {
+    this.#inserted++;
     const { lastInsertRowid } = this.#insert.run(
       stream,
       revision,
@@ -112,19 +120,29 @@ export class EventTable {
   }
 
   readAll(after: bigint, maxCount: number | undefined, prefixes: readonly string[] | undefined): RecordedEvent[] {
-    if (prefixes === undefined) return this.#readAll.all(after, limit(maxCount)).map(toRecorded);
+    if (prefixes === undefined) {
+      this.#lastPlan = 'all';
+      return this.#readAll.all(after, limit(maxCount)).map(toRecorded);
+    }
     if (prefixes.length === 0) return [];
     const ranges = prefixes.map(prefixRange);
-    if (ranges.every((range, i) => range !== undefined && this.hasFewEvents(prefixes[i]!, range))) {
+    if (ranges.every((range): range is [string, string] => range !== undefined) && this.rangesAreCheaper(prefixes, ranges, after)) {
+      this.#lastPlan = 'ranges';
       const params: unknown[] = [after];
-      for (const range of ranges) params.push(...range!);
+      for (const range of ranges) params.push(...range);
       params.push(limit(maxCount));
       return this.byRanges(prefixes.length).all(...params).map(toRecorded);
     }
+    this.#lastPlan = 'positions';
     const params: unknown[] = [after];
     for (const prefix of prefixes) params.push(prefix, prefix);
     params.push(limit(maxCount));
     return this.byPrefixes(prefixes.length).all(...params).map(toRecorded);
+  }
+
+  /** How the last prefix read was answered: through the prefixes' index ranges or by walking positions. */
+  get lastPlan(): 'all' | 'ranges' | 'positions' | 'none' {
+    return this.#lastPlan;
   }
 
   head(): bigint | undefined {
@@ -159,14 +177,37 @@ export class EventTable {
     return statement;
   }
 
-  /** Probed through the index (at most `fewEvents` steps) and trusted for 10 s: either plan gives the same events. */
-  private hasFewEvents(prefix: string, [low, high]: readonly [string, string]): boolean {
+  /**
+   * Reading the prefixes' index ranges costs about their events (plus a sort); walking positions costs every event
+   * after `after`. A subscriber that is caught up has few events after it, so it walks positions even for a small
+   * category; one starting from the beginning of a large store reads a small category's range. (Choosing by the
+   * category's size alone made every live scan of a young, growing category walk its whole range: quadratic.)
+   */
+  private rangesAreCheaper(prefixes: readonly string[], ranges: readonly [string, string][], after: bigint): boolean {
+    const head = this.head();
+    if (head === undefined || head <= after) return false;
+    const behind = head - after;
+    let total = 0;
+    for (let i = 0; i < prefixes.length; i++) {
+      total += this.eventsUnder(prefixes[i]!, ranges[i]!);
+      if (total > this.fewEvents || BigInt(total) >= behind) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Events under a prefix: probed through the index (at most `fewEvents` + 1 steps) and trusted for 10 s, plus every
+   * row this table inserted since (an upper bound for its own appends; another connection's show at the next probe).
+   */
+  private eventsUnder(prefix: string, [low, high]: readonly [string, string]): number {
     const now = Date.now();
-    const known = this.#fewEvents.get(prefix);
-    if (known && known.until > now) return known.few;
-    const few = this.#rangeHasMore.get(low, high, this.fewEvents) === undefined;
-    this.#fewEvents.set(prefix, { few, until: now + 10_000 });
-    return few;
+    let known = this.#counts.get(prefix);
+    if (!known || known.until <= now) {
+      const count = this.#countRange.get(low, high, this.fewEvents + 1) ?? 0;
+      known = { count: count > this.fewEvents ? Infinity : count, inserted: this.#inserted, until: now + 10_000 };
+      this.#counts.set(prefix, known);
+    }
+    return known.count + (this.#inserted - known.inserted);
   }
 
   // Prefixes are compared with substr, not LIKE: LIKE would treat `_` and `%` in a prefix as wildcards and ignore case.
