@@ -75,3 +75,20 @@ export function cloneStored<T>(value: T): T {
   for (const key of Object.keys(value)) copy[key] = cloneStored((value as Record<string, unknown>)[key]);
   return copy as T;
 }
+
+/** Checks a find's `fields`: top-level names only (see FindQuery.fields). */
+export function assertFields(fields: unknown): asserts fields is readonly string[] | undefined {
+  if (fields === undefined) return;
+  if (!Array.isArray(fields) || fields.some((f) => typeof f !== 'string' || f === '' || f.includes('.') || f.startsWith('$') || f.startsWith('_'))) {
+    throw new ReadStoreError('fields must be a list of top-level field names (not empty, no dots, not starting with $ or _)');
+  }
+}
+
+/** A copy of a stored document with `id` and the given top-level fields only (those it has). */
+export function pickStored<T extends Doc>(doc: T, fields: readonly string[]): T {
+  const copy: Record<string, unknown> = { id: doc.id };
+  for (const field of fields) {
+    if (Object.prototype.hasOwnProperty.call(doc, field)) copy[field] = cloneStored((doc as Record<string, unknown>)[field]);
+  }
+  return copy as T;
+}

@@ -56,6 +56,12 @@ export interface FindQuery {
    * that keep their own keyset (e.g. a walk with its own cursor format); the page's `nextCursor` is as usual.
    */
   readonly after?: KeysetStart;
+  /**
+   * Only these top-level fields (and `id`) in the returned documents; filter, sort and cursors still see whole
+   * documents. For callers that show a summary of large documents: the store copies (embedded) or sends (MongoDB)
+   * less. Names are top-level field names (no dots, no `$`).
+   */
+  readonly fields?: readonly string[];
 }
 
 /** A position in a sort: a sort value (as `SortSpec` orders them) and the id that breaks ties. */

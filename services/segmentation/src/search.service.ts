@@ -3,8 +3,8 @@ import { Injectable } from '@nestjs/common';
 import type { Page, SearchSort, UserSummary } from '@roster/contracts';
 import { compareStrings, InvalidCursorError, type DocFilter } from '@roster/readstore';
 import { compileFilter, parseFilter, type FieldTypes, type Filter } from './domain/filter';
-import { padPosition, sortKeyAt, type SortKeyField, type WalkableUserDoc } from './domain/search-keys';
-import { toSummary, type UserListDoc } from './domain/user-list-doc';
+import { padPosition, SORT_KEY_FIELDS, sortKeyAt, type SortKeyField, type WalkableUserDoc } from './domain/search-keys';
+import { SUMMARY_FIELDS, toSummary, type UserListDoc } from './domain/user-list-doc';
 import { ActiveWalks } from './active-walks';
 import { FieldDefinitionsProjection } from './field-definitions.projection';
 import { UserListProjection } from './user-list.projection';
@@ -52,6 +52,9 @@ const queryHash = (botId: string, input: unknown, sort: SearchSort) =>
 
 /** How many moved users one page may merge in (they changed during the walk; normally a handful). */
 const MAX_MOVERS = 100_000;
+/** What a page needs of each document: its summary and sort keys (and, for a moved one, its earlier keys). */
+const PAGE_FIELDS = [...SUMMARY_FIELDS, ...SORT_KEY_FIELDS];
+const MOVER_FIELDS = [...PAGE_FIELDS, 'sortMoves'];
 
 @Injectable()
 export class SearchService {
@@ -93,11 +96,13 @@ export class SearchService {
       filter: { and: [matching, { field: 'sortStamp', op: 'lte', value: snapshot }] },
       sort: { field, order: sort.order },
       limit: limit + 1,
+      fields: PAGE_FIELDS,
       ...(after ? { after: { value: after.key, id: after.id } } : {}),
     });
     const moved = await this.list.users.find({
       filter: { and: [matching, { field: 'sortStamp', op: 'gt', value: snapshot }, { field: 'createdPos', op: 'lte', value: snapshot }] },
       limit: MAX_MOVERS,
+      fields: MOVER_FIELDS,
     });
     const candidates = [
       ...unchanged.items.map((doc) => ({ doc: doc as unknown as WalkableUserDoc, key: String(doc[field]) })),

@@ -74,6 +74,21 @@ export function pagingTests(ctx: ConformanceContext): void {
     it('rejects a limit below 1', async () => {
       await expect(users.find({ limit: 0 })).rejects.toBeInstanceOf(ReadStoreError);
     });
+
+    it('returns only the requested top-level fields and id, while filter, sort and cursors see whole documents', async () => {
+      const sort: SortSpec = { field: 'seen', order: 'desc' };
+      const filter: DocFilter = { and: [BOT, { field: 'score', op: 'gte', value: 2 }] };
+      const whole = await walk(users, { filter, sort, limit: 4 });
+      const picked = await walk(users, { filter, sort, limit: 4, fields: ['botId', 'missing'] });
+      expect(picked.items).toEqual(whole.items.map((doc) => ({ id: doc.id, botId: doc.botId })));
+      expect(picked.pages).toBe(whole.pages);
+      const withSortField = await users.find({ filter, sort, limit: 3, fields: ['seen'] });
+      expect(withSortField.items).toEqual(whole.items.slice(0, 3).map((doc) => ({ id: doc.id, seen: doc.seen })));
+    });
+
+    it.each([[['a.b']], [['']], [['$x']], [['_pos']], ['botId']])('rejects the fields %j', async (fields) => {
+      await expect(users.find({ limit: 2, fields: fields as never })).rejects.toBeInstanceOf(ReadStoreError);
+    });
   });
 
   describe('cursors', () => {

@@ -1,5 +1,5 @@
 import { encodeCursor, queryFingerprint, sortOf, startOf } from '../cursor';
-import { assertLimit, assertPosition, cloneStored, copyDocument } from '../documents';
+import { assertFields, assertLimit, assertPosition, cloneStored, copyDocument, pickStored } from '../documents';
 import { toPredicate, type DocPredicate } from '../filter/to-predicate';
 import type { Collection, Doc, DocFilter, FindQuery, IndexSpec, Page } from '../port';
 import type { Entry } from './entry';
@@ -83,18 +83,23 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   /** `find` with how it was answered (which plan, how many documents examined): for planner tests and benchmarks. */
   explainFind(query: FindQuery): { page: Page<T>; stats: QueryStats } {
     assertLimit(query.limit);
+    assertFields(query.fields);
     const sort = sortOf(query);
-    const fingerprint = queryFingerprint(query.filter, sort);
-    const after = startOf(query, fingerprint);
+    // The fingerprint (canonical JSON of the filter, hashed) only serves cursors: a walk that keeps its own keyset
+    // (`after`) and stops at one page never needs it.
+    let fingerprint: string | undefined;
+    const fingerprintOf = () => (fingerprint ??= queryFingerprint(query.filter, sort));
+    const after = startOf(query, query.cursor === undefined ? '' : fingerprintOf());
     const matches = query.filter ? toPredicate(query.filter) : MATCH_ALL;
     const plan = planQuery(this.indexes.ordered, query.filter, sort, after);
     const { ranked, stats } = runFind(plan, matches, sort, after, query.limit + 1, this.entries);
     const page: Ranked<T>[] = ranked.slice(0, query.limit);
     const last = page[page.length - 1];
+    const fields = query.fields;
     return {
       page: {
-        items: page.map((item) => cloneStored(item.entry.doc)),
-        nextCursor: ranked.length > query.limit && last ? encodeCursor(last.key, fingerprint) : null,
+        items: page.map((item) => (fields ? pickStored(item.entry.doc, fields) : cloneStored(item.entry.doc))),
+        nextCursor: ranked.length > query.limit && last ? encodeCursor(last.key, fingerprintOf()) : null,
       },
       stats,
     };

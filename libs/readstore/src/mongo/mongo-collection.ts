@@ -1,6 +1,6 @@
 import type { Collection as DriverCollection, Filter } from 'mongodb';
 import { encodeCursor, keysetOf, queryFingerprint, sortOf, startOf } from '../cursor';
-import { assertLimit, assertPosition, copyDocument } from '../documents';
+import { assertFields, assertLimit, assertPosition, copyDocument } from '../documents';
 import { splitPath, valueReader } from '../filter/paths';
 import { toMongoQuery } from '../filter/to-mongo-query';
 import { assertIndexSpec } from '../index-spec';
@@ -73,6 +73,7 @@ export class MongoCollection<T extends Doc> implements Collection<T> {
 
   async find(query: FindQuery): Promise<Page<T>> {
     assertLimit(query.limit);
+    assertFields(query.fields);
     const sort = sortOf(query);
     const fingerprint = queryFingerprint(query.filter, sort);
     const after = startOf(query, fingerprint);
@@ -80,15 +81,19 @@ export class MongoCollection<T extends Doc> implements Collection<T> {
     if (query.filter) conditions.push(toMongoQuery(query.filter) as Filter<StoredDoc>);
     if (after) conditions.push(afterKeyset(sort, after) as Filter<StoredDoc>);
     const filter: Filter<StoredDoc> = conditions.length > 0 ? { ...LIVE, $and: conditions } : { ...LIVE };
-    const options = { projection: STORE_FIELDS, sort: sortDocument(sort), limit: query.limit + 1 };
+    // With `fields`, the sort field's top-level part comes along for the cursor and is dropped again below.
+    const sortTop = splitPath(sort.field)[0]!;
+    const projection = query.fields ? { _id: 0, ...Object.fromEntries(['id', sortTop, ...query.fields].map((f) => [f, 1])) } : STORE_FIELDS;
+    const options = { projection, sort: sortDocument(sort), limit: query.limit + 1 };
     const found = await this.run('find', () => this.driver.find(filter, options).toArray());
     const items = found.slice(0, query.limit) as unknown as T[];
     const last = items[items.length - 1];
     const readSortValue = valueReader(splitPath(sort.field));
-    return {
-      items,
-      nextCursor: found.length > query.limit && last ? encodeCursor(keysetOf(last.id, readSortValue(last)), fingerprint) : null,
-    };
+    const nextCursor = found.length > query.limit && last ? encodeCursor(keysetOf(last.id, readSortValue(last)), fingerprint) : null;
+    if (query.fields && sortTop !== 'id' && !query.fields.includes(sortTop)) {
+      for (const item of items) delete (item as Record<string, unknown>)[sortTop];
+    }
+    return { items, nextCursor };
   }
 
   async count(filter?: DocFilter): Promise<number> {

@@ -111,6 +111,26 @@ function created(d: Extract<BotUserEvent, { type: typeof E.created }>['data']): 
   };
 }
 
+/** The fields of a document the summary shows (a search asks the store for these only). */
+export const SUMMARY_FIELDS = [
+  'botId',
+  'channel',
+  'channelUserId',
+  'name',
+  'firstName',
+  'lastName',
+  'gender',
+  'language',
+  'locale',
+  'timezone',
+  'profilePicUrl',
+  'status',
+  'subscribedAt',
+  'lastInteractionAt',
+  'tags',
+  'fields',
+] as const satisfies readonly (keyof UserSummary)[];
+
 /** The summary as the API shows it: exactly the api.md fields, whatever else the document keeps for filtering. */
 export function toSummary(doc: UserListDoc): UserSummary {
   return {

@@ -1,5 +1,5 @@
 import { USER_PROFILE_EVENTS as E, type BotUserEvent } from '@roster/contracts';
-import { applyToUserDoc, toSummary, type UserListDoc } from './user-list-doc';
+import { applyToUserDoc, SUMMARY_FIELDS, toSummary, type UserListDoc } from './user-list-doc';
 
 const botId = '6f1c3c1e-6a0e-4d4f-9d7e-6f3f0b1a2c3d';
 const userId = '0d7f6a2b-1c3e-4f5a-8b9c-0d1e2f3a4b5c';
@@ -227,5 +227,13 @@ describe('toSummary', () => {
       ].sort(),
     );
     expect(summary).toMatchObject({ name: 'Ada Lovelace', tags: ['VIP'], fields: { age: 36 } });
+  });
+
+  it('needs no field beyond id and SUMMARY_FIELDS (what a search asks the store for)', () => {
+    const history = [created, tagAdded('VIP'), fieldSet('age', 'number', 36)];
+    const doc = history.reduce<UserListDoc | undefined>(applyToUserDoc, undefined)!;
+    const picked = Object.fromEntries(Object.entries(doc).filter(([key]) => key === 'id' || (SUMMARY_FIELDS as readonly string[]).includes(key)));
+    expect(toSummary(picked as unknown as UserListDoc)).toEqual(toSummary(doc));
+    expect(Object.keys(toSummary(doc)).sort()).toEqual(['id', ...SUMMARY_FIELDS].sort());
   });
 });
