@@ -91,11 +91,13 @@ function metricsSuite(mode: 'embedded' | 'distributed', start: () => Promise<Dep
     });
 
     if (mode === 'embedded') {
-      it('runs segmentation in a worker thread by default, the other services in the main thread', async () => {
+      it('runs segmentation and user-profile in worker threads of their own by default, the others in the main thread', async () => {
         const families = await scrape();
         const thread = (service: string) => value(families, 'roster_service_thread_id', { service });
         expect(thread('segmentation')).toBeGreaterThan(0);
-        for (const service of SERVICES.filter((s) => s !== 'segmentation')) expect(thread(service)).toBe(0);
+        expect(thread('user-profile')).toBeGreaterThan(0);
+        expect(thread('user-profile')).not.toBe(thread('segmentation'));
+        for (const service of SERVICES.filter((s) => s !== 'segmentation' && s !== 'user-profile')) expect(thread(service)).toBe(0);
         expect(value(families, 'roster_thread_heap_used_bytes', { service: 'segmentation' })).toBeGreaterThan(0);
       });
     }
