@@ -90,6 +90,18 @@ function metricsSuite(mode: 'embedded' | 'distributed', start: () => Promise<Dep
       for (const id of [bot.id, bot.keyId, PAGE, one.channelUserId, 'PSID-M']) expect(text).not.toContain(id);
     });
 
+    if (mode === 'embedded') {
+      it('runs segmentation and user-profile in worker threads of their own by default, the others in the main thread', async () => {
+        const families = await scrape();
+        const thread = (service: string) => value(families, 'roster_service_thread_id', { service });
+        expect(thread('segmentation')).toBeGreaterThan(0);
+        expect(thread('user-profile')).toBeGreaterThan(0);
+        expect(thread('user-profile')).not.toBe(thread('segmentation'));
+        for (const service of SERVICES.filter((s) => s !== 'segmentation' && s !== 'user-profile')) expect(thread(service)).toBe(0);
+        expect(value(families, 'roster_thread_heap_used_bytes', { service: 'segmentation' })).toBeGreaterThan(0);
+      });
+    }
+
     if (mode === 'distributed') {
       it('reports a service that does not answer as scrape_up 0 instead of failing the scrape', async () => {
         await deployment.kill!('import');
@@ -105,6 +117,32 @@ function metricsSuite(mode: 'embedded' | 'distributed', start: () => Promise<Dep
 }
 
 metricsSuite('embedded', () => startEmbedded());
+
+describe('embedded mode with services in several worker threads', () => {
+  jest.setTimeout(60_000);
+  let deployment: Deployment;
+  afterAll(async () => {
+    await deployment?.stop();
+  }, 60_000);
+
+  it('places services as ROSTER_WORKER_SERVICES says, and an event still travels ingestion → user-profile → the list', async () => {
+    deployment = await startEmbedded({ ROSTER_WORKER_SERVICES: 'segmentation, user-profile+import' });
+    const admin = new Api(deployment.baseUrl, deployment.adminKey);
+    const families = parsePrometheusText((await admin.get('/metrics')).text);
+    const thread = (service: string) => families.get('roster_service_thread_id')?.samples.find((s) => s.labels.service === service)?.value;
+    expect([thread('gateway'), thread('ingestion'), thread('compliance')]).toEqual([0, 0, 0]);
+    expect(thread('segmentation')).toBeGreaterThan(0);
+    expect(thread('user-profile')).toBeGreaterThan(0);
+    expect(thread('user-profile')).not.toBe(thread('segmentation'));
+    expect(thread('import')).toBe(thread('user-profile'));
+
+    const bot = await createBot(admin, 'Threads bot');
+    const one = event();
+    expect((await bot.api.post(`/v1/bots/${bot.id}/events`, one)).status).toBe(202);
+    const listed = await waitFor(async () => (await bot.api.get(`/v1/bots/${bot.id}/users?limit=50`)).json.items[0], { what: 'the user in the list' });
+    expect((await bot.api.get(`/v1/bots/${bot.id}/users/${listed.id}`)).status).toBe(200);
+  });
+});
 
 describeWhen(natsProbeFromSetup(), 'metrics over NATS', () => {
   metricsSuite('distributed', () => startDistributed(natsUrl()));

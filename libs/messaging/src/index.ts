@@ -15,3 +15,4 @@ export * from './nats/nats-transport';
 export * from './jetstream/event-stream';
 export * from './jetstream/relay';
 export * from './jetstream/jetstream-bus';
+export * from './inprocess/broker-bridge';

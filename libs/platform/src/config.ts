@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { SERVICE_NAMES, type ServiceName } from '@roster/contracts';
 
 /** Every setting comes from the environment; adapters are chosen by which URLs are set, never by code edits. */
 const envSchema = z.object({
@@ -18,7 +19,34 @@ const envSchema = z.object({
   ROSTER_SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   ROSTER_PUBLIC_URL: z.url().optional(),
   ROSTER_SNAPSHOT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
+  ROSTER_WORKER_SERVICES: z.string().optional(),
 });
+
+/** Where embedded mode runs its services when ROSTER_WORKER_SERVICES is not set (docs/architecture.md says why). */
+export const DEFAULT_WORKER_SERVICES = 'segmentation,user-profile';
+
+/**
+ * `segmentation,user-profile` → two worker threads, one service each; `user-profile+ingestion` → one worker thread
+ * running both; empty → every service in the main thread. The gateway serves HTTP and stays in the main thread.
+ */
+export function parseWorkerServices(value: string): ServiceName[][] {
+  const seen = new Set<string>();
+  const groups = value
+    .split(',')
+    .map((group) => group.trim())
+    .filter((group) => group.length > 0)
+    .map((group) =>
+      group.split('+').map((name) => {
+        const service = name.trim();
+        if (!(SERVICE_NAMES as readonly string[]).includes(service)) throw new ConfigError(`ROSTER_WORKER_SERVICES: unknown service "${service}"`);
+        if (service === 'gateway') throw new ConfigError('ROSTER_WORKER_SERVICES: the gateway serves HTTP and runs in the main thread');
+        if (seen.has(service)) throw new ConfigError(`ROSTER_WORKER_SERVICES: "${service}" is named twice`);
+        seen.add(service);
+        return service as ServiceName;
+      }),
+    );
+  return groups;
+}
 
 export interface RosterConfig {
   readonly port: number;
@@ -42,6 +70,11 @@ export interface RosterConfig {
    * 0 turns snapshots off: nothing is written, a snapshot left over is deleted, projections rebuild at every start.
    */
   readonly snapshotIntervalSeconds: number;
+  /**
+   * Embedded mode: the worker threads and the services each one runs (ROSTER_WORKER_SERVICES, default
+   * `segmentation,user-profile`: two workers); the services named nowhere run in the main thread with the gateway. Distributed mode ignores it.
+   */
+  readonly workerServices: readonly (readonly ServiceName[])[];
 }
 
 export class ConfigError extends Error {}
@@ -69,5 +102,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
     sqliteSynchronous: e.ROSTER_SQLITE_SYNCHRONOUS,
     publicUrl: e.ROSTER_PUBLIC_URL?.replace(/\/+$/, ''),
     snapshotIntervalSeconds: e.ROSTER_SNAPSHOT_INTERVAL_SECONDS,
+    workerServices: parseWorkerServices(e.ROSTER_WORKER_SERVICES ?? DEFAULT_WORKER_SERVICES),
   };
 }

@@ -13,3 +13,4 @@ export * from './live-store-view';
 export * from './metrics';
 export * from './metrics-controller';
 export * from './metrics-text';
+export * from './nest/threads';

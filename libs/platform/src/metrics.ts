@@ -1,3 +1,5 @@
+import { getHeapStatistics } from 'node:v8';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 import type { MetricFamily, MetricSample, ServiceName } from '@roster/contracts';
@@ -93,7 +95,9 @@ const registries = new WeakMap<Infra, Map<ServiceName, ServiceMetrics>>();
  * then still keep six registries (one per service); distributed mode has one Infra and one service per process.
  */
 export function serviceMetrics(infra: Infra, service: ServiceName): ServiceMetrics {
-  processRegistryOnce();
+  // A worker thread (embedded mode) shares the process with the main thread, which reports it: CPU and memory are
+  // the process's, so a worker's copy would only count them twice.
+  if (isMainThread) processRegistryOnce();
   let byService = registries.get(infra);
   if (!byService) registries.set(infra, (byService = new Map()));
   let metrics = byService.get(service);
@@ -130,7 +134,21 @@ export const EMBEDDED_PROCESS_LABEL = 'all-in-one';
  */
 export async function serviceMetricFamilies(infra: Infra, service: ServiceName): Promise<MetricFamily[]> {
   const own = await serviceMetrics(infra, service).families();
-  return infra.mode === 'distributed' ? [...own, ...(await processMetricFamilies(service))] : own;
+  return infra.mode === 'distributed' ? [...own, ...(await processMetricFamilies(service))] : [...own, ...threadMetricFamilies(service)];
+}
+
+/**
+ * Embedded mode: which thread runs the service (0 = the main thread, with the gateway) and that thread's V8 heap —
+ * the process metrics' `nodejs_heap_*` describe the main thread's heap only. Services sharing a thread report the
+ * same heap.
+ */
+export function threadMetricFamilies(service: ServiceName): MetricFamily[] {
+  const heap = getHeapStatistics();
+  return [
+    { name: 'roster_service_thread_id', help: 'The worker thread id running the service in embedded mode (0: the main thread)', type: 'gauge', values: [{ labels: { service }, value: threadId }] },
+    { name: 'roster_thread_heap_used_bytes', help: "V8 heap used by the thread that runs the service (embedded mode)", type: 'gauge', values: [{ labels: { service }, value: heap.used_heap_size }] },
+    { name: 'roster_thread_heap_limit_bytes', help: 'V8 heap limit of the thread that runs the service (embedded mode)', type: 'gauge', values: [{ labels: { service }, value: heap.heap_size_limit }] },
+  ];
 }
 
 function toFamilies(json: Awaited<ReturnType<Registry['getMetricsAsJSON']>>): MetricFamily[] {

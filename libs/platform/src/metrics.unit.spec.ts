@@ -41,7 +41,8 @@ describe('ServiceMetrics', () => {
     const embedded = infraOf('embedded');
     serviceMetrics(embedded, 'segmentation').counter({ name: 'roster_test_a_total', help: 'a', labelNames: [] }).inc();
     const embeddedNames = (await serviceMetricFamilies(embedded, 'segmentation')).map((f) => f.name);
-    expect(embeddedNames).toEqual(['roster_test_a_total']);
+    // Embedded: the service's own metrics and which thread runs it, never the shared process's metrics.
+    expect(embeddedNames).toEqual(['roster_test_a_total', 'roster_service_thread_id', 'roster_thread_heap_used_bytes', 'roster_thread_heap_limit_bytes']);
     const distributed = infraOf('distributed');
     const families = await serviceMetricFamilies(distributed, 'segmentation');
     const cpu = families.find((f) => f.name === 'process_cpu_seconds_total');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SOURCE_TYPES_BY_PREFIX, SOURCES, type ServiceName, type SourceName } from '@roster/contracts';
 import { createEventStore, SqliteEventStore, type EventStore } from '@roster/eventstore';
-import { createReadStore, discardSnapshot, type EmbeddedSnapshotOptions, type ReadStore } from '@roster/readstore';
+import { createReadStore, discardSnapshot, ReadStoreError, type EmbeddedSnapshotOptions, type ReadStore } from '@roster/readstore';
 import {
   EventStoreEventBus,
   InProcessBroker,
@@ -63,6 +63,18 @@ async function readStoreFor(config: RosterConfig, mongoUrl: string | undefined, 
   return createReadStore({ mongoUrl, mongoDb: config.mongoDb, snapshot });
 }
 
+/**
+ * The read store of an embedded thread that does not run segmentation: the thread that does owns the snapshot file,
+ * and two owners of one file would overwrite each other's snapshots. Any use is a placement bug and says so.
+ */
+const NO_READ_STORE: ReadStore = {
+  ephemeral: true,
+  collection(name: string): never {
+    throw new ReadStoreError(`collection ${name}: the read store is held by the thread that runs segmentation, not this one`);
+  },
+  close: async () => undefined,
+};
+
 /** The Infra of either mode; `closers` run in order on close (consumers first, stores last). */
 function assemble(
   parts: Omit<Infra, 'codec' | 'pii' | 'pseudonymizer'>,
@@ -81,15 +93,26 @@ function assemble(
   };
 }
 
+export interface EmbeddedInfraOptions {
+  /**
+   * Whether this thread holds the read store (it runs segmentation): only then is the snapshot file opened. Default
+   * true (everything in one thread).
+   */
+  readonly readStore?: boolean;
+}
+
+export type EmbeddedInfra = RunningInfra & { readonly broker: InProcessBroker; readonly eventStore: SqliteEventStore };
+
 /**
- * Embedded mode: one SQLite event store for every service, one in-memory read store (restored from its snapshot at
- * start, projections catching up from their checkpoints), consumers reading the store directly, and the in-process
- * request/reply transport.
+ * Embedded mode, one per thread: a connection to the one SQLite event store (`<data>/events.db`, WAL, writers of
+ * other threads wait on its busy timeout), the in-memory read store (restored from its snapshot at start, projections
+ * catching up from their checkpoints) in the thread that runs segmentation, consumers reading the store directly, and
+ * the in-process request/reply transport (joined to other threads' brokers by `BrokerBridge`).
  */
-export async function createEmbeddedInfra(config: RosterConfig, logger: Logger): Promise<RunningInfra & { broker: InProcessBroker }> {
+export async function createEmbeddedInfra(config: RosterConfig, logger: Logger, options: EmbeddedInfraOptions = {}): Promise<EmbeddedInfra> {
   const privacy = await privacyFor(config);
   const eventStore = new SqliteEventStore({ filename: join(config.dataDir, 'events.db'), synchronous: config.sqliteSynchronous });
-  const readStore = await readStoreFor(config, undefined, config.dataDir, privacy, logger);
+  const readStore = options.readStore === false ? NO_READ_STORE : await readStoreFor(config, undefined, config.dataDir, privacy, logger);
   const sources = Object.fromEntries(
     (Object.keys(SOURCES) as SourceName[]).map((name) => [
       name,
@@ -106,7 +129,7 @@ export async function createEmbeddedInfra(config: RosterConfig, logger: Logger):
     () => readStore.close(),
     () => eventStore.close(),
   ]);
-  return { ...infra, broker };
+  return { ...infra, eventStore, broker };
 }
 
 /**

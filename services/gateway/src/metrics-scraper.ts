@@ -8,6 +8,7 @@ import {
   processMetricFamilies,
   renderPrometheus,
   serviceMetrics,
+  threadMetricFamilies,
   type Infra,
 } from '@roster/platform';
 
@@ -42,8 +43,9 @@ export class MetricsScraper {
 
   /** The gateway reads its own registry directly; the process metrics come once per process (embedded: all six). */
   private async own(): Promise<MetricFamily[]> {
-    const processLabel = this.infra.mode === 'embedded' ? EMBEDDED_PROCESS_LABEL : 'gateway';
-    return [...(await serviceMetrics(this.infra, 'gateway').families()), ...(await processMetricFamilies(processLabel))];
+    const embedded = this.infra.mode === 'embedded';
+    const own = await serviceMetrics(this.infra, 'gateway').families();
+    return [...own, ...(embedded ? threadMetricFamilies('gateway') : []), ...(await processMetricFamilies(embedded ? EMBEDDED_PROCESS_LABEL : 'gateway'))];
   }
 
   private async ask(service: ServiceName, correlationId: string | undefined): Promise<ServiceScrape> {

@@ -6,6 +6,10 @@ export type SqliteSynchronous = 'NORMAL' | 'FULL';
 
 // AUTOINCREMENT (not a plain rowid) so that a position is never handed out twice, even after the newest stream is
 // deleted: a subscriber that has passed a position must never be given a new event below or at it.
+// Several connections may write the file (embedded mode's worker threads, or another process): every write is a
+// BEGIN IMMEDIATE transaction, so SQLite runs them one at a time (the others wait on the busy timeout), positions are
+// handed out in commit order, and a WAL read snapshot always holds a prefix of the positions — a later commit, from any
+// connection, only adds positions above every one a reader has already seen.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   position    INTEGER PRIMARY KEY AUTOINCREMENT,

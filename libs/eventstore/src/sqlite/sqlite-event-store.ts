@@ -40,7 +40,10 @@ export interface SqliteEventStoreOptions {
   readonly walAutocheckpointPages?: number;
 }
 
+/** Subscriptions of this store wake on it: after a local commit, and when told another connection committed. */
 const APPENDED = 'appended';
+/** Only this connection's own commits (what other threads or processes need to hear about). */
+const COMMITTED = 'committed';
 
 export class SqliteEventStore implements EventStore {
   readonly #db: Database.Database;
@@ -60,7 +63,10 @@ export class SqliteEventStore implements EventStore {
       walAutocheckpointPages: options.walAutocheckpointPages ?? 8_192,
     });
     this.#table = new EventTable(this.#db);
-    this.#writes = new GroupCommit(this.#db, options.maxEventsPerCommit ?? 10_000, () => this.#signal.emit(APPENDED));
+    this.#writes = new GroupCommit(this.#db, options.maxEventsPerCommit ?? 10_000, () => {
+      this.#signal.emit(APPENDED);
+      this.#signal.emit(COMMITTED);
+    });
     this.#signal.setMaxListeners(0);
     this.#pollIntervalMs = options.pollIntervalMs ?? 250;
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
@@ -132,6 +138,23 @@ export class SqliteEventStore implements EventStore {
     );
     this.#subscriptions.add(subscription);
     return subscription;
+  }
+
+  /**
+   * Runs after every commit made through THIS store object (not after `notifyAppended`), so it can be relayed to
+   * the stores of other threads without echoing back.
+   */
+  onCommitted(listener: () => void): () => void {
+    this.#signal.on(COMMITTED, listener);
+    return () => this.#signal.off(COMMITTED, listener);
+  }
+
+  /**
+   * Another connection to the same file (another thread) committed: subscriptions look now instead of at their next
+   * slow poll. Safe to call at any time; a wake that finds nothing new costs one read.
+   */
+  notifyAppended(): void {
+    if (!this.#closed) this.#signal.emit(APPENDED);
   }
 
   async deleteStream(streamName: string): Promise<void> {

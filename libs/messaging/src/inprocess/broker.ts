@@ -5,26 +5,54 @@ import { jsonClone } from './json-clone';
 export type InProcessResponder = (packet: ReadPacket, reply: (packet: WritePacket) => void) => void;
 export type InProcessListener = (packet: ReadPacket) => void;
 
+/** Who registered a responder: this thread's handlers (`local`), or a bridge forwarding to another thread. */
+export type ResponderOrigin = 'local' | symbol;
+
+interface Registered {
+  readonly responder: InProcessResponder;
+  readonly origin: ResponderOrigin;
+}
+
 /**
  * The process-wide switchboard of the in-process transport. It copies every packet through JSON and hands it over on
  * a later turn of the event loop, so handlers and callers observe what they would over NATS: no shared object
  * identity, no bigints or class instances, no synchronous re-entry into the caller's stack.
  */
 export class InProcessBroker {
-  private readonly responders = new Map<string, InProcessResponder[]>();
+  private readonly responders = new Map<string, Registered[]>();
   private readonly listeners = new Map<string, Set<InProcessListener>>();
+  private readonly subjectWatchers = new Set<() => void>();
   private nextResponder = 0;
 
-  /** Several responders on one subject share the load, like the instances of one NATS queue group. */
-  addResponder(subject: string, responder: InProcessResponder): () => void {
+  /**
+   * Several responders on one subject share the load, like the instances of one NATS queue group. `origin` names a
+   * bridge that forwards to another thread (see `BrokerBridge`); handlers of this thread leave it out.
+   */
+  addResponder(subject: string, responder: InProcessResponder, origin: ResponderOrigin = 'local'): () => void {
     assertExactSubject(subject);
+    const entry: Registered = { responder, origin };
     const list = this.responders.get(subject) ?? [];
-    this.responders.set(subject, [...list, responder]);
+    this.responders.set(subject, [...list, entry]);
+    this.subjectsChanged();
     return () => {
-      const remaining = (this.responders.get(subject) ?? []).filter((r) => r !== responder);
+      const remaining = (this.responders.get(subject) ?? []).filter((r) => r !== entry);
       if (remaining.length > 0) this.responders.set(subject, remaining);
       else this.responders.delete(subject);
+      this.subjectsChanged();
     };
+  }
+
+  /** The subjects someone answers here, leaving out responders registered by `except` (a bridge asking what to announce). */
+  answeredSubjects(except?: ResponderOrigin): string[] {
+    const subjects: string[] = [];
+    for (const [subject, list] of this.responders) if (list.some((r) => r.origin !== except)) subjects.push(subject);
+    return subjects;
+  }
+
+  /** Called (synchronously) whenever a responder is added or removed. */
+  watchSubjects(watcher: () => void): () => void {
+    this.subjectWatchers.add(watcher);
+    return () => this.subjectWatchers.delete(watcher);
   }
 
   addListener(subject: string, listener: InProcessListener): () => void {
@@ -42,18 +70,19 @@ export class InProcessBroker {
    * Routes a request; replies arrive through `onReply` until the returned cancel function runs. Throws if the
    * packet cannot be serialized, as the NATS client does.
    */
-  request(subject: string, packet: ReadPacket, onReply: (packet: WritePacket) => void): () => void {
+  request(subject: string, packet: ReadPacket, onReply: (packet: WritePacket) => void, avoid?: ResponderOrigin): () => void {
     const wire = jsonCopy(packet);
     let cancelled = false;
     const deliver = (reply: WritePacket) =>
       setImmediate(() => {
         if (!cancelled) onReply(reply);
       });
-    const responders = this.responders.get(subject);
-    if (!responders || responders.length === 0) {
+    // A request a bridge brought in is never sent back over that bridge (no ping-pong between two threads).
+    const responders = (this.responders.get(subject) ?? []).filter((r) => avoid === undefined || r.origin !== avoid);
+    if (responders.length === 0) {
       deliver({ err: new EmptyResponseException(subject), isDisposed: true });
     } else {
-      const responder = responders[this.nextResponder++ % responders.length]!;
+      const { responder } = responders[this.nextResponder++ % responders.length]!;
       setImmediate(() => responder(wire, (reply) => deliver(replyCopy(reply))));
     }
     return () => {
@@ -72,6 +101,10 @@ export class InProcessBroker {
   hasResponder(subject: string): boolean {
     return (this.responders.get(subject)?.length ?? 0) > 0;
   }
+
+  private subjectsChanged(): void {
+    for (const watcher of this.subjectWatchers) watcher();
+  }
 }
 
 /** What crossing the wire as JSON leaves of a packet (`jsonClone` gives it without building the text). */
@@ -81,6 +114,8 @@ function jsonCopy<T>(value: T): T {
 
 /** A reply that cannot cross the wire becomes an error the caller sees at once, instead of a silent timeout. */
 function replyCopy(reply: WritePacket): WritePacket {
+  // "No responders" (a bridge whose thread is gone) stays the error the client recognises, as a local one does.
+  if (reply.err instanceof EmptyResponseException) return reply;
   try {
     return jsonCopy(reply);
   } catch (error) {

@@ -1,29 +1,44 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Module, type INestApplication, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { ServiceName } from '@roster/contracts';
-import { InProcessServer, natsServerOptions } from '@roster/messaging';
+import { SERVICE_NAMES, type ServiceName } from '@roster/contracts';
+import { BrokerBridge, InProcessServer, natsServerOptions } from '@roster/messaging';
 import { LoggerModule, Logger as PinoNestLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
-import { loadConfig, type RosterConfig } from '../config';
+import { ConfigError, loadConfig, type RosterConfig } from '../config';
 import { createLogger, loggerOptions } from '../logger';
 import { createDistributedInfra, createEmbeddedInfra, type RunningInfra } from '../runtime';
 import { InfraModule } from './infra.module';
+import { relayAppended, startWorkerThreads, type WorkerControl, type WorkerThreadData, type WorkerThreads } from './threads';
 
 export interface HttpOptions {
   /** Adds what the HTTP app needs beyond Nest's pipeline (error handler for body errors, OpenAPI). */
   readonly http?: (app: INestApplication) => void;
 }
 
-function rootModule(infra: RunningInfra, config: RosterConfig, service: string, modules: Type<unknown>[]): Type<unknown> {
+export interface EmbeddedOptions extends HttpOptions {
+  /**
+   * The compiled worker entry (a .js file that calls `runEmbeddedWorker`), needed when the configuration places
+   * services in worker threads (ROSTER_WORKER_SERVICES).
+   */
+  readonly workerScript?: string;
+}
+
+/** Every service's Nest module, by name: embedded mode mounts each in the thread the configuration places it in. */
+export type ServiceModules = Readonly<Record<ServiceName, Type<unknown>>>;
+
+function rootModule(infra: RunningInfra, config: RosterConfig, service: string, modules: Type<unknown>[], bindings: Record<string, string> = {}): Type<unknown> {
+  const options = loggerOptions(service, config.logLevel);
   @Module({
     imports: [
       InfraModule.forRoot(infra),
       LoggerModule.forRoot({
         pinoHttp: {
-          ...loggerOptions(service, config.logLevel),
+          ...options,
+          base: { ...options.base, ...bindings },
           genReqId: (req) => {
             const given = req.headers['x-request-id'];
             return typeof given === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(given) ? given : randomUUID();
@@ -116,28 +131,85 @@ export function runService(service: ServiceName, module: Type<unknown>, options:
   });
 }
 
-/** Embedded mode: every service module in one process, joined by the in-process transport; HTTP on PORT. */
-export function runEmbedded(modules: Type<unknown>[], options: HttpOptions = {}): Promise<void> {
+/**
+ * Embedded mode: every service in one process, joined by the in-process transport; HTTP on PORT. Services named in
+ * ROSTER_WORKER_SERVICES run in worker threads (each with its own Nest application and Infra), the others in this
+ * thread with the gateway.
+ */
+export function runEmbedded(modules: ServiceModules, options: EmbeddedOptions = {}): Promise<void> {
   return guarded('roster', async (logger) => {
     const app = await startEmbedded(modules, options, loadConfig(), logger);
-    logger.info({ port: app.config.port, dataDir: app.config.dataDir, mode: 'embedded' }, 'listening');
+    logger.info({ port: app.config.port, dataDir: app.config.dataDir, mode: 'embedded', workerThreads: app.config.workerServices.map((g) => g.join('+')) }, 'listening');
     onSignals(logger, app.stop);
   });
 }
 
-export async function startEmbedded(modules: Type<unknown>[], options: HttpOptions, config: RosterConfig, logger: Logger) {
-  const infra = await createEmbeddedInfra(config, logger);
-  const http = await createHttpApp(rootModule(infra, config, 'roster', modules), config, options);
+export async function startEmbedded(modules: ServiceModules, options: EmbeddedOptions, config: RosterConfig, logger: Logger) {
+  const groups = config.workerServices;
+  if (groups.length > 0 && !options.workerScript) throw new ConfigError('services are placed in worker threads but no worker script was given');
+  const inWorkers = new Set(groups.flat());
+  const here = SERVICE_NAMES.filter((service) => !inWorkers.has(service));
+  const infra = await createEmbeddedInfra(config, logger, { readStore: here.includes('segmentation') });
+  // Workers start while this thread builds its own app: a worker restoring a large read store snapshot takes a while.
+  let threads: WorkerThreads | undefined;
+  if (groups.length > 0) threads = startWorkerThreads(groups, options.workerScript!, infra.broker, infra.eventStore, logger);
+  const http = await createHttpApp(rootModule(infra, config, 'roster', here.map((service) => modules[service])), config, options);
   http.connectMicroservice({ strategy: new InProcessServer(infra.broker) }, { inheritAppConfig: true });
   await http.startAllMicroservices();
   await http.listen(config.port, config.host);
+  await threads?.started;
   return {
     app: http,
     config,
     infra,
     stop: async () => {
       await http.close();
+      await threads?.stop();
       await infra.close();
     },
   };
+}
+
+/**
+ * The body of embedded mode's worker entry: runs the services the main thread named (`workerData`) on an Infra of
+ * this thread's own — its own connections to events.db and keys.db, its broker joined to the main thread's by a
+ * `BrokerBridge`, and the read store only if it runs segmentation. Closes everything when the main thread says stop.
+ */
+export function runEmbeddedWorker(modules: ServiceModules): Promise<void> {
+  const { services, bridgePort } = workerData as WorkerThreadData;
+  const thread = services.join('+');
+  const logger = createLogger('roster', process.env.LOG_LEVEL ?? 'info').child({ thread });
+  return (async () => {
+    try {
+      const config = loadConfig();
+      const infra = await createEmbeddedInfra(config, logger, { readStore: services.includes('segmentation') });
+      const bridge = new BrokerBridge(infra.broker, bridgePort);
+      const stopRelay = relayAppended(infra.eventStore, [bridge]);
+      const root = rootModule(infra, config, 'roster', services.map((service) => modules[service]), { thread });
+      const app = await NestFactory.createMicroservice(root, { strategy: new InProcessServer(infra.broker), bufferLogs: true });
+      app.useLogger(app.get(PinoNestLogger));
+      await app.listen();
+      parentPort!.on('message', (message: WorkerControl) => {
+        if (message.t !== 'stop') return;
+        void (async () => {
+          await app.close();
+          await infra.close();
+          stopRelay();
+          bridge.close();
+          logger.info('worker thread stopped');
+        })().then(
+          () => process.exit(0),
+          (error: Error) => {
+            logger.error({ err: { type: error.name, message: error.message } }, 'worker thread stop failed');
+            process.exit(1);
+          },
+        );
+      });
+      parentPort!.postMessage({ t: 'started' } satisfies WorkerControl);
+      logger.info({ services }, 'worker thread started');
+    } catch (error) {
+      logger.fatal({ err: { type: (error as Error).name, message: (error as Error).message, stack: (error as Error).stack } }, 'worker thread could not start');
+      process.exit(1);
+    }
+  })();
 }
