@@ -4,4 +4,9 @@ import type { Doc } from '../port';
 export interface Entry<T extends Doc> {
   doc: T;
   position: bigint;
+  /**
+   * When the entry was created, in its collection's order (a counter): an index built in the background tells by it
+   * which entries it has reached (see `Indexes`). A document deleted and written again is a new entry.
+   */
+  readonly seq: number;
 }
