@@ -5,6 +5,7 @@ import type { Collection, Doc, DocFilter, FindQuery, IndexSpec, Page } from '../
 import type { Entry } from './entry';
 import { planCount, runCount, runFind, type QueryStats, type Ranked } from './executor';
 import { Indexes, type BuildOptions } from './indexes';
+import { InternPath, internInPlace } from './interner';
 import { planQuery } from './planner';
 
 const MATCH_ALL: DocPredicate = () => true;
@@ -48,6 +49,8 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   private readonly indexes: Indexes<T>;
   /** The `seq` of the next entry created: entries are created (and kept in `entries`) in increasing order. */
   private nextSeq = 0;
+  /** Shared copies of the short strings that repeat across documents (see `InternPath`). */
+  private readonly strings = new InternPath();
 
   constructor(
     readonly name: string,
@@ -83,7 +86,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
 
   async upsert(doc: T, position: bigint): Promise<boolean> {
     assertPosition(position);
-    const copy = copyDocument(doc);
+    const copy = copyDocument(doc, this.strings);
     const entry = this.entries.get(copy.id);
     if (!this.isNewer(copy.id, position)) return false;
     this.indexes.assertUnique(copy, entry);
@@ -198,7 +201,8 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
 
   /**
    * Replaces the collection's content with a dump (at start, before any use). The documents are taken as they are
-   * (they came from `dump`, through a serializer), not validated or copied again; declared indexes are rebuilt.
+   * (they came from `dump`, through a serializer), not validated or copied again — but their repeated strings are
+   * replaced by shared copies in place; declared indexes are rebuilt.
    */
   load(dump: CollectionDump<T>): void {
     this.entries.clear();
@@ -207,6 +211,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     for (const [id, position] of dump.tombstones) this.tombstones.set(id, position);
     const loaded: Entry<T>[] = [];
     for (const [doc, position] of dump.entries) {
+      internInPlace(doc, this.strings);
       const entry: Entry<T> = { doc, position, seq: this.nextSeq++ };
       this.entries.set(doc.id, entry);
       loaded.push(entry);
