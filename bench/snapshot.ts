@@ -114,7 +114,8 @@ async function loadChild(file: string, keyHex: string): Promise<void> {
   const rssAfter = process.memoryUsage().rss;
   gc();
   const stallMs = stalls.max / 1e6;
-  console.log(JSON.stringify({ loadMs, declareMs, firstAnswerMs, indexMs, stallMs, count, rssBefore, rssAfter, rssAfterGc: process.memoryUsage().rss, hwm: peakRss() }));
+  const heapAfterGc = process.memoryUsage().heapUsed;
+  console.log(JSON.stringify({ loadMs, declareMs, firstAnswerMs, indexMs, stallMs, count, rssBefore, rssAfter, rssAfterGc: process.memoryUsage().rss, heapAfterGc, hwm: peakRss() }));
 }
 
 /** VmHWM: the process's peak RSS so far (Linux), else the current RSS. */
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
         `rss before write=${mib(rssBefore)} peak during write=${mib(peak)} (+${mib(peak - rssBefore)})`,
         `longest event-loop stall=${(stalls.max / 1e6).toFixed(0)}ms (p99 ${(stalls.percentile(99) / 1e6).toFixed(0)}ms)`,
         `load=${seconds(load.loadMs!)} + declare ${seconds(load.declareMs!)}, first answer +${seconds(load.firstAnswerMs!)}, all indexes built +${seconds(load.indexMs!)} (longest stall while building ${load.stallMs!.toFixed(0)}ms)`,
-        `child rss ${mib(load.rssBefore!)} → ${mib(load.rssAfter!)} (after gc ${mib(load.rssAfterGc!)}, peak ${mib(load.hwm!)})`,
+        `child rss ${mib(load.rssBefore!)} → ${mib(load.rssAfter!)} (after gc ${mib(load.rssAfterGc!)}, peak ${mib(load.hwm!)}; heap after gc ${mib(load.heapAfterGc!)})`,
         `cores=${cpus().length} node=${process.version}`,
       ].join(' | '),
     );

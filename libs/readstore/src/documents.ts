@@ -65,11 +65,12 @@ function copyValue(value: unknown, strings: InternPath | undefined): unknown {
 }
 
 function copyArray(array: readonly unknown[], strings: InternPath | undefined): unknown[] {
-  const copy: unknown[] = [];
+  // Sized up front: an array grown by push keeps room for 16 more elements (136 B per array of one tag).
+  const copy = new Array<unknown>(array.length);
   for (let i = 0; i < array.length; i++) {
     const element = array[i];
     try {
-      copy.push(element === undefined ? null : copyValue(element, strings));
+      copy[i] = element === undefined ? null : copyValue(element, strings);
     } catch (error) {
       if (error instanceof BadValue) error.path.push(`[${i}]`);
       throw error;

@@ -3,6 +3,7 @@ import { assertIndexSpec } from '../index-spec';
 import { ReadStoreError, type Doc, type IndexSpec } from '../port';
 import type { Entry } from './entry';
 import { OrderedIndex, sortStrings, type Grouping } from './ordered-index';
+import { sortInTurns } from './sort-in-turns';
 import { UniqueIndex } from './unique-index';
 
 /** How an index over existing documents is built: at once, or in the background in turns that yield. */
@@ -16,25 +17,35 @@ export interface BuildOptions {
 }
 
 /**
- * An ordered index being built in the background from the entries the collection held when it was declared
- * (`pending`, in creation order): a bulk build whose first half (grouping entries by their values) is spread over
- * turns, and whose second half (sorting each level's values and loading the trees) runs in one turn at the end.
- * Entries before `pending[next]` have been grouped, and so is every entry created after the build began (`lastSeq`);
- * the others are left alone until the build reaches them (it groups them with the document they hold then, unless
- * they were deleted). A grouped entry that is changed or deleted meanwhile is noted in `changed` with the document it
- * was grouped by, and re-keyed once the trees are loaded.
+ * An ordered index being built in the background from the entries the collection held when it was declared: a bulk
+ * build whose first half (grouping entries by their values) is spread over turns, and whose second half (sorting each
+ * level's values and loading the trees) runs in one turn at the end. The entries are first put in id order (in turns
+ * too, shared by the indexes declared together: `pending`), so that each bucket is grouped in order and needs no sort.
+ * Entries before `pending[next]` have been grouped, and so is every entry created after the build began (`seq` above
+ * `lastSeq`); the others are left alone until the build reaches them (it groups them with the document they hold
+ * then, unless they were deleted). A grouped entry that is changed or deleted meanwhile is noted in `changed` with the
+ * document it was grouped by, and re-keyed once the trees are loaded.
  */
 interface Build<T extends Doc> {
   readonly index: OrderedIndex<T>;
-  readonly pending: readonly Entry<T>[];
+  /** Until sorted, nothing but new entries is reached. */
+  pending: readonly Entry<T>[] | undefined;
+  readonly sorting: Promise<Entry<T>[] | undefined>;
   readonly lastSeq: number;
   next: number;
   readonly groups: Grouping<T>;
   readonly changed: Map<Entry<T>, T>;
 }
 
-const reached = <T extends Doc>(build: Build<T>, entry: Entry<T>): boolean =>
-  entry.seq > build.lastSeq || build.next >= build.pending.length || entry.seq < build.pending[build.next]!.seq;
+/** Id order as the engine compares strings (the buckets' code point order is checked when they are loaded). */
+const idBefore = <T extends Doc>(a: Entry<T>, b: Entry<T>) => a.doc.id < b.doc.id;
+
+function reached<T extends Doc>(build: Build<T>, entry: Entry<T>): boolean {
+  if (entry.seq > build.lastSeq) return true;
+  const pending = build.pending;
+  if (pending === undefined) return false;
+  return build.next >= pending.length || idBefore(entry, pending[build.next]!);
+}
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -89,6 +100,7 @@ export class Indexes<T extends Doc> {
       }
     }
     let byId: Entry<T>[] | undefined;
+    let sorting: Promise<Entry<T>[] | undefined> | undefined;
     for (const spec of fresh) {
       this.declared.set(spec.name, spec);
       const fields = spec.fields.map(([field]) => field);
@@ -97,8 +109,10 @@ export class Indexes<T extends Doc> {
       const index = new OrderedIndex<T>(fields);
       if (entries.length <= this.options.atOnceUpTo) index.build((byId ??= sortedById(entries)));
       else {
-        const lastSeq = entries[entries.length - 1]!.seq;
-        this.building.set(index, { index, pending: entries, lastSeq, next: 0, groups: new Map(), changed: new Map() });
+        let lastSeq = -1;
+        for (const entry of entries) lastSeq = Math.max(lastSeq, entry.seq);
+        sorting ??= this.sortById(entries);
+        this.building.set(index, { index, pending: undefined, sorting, lastSeq, next: 0, groups: new Map(), changed: new Map() });
       }
       this.byFields.set(key, index);
     }
@@ -115,6 +129,11 @@ export class Indexes<T extends Doc> {
         if (generation !== this.generation) return;
         const build = this.building.values().next().value as Build<T> | undefined;
         if (!build) return;
+        if (!build.pending) {
+          build.pending = await build.sorting;
+          if (generation !== this.generation) return;
+          continue;
+        }
         if (this.group(build, performance.now() + this.options.turnMs)) this.finish(build);
       }
     } finally {
@@ -122,9 +141,17 @@ export class Indexes<T extends Doc> {
     }
   }
 
+  private sortById(entries: Entry<T>[]): Promise<Entry<T>[] | undefined> {
+    const generation = this.generation;
+    const sorting = sortInTurns(entries.slice(), idBefore, this.options.turnMs, () => generation !== this.generation);
+    sorting.catch(() => undefined); // awaited by the builder
+    return sorting;
+  }
+
   /** Groups pending entries until `until`; true when every one is grouped. */
   private group(build: Build<T>, until: number): boolean {
-    const { index, pending, groups } = build;
+    const { index, groups } = build;
+    const pending = build.pending!;
     const isLive = this.options.isLive as (entry: Entry<T>) => boolean;
     while (build.next < pending.length) {
       const entry = pending[build.next++]!;
