@@ -180,6 +180,29 @@ function measure(users: EmbeddedCollection<Doc>, query: Query, runs = RUNS): Tim
   return { first: median(firsts), deep: median(deeps), count: median(counts), plan, matches, work };
 }
 
+/**
+ * `count()` through the port, as a search request makes it: its wall time and the longest stretch it held the event
+ * loop (gaps between the turns of a `setImmediate` ticker running beside it).
+ */
+async function countTurns(users: EmbeddedCollection<Doc>, filter: DocFilter): Promise<{ wallMs: number; longestMs: number }> {
+  let longestMs = 0;
+  let last = performance.now();
+  let done = false;
+  const tick = () => {
+    const now = performance.now();
+    longestMs = Math.max(longestMs, now - last);
+    last = now;
+    if (!done) setImmediate(tick);
+  };
+  const started = performance.now();
+  setImmediate(tick);
+  last = performance.now();
+  await users.count(filter);
+  longestMs = Math.max(longestMs, performance.now() - last);
+  done = true;
+  return { wallMs: performance.now() - started, longestMs };
+}
+
 /** 20,000 interactions on random users through the port (get, then upsert of the next walk-keyed document). */
 async function interactions(users: EmbeddedCollection<Doc>, docs: number, from: bigint): Promise<{ perSecond: number; next: bigint }> {
   let position = from;
@@ -241,12 +264,13 @@ async function benchSize(size: number) {
   const ratios: number[] = [];
   for (const query of all) {
     const after = measure(users, query);
+    const turns = await countTurns(users, query.filter);
     const base = before.get(query.name);
     const ratio = base ? base.first / after.first : Number.NaN;
     if (base) ratios.push(ratio);
     const baseText = base ? ` | before ${fmt(base.first)} / ${fmt(base.deep)} / ${fmt(base.count)} ms (×${ratio.toFixed(0)} first page)` : '';
     rows.push(
-      `[${size}] ${query.name.padEnd(38)} ${String(after.matches).padStart(8)} matches | first ${fmt(after.first)} ms, 20th ${fmt(after.deep)} ms, count ${fmt(after.count)} ms [${after.plan}; work ${after.work}]${baseText}`,
+      `[${size}] ${query.name.padEnd(38)} ${String(after.matches).padStart(8)} matches | first ${fmt(after.first)} ms, 20th ${fmt(after.deep)} ms, count ${fmt(after.count)} ms (through the port ${fmt(turns.wallMs)} ms, longest turn ${fmt(turns.longestMs)} ms) [${after.plan}; work ${after.work}]${baseText}`,
     );
     console.log(rows[rows.length - 1]);
   }

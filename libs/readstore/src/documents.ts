@@ -1,4 +1,4 @@
-import type { InternPath } from './embedded/interner';
+import type { DocumentStrings, InternPath } from './embedded/interner';
 import { ReadStoreError, type Doc } from './port';
 
 /** Positions are stored as 20-digit decimal strings in MongoDB: enough for any unsigned 64-bit position. */
@@ -20,17 +20,19 @@ export function assertLimit(limit: unknown): asserts limit is number {
  * A deep copy of a document as both adapters store it: plain JSON values only, with `undefined` dropped from
  * objects (and turned into null in arrays, as JSON does), so that the embedded store keeps exactly what MongoDB
  * would. Rejects what MongoDB could not query back: reserved top-level names, `$`-prefixed or dotted keys.
- * With `strings` (the embedded store), repeated short strings are replaced by their shared copies (`InternPath`).
+ * With `strings` (the embedded store), repeated short strings are replaced by their shared copies (`InternPath`), and
+ * with `same` equal strings within the document by one of them.
  */
-export function copyDocument<T extends Doc>(doc: T, strings?: InternPath): T {
+export function copyDocument<T extends Doc>(doc: T, strings?: InternPath, same?: DocumentStrings): T {
   if (!isRecord(doc) || typeof doc.id !== 'string' || doc.id === '') {
     throw new ReadStoreError('a document needs a non-empty string id');
   }
   for (const key of Object.keys(doc)) {
     if (key.startsWith('_')) throw new ReadStoreError(`field "${key}" is reserved: names starting with _ belong to the store`);
   }
+  same?.reset();
   try {
-    return copyValue(doc, strings) as T;
+    return copyValue(doc, strings, same) as T;
   } catch (error) {
     if (error instanceof BadValue) throw new ReadStoreError(`${['document', ...error.path.reverse()].join('')} ${error.problem}`);
     throw error;
@@ -46,10 +48,10 @@ class BadValue extends Error {
   }
 }
 
-function copyValue(value: unknown, strings: InternPath | undefined): unknown {
+function copyValue(value: unknown, strings: InternPath | undefined, same: DocumentStrings | undefined): unknown {
   switch (typeof value) {
     case 'string':
-      return strings ? strings.intern(value) : value;
+      return strings ? strings.intern(value, same) : value;
     case 'boolean':
       return value;
     case 'number':
@@ -57,20 +59,20 @@ function copyValue(value: unknown, strings: InternPath | undefined): unknown {
       return value;
     case 'object':
       if (value === null) return null;
-      if (Array.isArray(value)) return copyArray(value, strings);
-      if (isRecord(value)) return copyRecord(value, strings);
+      if (Array.isArray(value)) return copyArray(value, strings, same);
+      if (isRecord(value)) return copyRecord(value, strings, same);
       break;
   }
   throw new BadValue('is not a JSON value');
 }
 
-function copyArray(array: readonly unknown[], strings: InternPath | undefined): unknown[] {
+function copyArray(array: readonly unknown[], strings: InternPath | undefined, same: DocumentStrings | undefined): unknown[] {
   // Sized up front: an array grown by push keeps room for 16 more elements (136 B per array of one tag).
   const copy = new Array<unknown>(array.length);
   for (let i = 0; i < array.length; i++) {
     const element = array[i];
     try {
-      copy[i] = element === undefined ? null : copyValue(element, strings);
+      copy[i] = element === undefined ? null : copyValue(element, strings, same);
     } catch (error) {
       if (error instanceof BadValue) error.path.push(`[${i}]`);
       throw error;
@@ -79,7 +81,7 @@ function copyArray(array: readonly unknown[], strings: InternPath | undefined): 
   return copy;
 }
 
-function copyRecord(record: Record<string, unknown>, strings: InternPath | undefined): Record<string, unknown> {
+function copyRecord(record: Record<string, unknown>, strings: InternPath | undefined, same: DocumentStrings | undefined): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(record)) {
     const value = record[key];
@@ -88,7 +90,7 @@ function copyRecord(record: Record<string, unknown>, strings: InternPath | undef
       throw new BadValue('has a field name that cannot be queried (empty, $-prefixed, dotted or __proto__)');
     }
     try {
-      copy[key] = copyValue(value, strings?.child(key));
+      copy[key] = copyValue(value, strings?.child(key), same);
     } catch (error) {
       if (error instanceof BadValue) error.path.push(`.${key}`);
       throw error;

@@ -5,7 +5,7 @@ import type { Collection, Doc, DocFilter, FindQuery, IndexSpec, Page } from '../
 import type { Entry } from './entry';
 import { planCount, runCount, runFind, type QueryStats, type Ranked } from './executor';
 import { Indexes, type BuildOptions } from './indexes';
-import { InternPath, internInPlace } from './interner';
+import { DocumentStrings, InternPath, internInPlace } from './interner';
 import { planQuery } from './planner';
 
 const MATCH_ALL: DocPredicate = () => true;
@@ -51,6 +51,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   private nextSeq = 0;
   /** Shared copies of the short strings that repeat across documents (see `InternPath`). */
   private readonly strings = new InternPath();
+  private readonly sameStrings = new DocumentStrings();
 
   constructor(
     readonly name: string,
@@ -86,7 +87,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
 
   async upsert(doc: T, position: bigint): Promise<boolean> {
     assertPosition(position);
-    const copy = copyDocument(doc, this.strings);
+    const copy = copyDocument(doc, this.strings, this.sameStrings);
     const entry = this.entries.get(copy.id);
     if (!this.isNewer(copy.id, position)) return false;
     this.indexes.assertUnique(copy, entry);
@@ -211,7 +212,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     for (const [id, position] of dump.tombstones) this.tombstones.set(id, position);
     const loaded: Entry<T>[] = [];
     for (const [doc, position] of dump.entries) {
-      internInPlace(doc, this.strings);
+      internInPlace(doc, this.strings, this.sameStrings);
       const entry: Entry<T> = { doc, position, seq: this.nextSeq++ };
       this.entries.set(doc.id, entry);
       loaded.push(entry);

@@ -40,15 +40,18 @@ export class InternPath {
     return child;
   }
 
-  /** The shared copy of `value` (the value itself the first time, or when this path does not intern). */
-  intern(value: string): string {
+  /**
+   * The shared copy of `value` (the value itself the first time, or when this path does not intern); with `same`,
+   * a value this path does not intern is looked up among the document's own strings.
+   */
+  intern(value: string, same?: DocumentStrings): string {
     const table = this.table;
-    if (table === undefined || value.length > InternPath.MAX_LENGTH) return value;
+    if (table === undefined || value.length > InternPath.MAX_LENGTH) return same ? same.share(value) : value;
     const known = table.get(value);
     if (known !== undefined) return known;
     if (table.size >= InternPath.MAX_DISTINCT) {
       this.table = undefined;
-      return value;
+      return same ? same.share(value) : value;
     }
     table.set(value, value);
     return value;
@@ -56,21 +59,50 @@ export class InternPath {
 }
 
 /**
- * Replaces, in place, every string of a document that `root` knows by its shared copy. For documents the store owns
- * and nobody else holds yet (just deserialized from a snapshot).
+ * Equal strings within one document, held once: a snapshot deserializes `sortName` and `search.name`,
+ * `sortSubscribedAt` and `subscribedAt`, `sortStamp` and `createdPos`, `search.email` and `email` as two strings
+ * each, where the projection made one. Remembers the document's first 32 longer strings; `reset` before each document.
  */
-export function internInPlace(value: Record<string, unknown> | unknown[], path: InternPath): void {
+export class DocumentStrings {
+  static readonly MIN_LENGTH = 8;
+  static readonly MAX_KEPT = 32;
+  private readonly kept: string[] = [];
+  private size = 0;
+
+  reset(): void {
+    this.size = 0;
+  }
+
+  share(value: string): string {
+    if (value.length < DocumentStrings.MIN_LENGTH) return value;
+    const kept = this.kept;
+    for (let i = 0; i < this.size; i++) if (kept[i] === value) return kept[i]!;
+    if (this.size < DocumentStrings.MAX_KEPT) kept[this.size++] = value;
+    return value;
+  }
+}
+
+/**
+ * Replaces, in place, every string of a document that `root` knows by its shared copy, and equal strings within the
+ * document by one of them. For documents the store owns and nobody else holds yet (just deserialized from a snapshot).
+ */
+export function internInPlace(doc: Record<string, unknown>, root: InternPath, same = new DocumentStrings()): void {
+  same.reset();
+  internValues(doc, root, same);
+}
+
+function internValues(value: Record<string, unknown> | unknown[], path: InternPath, same: DocumentStrings): void {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const element = value[i];
-      if (typeof element === 'string') value[i] = path.intern(element);
-      else if (typeof element === 'object' && element !== null) internInPlace(element as Record<string, unknown>, path);
+      if (typeof element === 'string') value[i] = path.intern(element, same);
+      else if (typeof element === 'object' && element !== null) internValues(element as Record<string, unknown>, path, same);
     }
     return;
   }
   for (const key of Object.keys(value)) {
     const field = value[key];
-    if (typeof field === 'string') value[key] = path.child(key).intern(field);
-    else if (typeof field === 'object' && field !== null) internInPlace(field as Record<string, unknown>, path.child(key));
+    if (typeof field === 'string') value[key] = path.child(key).intern(field, same);
+    else if (typeof field === 'object' && field !== null) internValues(field as Record<string, unknown>, path.child(key), same);
   }
 }

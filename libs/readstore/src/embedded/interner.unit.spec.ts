@@ -1,6 +1,6 @@
 import { copyDocument } from '../documents';
 import { ReadStoreError } from '../port';
-import { InternPath, internInPlace } from './interner';
+import { DocumentStrings, InternPath, internInPlace } from './interner';
 
 /** String identity cannot be observed from JavaScript: these tests check the tables' policy and that values stay equal. */
 describe('InternPath', () => {
@@ -42,6 +42,22 @@ describe('InternPath', () => {
     expect(root.child('tags').distinct).toBe(2);
     expect(root.child('moves').child('field').distinct).toBe(1);
     expect(root.child('fields').child('plan').distinct).toBe(1);
+  });
+});
+
+describe('DocumentStrings', () => {
+  it('leaves every value as it was, however many long strings a document holds', () => {
+    const root = new InternPath();
+    const same = new DocumentStrings();
+    for (let n = 0; n < 3; n++) {
+      const doc: Record<string, unknown> = { id: `user-${n}`, name: 'Anna de Vries', sortName: 'anna de vries', search: { name: 'anna de vries' } };
+      for (let i = 0; i < 40; i++) doc[`t${i}`] = `2026-01-${String(i % 28).padStart(2, '0')}T00:00:00.000Z`;
+      const before = structuredClone(doc);
+      internInPlace(doc, root, same);
+      expect(doc).toEqual(before);
+      expect(copyDocument(doc as { id: string }, root, same)).toEqual(before);
+    }
+    expect(same.share('short')).toBe('short');
   });
 });
 
