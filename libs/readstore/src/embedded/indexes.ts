@@ -35,6 +35,8 @@ interface Build<T extends Doc> {
   next: number;
   readonly groups: Grouping<T>;
   readonly changed: Map<Entry<T>, T>;
+  /** Once the trees are being loaded: entries created since, added when they are. */
+  late?: Set<Entry<T>>;
 }
 
 /** Id order as the engine compares strings (the buckets' code point order is checked when they are loaded). */
@@ -134,7 +136,7 @@ export class Indexes<T extends Doc> {
           if (generation !== this.generation) return;
           continue;
         }
-        if (this.group(build, performance.now() + this.options.turnMs)) this.finish(build);
+        if (this.group(build, performance.now() + this.options.turnMs) && !(await this.finish(build, generation))) return;
       }
     } finally {
       if (generation === this.generation) this.builder = undefined;
@@ -161,14 +163,25 @@ export class Indexes<T extends Doc> {
     return true;
   }
 
-  private finish(build: Build<T>): void {
+  /**
+   * Loads the trees of a grouped build (in turns) and re-keys what changed meanwhile. While it loads, new entries
+   * wait in `late` and are added at the end; entries changed or deleted before it began are left out of the trees
+   * (`stale`), those changed later are re-keyed in them.
+   */
+  private async finish(build: Build<T>, generation: number): Promise<boolean> {
     const isLive = this.options.isLive as (entry: Entry<T>) => boolean;
-    build.index.finishBuild(build.groups, new Set(build.changed.keys()));
+    const stale = new Set(build.changed.keys());
+    build.late = new Set();
+    const loaded = await build.index.finishBuildInTurns(build.groups, stale, this.options.turnMs, () => generation !== this.generation);
+    if (!loaded || generation !== this.generation) return false;
     for (const [entry, grouped] of build.changed) {
-      build.index.uncount(grouped);
+      if (stale.has(entry)) build.index.uncount(grouped);
+      else build.index.remove(entry, grouped);
       if (isLive(entry)) build.index.add(entry);
     }
+    for (const entry of build.late) if (isLive(entry)) build.index.add(entry);
     this.building.delete(build.index);
+    return true;
   }
 
   /** Abandons background builds: every index is then complete as it stands (empty after a clear). */
@@ -187,7 +200,7 @@ export class Indexes<T extends Doc> {
     for (const index of this.byFields.values()) {
       const build = this.building.get(index);
       if (!build) indexes.push(index);
-      else if (reached(build, entry) && !build.changed.has(entry)) build.changed.set(entry, entry.doc);
+      else if (reached(build, entry) && !build.changed.has(entry) && !build.late?.has(entry)) build.changed.set(entry, entry.doc);
     }
     return indexes;
   }
@@ -201,8 +214,9 @@ export class Indexes<T extends Doc> {
   add(entry: Entry<T>): void {
     for (const index of this.byFields.values()) {
       const build = this.building.get(index);
-      if (build) index.groupEntry(build.groups, entry);
-      else index.add(entry);
+      if (!build) index.add(entry);
+      else if (build.late) build.late.add(entry);
+      else index.groupEntry(build.groups, entry);
     }
     for (const index of this.unique) index.add(entry);
   }

@@ -11,6 +11,7 @@ import { compareStrings } from '../filter/compare';
 import { leafScalars, splitPath, type FieldPath } from '../filter/paths';
 import type { Doc } from '../port';
 import type { Entry } from './entry';
+import { sortInTurns } from './sort-in-turns';
 import {
   compareIndexValues,
   directValue,
@@ -168,6 +169,27 @@ export class OrderedIndex<T extends Doc> {
    */
   finishBuild(groups: Grouping<T>, stale?: ReadonlySet<Entry<T>>): void {
     for (const [value, group] of groups) this.partitions.get(value)!.root = toNode(group, 0, this.tail.length, stale);
+  }
+
+  /**
+   * `finishBuild` spread over turns: a level of more than `SORTED_AT_ONCE` values (times, names, addresses: a million
+   * under one bot) is sorted in turns and its children made in turns, `pause` being awaited between steps (it yields
+   * when the turn is up; `cancelled` abandons the build). The groups must not change meanwhile. False if abandoned.
+   */
+  async finishBuildInTurns(groups: Grouping<T>, stale: ReadonlySet<Entry<T>>, turnMs: number, cancelled: () => boolean): Promise<boolean> {
+    let deadline = performance.now() + turnMs;
+    const pause: Pause = async () => {
+      if (performance.now() < deadline) return false;
+      await nextTurn();
+      deadline = performance.now() + turnMs;
+      return cancelled();
+    };
+    for (const [value, group] of groups) {
+      const root = await toNodeInTurns(group, 0, this.tail.length, stale, pause, turnMs, cancelled);
+      if (root === ABANDONED || cancelled()) return false;
+      this.partitions.get(value)!.root = root;
+    }
+    return true;
   }
 
   /** Takes back what `groupEntry` counted for an entry grouped by `doc` that `finishBuild` left out as stale. */
@@ -412,6 +434,54 @@ function toNode<T extends Doc>(group: Group<T>, depth: number, m: number, stale?
     if (child === undefined) continue;
     values.push(value);
     children.push(child);
+  }
+  return children.length === 0 ? undefined : bulkLoad<BoundValue, Node<T>>(values, children, MAX_NODE_SIZE, compareIndexValues);
+}
+
+/** Awaited between steps of work spread over turns: true when the work is to be abandoned. */
+type Pause = () => Promise<boolean>;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const ABANDONED = Symbol('abandoned');
+/** Levels up to this many values are sorted and loaded in one step (a few milliseconds). */
+const SORTED_AT_ONCE = 4096;
+
+/** Engine order for strings (checked against code point order afterwards), the index order otherwise. */
+const valueBefore = (a: IndexValue, b: IndexValue) => (typeof a === 'string' && typeof b === 'string' ? a < b : compareIndexValues(a, b) < 0);
+
+async function toNodeInTurns<T extends Doc>(
+  group: Group<T>,
+  depth: number,
+  m: number,
+  stale: ReadonlySet<Entry<T>>,
+  pause: Pause,
+  turnMs: number,
+  cancelled: () => boolean,
+): Promise<Node<T> | undefined | typeof ABANDONED> {
+  if (depth === m) return toNode(group, depth, m, stale);
+  const level = group as Map<IndexValue, Group<T>>;
+  if (level.size <= SORTED_AT_ONCE) {
+    if (await pause()) return ABANDONED;
+    return toNode(group, depth, m, stale);
+  }
+  let sorted = await sortInTurns([...level.keys()], valueBefore, turnMs, cancelled);
+  if (!sorted) return ABANDONED;
+  for (let i = 1; i < sorted.length; i++) {
+    if (compareIndexValues(sorted[i - 1]!, sorted[i]!) >= 0) {
+      sorted = sortValues(sorted); // a surrogate met U+E000–U+FFFF: code point order differs (rare)
+      break;
+    }
+    if ((i & 4095) === 0 && (await pause())) return ABANDONED;
+  }
+  const values: BoundValue[] = [];
+  const children: Node<T>[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const child = await toNodeInTurns(level.get(sorted[i]!)!, depth + 1, m, stale, pause, turnMs, cancelled);
+    if (child === ABANDONED) return ABANDONED;
+    if (child !== undefined) {
+      values.push(sorted[i]!);
+      children.push(child);
+    }
+    if ((i & 1023) === 1023 && (await pause())) return ABANDONED;
   }
   return children.length === 0 ? undefined : bulkLoad<BoundValue, Node<T>>(values, children, MAX_NODE_SIZE, compareIndexValues);
 }
