@@ -143,9 +143,10 @@ export class Indexes<T extends Doc> {
     }
   }
 
+  /** Sorts in place: `entries` is the declaration's own list (copying a million took a tenth of a second). */
   private sortById(entries: Entry<T>[]): Promise<Entry<T>[] | undefined> {
     const generation = this.generation;
-    const sorting = sortInTurns(entries.slice(), idBefore, this.options.turnMs, () => generation !== this.generation);
+    const sorting = sortInTurns(entries, idBefore, this.options.turnMs, () => generation !== this.generation);
     sorting.catch(() => undefined); // awaited by the builder
     return sorting;
   }
