@@ -6,15 +6,18 @@
  * For each size: builds that many synthetic user-list documents of ONE bot (the distribution of bench/search: 50
  * Zipf-like tags, four custom fields, sequences, OTN topics, 8 % unsubscribed, 60 % with an e-mail; in addition 3 %
  * of users interacted within the last week, as bench/search's background ingestion makes them) through the
- * segmentation domain's own `withWalkKeys`, upserts them into an `EmbeddedCollection`, then per query shape (the 20
+ * segmentation domain's own `withWalkKeys` and through JSON (the projection's documents come from decoded events, so
+ * their strings are fresh), upserts them into an `EmbeddedCollection`, then per query shape (the 20
  * shapes of bench/search, compiled by the segmentation domain's `parseFilter` + `compileFilter` into store filters,
  * plus the walk's "movers" query) times, as the median of `runs`:
- *   first page (limit 50, the shape's sort) · 20th page (cursors followed, the last page timed) · exact count,
+ *   first page (limit 50, the shape's sort) · 20th page (cursors followed, the last page timed) · exact count
+ *   (`explainCount`, synchronous; then once through the port's `count()`, with the longest turn it held the loop),
  * first without indexes (the plain scan every query made before, `baseline-runs` times; `--baseline 0` skips it),
  * then after declaring
  * the user list's indexes (USER_LIST_INDEXES, one per custom field, and [botId, sortStamp]).
  * Memory: heap bytes per document for the documents and for all indexes (after a forced GC). Also times index
- * builds, a `load()` rebuild (snapshot restore), and 20,000 interaction updates with and without indexes.
+ * builds (over 50,000 documents in the background: timed until all are built, with the longest event-loop stall),
+ * a `load()` rebuild (snapshot restore), and 20,000 interaction updates with and without indexes.
  * Prints one line per shape and size, and one summary line.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
