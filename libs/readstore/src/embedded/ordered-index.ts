@@ -173,8 +173,9 @@ export class OrderedIndex<T extends Doc> {
 
   /**
    * `finishBuild` spread over turns: a level of more than `SORTED_AT_ONCE` values (times, names, addresses: a million
-   * under one bot) is sorted in turns and its children made in turns, `pause` being awaited between steps (it yields
-   * when the turn is up; `cancelled` abandons the build). The groups must not change meanwhile. False if abandoned.
+   * under one bot) is sorted in turns, and every level's children are made one by one, `pause` being awaited after
+   * each (it yields when the turn is up; `cancelled` abandons the build); one bucket is loaded at once. The groups
+   * must not change meanwhile. False if abandoned.
    */
   async finishBuildInTurns(groups: Grouping<T>, stale: ReadonlySet<Entry<T>>, turnMs: number, cancelled: () => boolean): Promise<boolean> {
     let deadline = performance.now() + turnMs;
@@ -442,7 +443,7 @@ function toNode<T extends Doc>(group: Group<T>, depth: number, m: number, stale?
 type Pause = () => Promise<boolean>;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const ABANDONED = Symbol('abandoned');
-/** Levels up to this many values are sorted and loaded in one step (a few milliseconds). */
+/** Levels up to this many values are sorted in one step (a few milliseconds). */
 const SORTED_AT_ONCE = 4096;
 
 /** Engine order for strings (checked against code point order afterwards), the index order otherwise. */
@@ -459,29 +460,33 @@ async function toNodeInTurns<T extends Doc>(
 ): Promise<Node<T> | undefined | typeof ABANDONED> {
   if (depth === m) return toNode(group, depth, m, stale);
   const level = group as Map<IndexValue, Group<T>>;
-  if (level.size <= SORTED_AT_ONCE) {
-    if (await pause()) return ABANDONED;
-    return toNode(group, depth, m, stale);
-  }
-  let sorted = await sortInTurns([...level.keys()], valueBefore, turnMs, cancelled);
-  if (!sorted) return ABANDONED;
-  for (let i = 1; i < sorted.length; i++) {
-    if (compareIndexValues(sorted[i - 1]!, sorted[i]!) >= 0) {
-      sorted = sortValues(sorted); // a surrogate met U+E000–U+FFFF: code point order differs (rare)
-      break;
+  let sorted: IndexValue[] | undefined;
+  if (level.size <= SORTED_AT_ONCE) sorted = sortValues([...level.keys()]);
+  else {
+    sorted = await sortInTurns([...level.keys()], valueBefore, turnMs, cancelled);
+    if (!sorted) return ABANDONED;
+    for (let i = 1; i < sorted.length; i++) {
+      if (compareIndexValues(sorted[i - 1]!, sorted[i]!) >= 0) {
+        sorted = sortValues(sorted); // a surrogate met U+E000–U+FFFF: code point order differs (rare)
+        break;
+      }
+      if ((i & 4095) === 0 && (await pause())) return ABANDONED;
     }
-    if ((i & 4095) === 0 && (await pause())) return ABANDONED;
   }
   const values: BoundValue[] = [];
   const children: Node<T>[] = [];
+  const leaves = depth + 1 === m;
   for (let i = 0; i < sorted.length; i++) {
-    const child = await toNodeInTurns(level.get(sorted[i]!)!, depth + 1, m, stale, pause, turnMs, cancelled);
+    const group = level.get(sorted[i]!)!;
+    const child = leaves ? toNode(group, depth + 1, m, stale) : await toNodeInTurns(group, depth + 1, m, stale, pause, turnMs, cancelled);
     if (child === ABANDONED) return ABANDONED;
     if (child !== undefined) {
       values.push(sorted[i]!);
       children.push(child);
     }
-    if ((i & 1023) === 1023 && (await pause())) return ABANDONED;
+    // A level of few values may hold large buckets (tags, status: 100k–500k entries each): a pause after each of those.
+    const large = !leaves || (Array.isArray(group) && group.length > 1024);
+    if ((large || (i & 1023) === 1023) && (await pause())) return ABANDONED;
   }
   return children.length === 0 ? undefined : bulkLoad<BoundValue, Node<T>>(values, children, MAX_NODE_SIZE, compareIndexValues);
 }
