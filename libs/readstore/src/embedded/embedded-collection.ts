@@ -2,7 +2,7 @@ import { encodeCursor, queryFingerprint, sortOf, startOf } from '../cursor';
 import { assertLimit, assertPosition, cloneStored, copyDocument } from '../documents';
 import { toPredicate, type DocPredicate } from '../filter/to-predicate';
 import type { Collection, Doc, DocFilter, FindQuery, IndexSpec, Page } from '../port';
-import type { Entry } from './entry';
+import { DELETED, isLive, type Entry } from './entry';
 import { planCount, runCount, runFind, type QueryStats, type Ranked } from './executor';
 import { Indexes, type BuildOptions } from './indexes';
 import { DocumentStrings, InternPath, internInPlace } from './interner';
@@ -57,7 +57,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     readonly name: string,
     private readonly settings: CollectionSettings = DEFAULT_COLLECTION_SETTINGS,
   ) {
-    const options: BuildOptions = { ...settings, isLive: (entry) => this.entries.get(entry.doc.id) === entry };
+    const options: BuildOptions = { ...settings, isLive };
     this.indexes = new Indexes<T>(options);
   }
 
@@ -114,6 +114,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     if (!entry) return;
     this.indexes.remove(entry);
     this.entries.delete(id);
+    entry.seq = DELETED;
   }
 
   async find(query: FindQuery): Promise<Page<T>> {
@@ -142,7 +143,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
       for (; i < end; i++) {
         const entry = evaluate[i]!;
         // Before the first yield nothing can have changed; after it, a document deleted meanwhile is not counted.
-        if (yielded && this.entries.get(entry.doc.id) !== entry) continue;
+        if (yielded && !isLive(entry)) continue;
         if (matches(entry.doc)) count++;
         if ((i & 1023) === 1023 && performance.now() >= until) {
           i++;
@@ -184,6 +185,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   }
 
   async clear(): Promise<void> {
+    for (const entry of this.entries.values()) entry.seq = DELETED;
     this.entries.clear();
     this.tombstones.clear();
     this.indexes.clear();
@@ -206,6 +208,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
    * replaced by shared copies in place; declared indexes are rebuilt.
    */
   load(dump: CollectionDump<T>): void {
+    for (const entry of this.entries.values()) entry.seq = DELETED;
     this.entries.clear();
     this.tombstones.clear();
     this.indexes.clear();
