@@ -6,19 +6,22 @@
  * For each size: builds that many synthetic user-list documents of ONE bot (the distribution of bench/search: 50
  * Zipf-like tags, four custom fields, sequences, OTN topics, 8 % unsubscribed, 60 % with an e-mail; in addition 3 %
  * of users interacted within the last week, as bench/search's background ingestion makes them) through the
- * segmentation domain's own `withWalkKeys`, upserts them into an `EmbeddedCollection`, then per query shape (the 20
+ * segmentation domain's own `withWalkKeys` and through JSON (the projection's documents come from decoded events, so
+ * their strings are fresh), upserts them into an `EmbeddedCollection`, then per query shape (the 20
  * shapes of bench/search, compiled by the segmentation domain's `parseFilter` + `compileFilter` into store filters,
  * plus the walk's "movers" query) times, as the median of `runs`:
- *   first page (limit 50, the shape's sort) · 20th page (cursors followed, the last page timed) · exact count,
+ *   first page (limit 50, the shape's sort) · 20th page (cursors followed, the last page timed) · exact count
+ *   (`explainCount`, synchronous; then once through the port's `count()`, with the longest turn it held the loop),
  * first without indexes (the plain scan every query made before, `baseline-runs` times; `--baseline 0` skips it),
  * then after declaring
  * the user list's indexes (USER_LIST_INDEXES, one per custom field, and [botId, sortStamp]).
  * Memory: heap bytes per document for the documents and for all indexes (after a forced GC). Also times index
- * builds, a `load()` rebuild (snapshot restore), and 20,000 interaction updates with and without indexes.
+ * builds (over 50,000 documents in the background: timed until all are built, with the longest event-loop stall),
+ * a `load()` rebuild (snapshot restore), and 20,000 interaction updates with and without indexes.
  * Prints one line per shape and size, and one summary line.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Doc, DocFilter, FindQuery, IndexSpec } from '../libs/readstore/src';
@@ -180,6 +183,29 @@ function measure(users: EmbeddedCollection<Doc>, query: Query, runs = RUNS): Tim
   return { first: median(firsts), deep: median(deeps), count: median(counts), plan, matches, work };
 }
 
+/**
+ * `count()` through the port, as a search request makes it: its wall time and the longest stretch it held the event
+ * loop (gaps between the turns of a `setImmediate` ticker running beside it).
+ */
+async function countTurns(users: EmbeddedCollection<Doc>, filter: DocFilter): Promise<{ wallMs: number; longestMs: number }> {
+  let longestMs = 0;
+  let last = performance.now();
+  let done = false;
+  const tick = () => {
+    const now = performance.now();
+    longestMs = Math.max(longestMs, now - last);
+    last = now;
+    if (!done) setImmediate(tick);
+  };
+  const started = performance.now();
+  setImmediate(tick);
+  last = performance.now();
+  await users.count(filter);
+  longestMs = Math.max(longestMs, performance.now() - last);
+  done = true;
+  return { wallMs: performance.now() - started, longestMs };
+}
+
 /** 20,000 interactions on random users through the port (get, then upsert of the next walk-keyed document). */
 async function interactions(users: EmbeddedCollection<Doc>, docs: number, from: bigint): Promise<{ perSecond: number; next: bigint }> {
   let position = from;
@@ -205,7 +231,8 @@ async function benchSize(size: number) {
   const loadMs = time(() => {
     for (let i = 0; i < size; i++) {
       position++;
-      const doc = withWalkKeys(undefined, userDoc(i), position) as unknown as Doc;
+      // Through JSON, as the projection's documents are made from events decoded from the store: fresh strings.
+      const doc = JSON.parse(JSON.stringify(withWalkKeys(undefined, userDoc(i), position))) as Doc;
       ids[i] = doc.id;
       void users.upsert(doc, position);
     }
@@ -221,21 +248,32 @@ async function benchSize(size: number) {
     for (const query of all) before.set(query.name, measure(users, query, BASELINE_RUNS));
     ({ perSecond: updatesBefore, next: position } = await interactions(users, size, position));
   }
-  const buildMs = time(() => void users.ensureIndexes(INDEXES));
+  // Over 50,000 documents ensureIndexes builds in the background: timed until every index is built, with the
+  // longest turn it held the event loop.
+  const stalls = monitorEventLoopDelay({ resolution: 5 });
+  stalls.enable();
+  const buildStarted = performance.now();
+  await users.ensureIndexes(INDEXES);
+  await (users as { whenIndexesBuilt?: () => Promise<void> }).whenIndexesBuilt?.();
+  const buildMs = performance.now() - buildStarted;
+  stalls.disable();
   const heapIndexed = heap();
   const indexBytes = (heapIndexed - heapDocs) / size;
-  console.log(`[${size}] ${INDEXES.length} indexes built in ${(buildMs / 1000).toFixed(1)} s; heap +${mb(heapIndexed - heapDocs)} (${Math.round(indexBytes)} B/doc)`);
+  console.log(
+    `[${size}] ${INDEXES.length} indexes built in ${(buildMs / 1000).toFixed(1)} s (longest event-loop stall ${(stalls.max / 1e6).toFixed(0)} ms); heap +${mb(heapIndexed - heapDocs)} (${Math.round(indexBytes)} B/doc)`,
+  );
 
   const rows: string[] = [];
   const ratios: number[] = [];
   for (const query of all) {
     const after = measure(users, query);
+    const turns = await countTurns(users, query.filter);
     const base = before.get(query.name);
     const ratio = base ? base.first / after.first : Number.NaN;
     if (base) ratios.push(ratio);
     const baseText = base ? ` | before ${fmt(base.first)} / ${fmt(base.deep)} / ${fmt(base.count)} ms (×${ratio.toFixed(0)} first page)` : '';
     rows.push(
-      `[${size}] ${query.name.padEnd(38)} ${String(after.matches).padStart(8)} matches | first ${fmt(after.first)} ms, 20th ${fmt(after.deep)} ms, count ${fmt(after.count)} ms [${after.plan}; work ${after.work}]${baseText}`,
+      `[${size}] ${query.name.padEnd(38)} ${String(after.matches).padStart(8)} matches | first ${fmt(after.first)} ms, 20th ${fmt(after.deep)} ms, count ${fmt(after.count)} ms (through the port ${fmt(turns.wallMs)} ms, longest turn ${fmt(turns.longestMs)} ms) [${after.plan}; work ${after.work}]${baseText}`,
     );
     console.log(rows[rows.length - 1]);
   }

@@ -1,3 +1,4 @@
+import type { DocumentStrings, InternPath } from './embedded/interner';
 import { ReadStoreError, type Doc } from './port';
 
 /** Positions are stored as 20-digit decimal strings in MongoDB: enough for any unsigned 64-bit position. */
@@ -19,45 +20,81 @@ export function assertLimit(limit: unknown): asserts limit is number {
  * A deep copy of a document as both adapters store it: plain JSON values only, with `undefined` dropped from
  * objects (and turned into null in arrays, as JSON does), so that the embedded store keeps exactly what MongoDB
  * would. Rejects what MongoDB could not query back: reserved top-level names, `$`-prefixed or dotted keys.
+ * With `strings` (the embedded store), repeated short strings are replaced by their shared copies (`InternPath`), and
+ * with `same` equal strings within the document by one of them.
  */
-export function copyDocument<T extends Doc>(doc: T): T {
+export function copyDocument<T extends Doc>(doc: T, strings?: InternPath, same?: DocumentStrings): T {
   if (!isRecord(doc) || typeof doc.id !== 'string' || doc.id === '') {
     throw new ReadStoreError('a document needs a non-empty string id');
   }
   for (const key of Object.keys(doc)) {
     if (key.startsWith('_')) throw new ReadStoreError(`field "${key}" is reserved: names starting with _ belong to the store`);
   }
-  return copyValue(doc, 'document') as T;
+  same?.reset();
+  try {
+    return copyValue(doc, strings, same) as T;
+  } catch (error) {
+    if (error instanceof BadValue) throw new ReadStoreError(`${['document', ...error.path.reverse()].join('')} ${error.problem}`);
+    throw error;
+  }
 }
 
-function copyValue(value: unknown, path: string): unknown {
+/** A value that cannot be stored, with the path to it (collected innermost first while the copy unwinds). */
+class BadValue extends Error {
+  readonly path: string[] = [];
+
+  constructor(readonly problem: string) {
+    super(problem);
+  }
+}
+
+function copyValue(value: unknown, strings: InternPath | undefined, same: DocumentStrings | undefined): unknown {
   switch (typeof value) {
     case 'string':
+      return strings ? strings.intern(value, same) : value;
     case 'boolean':
       return value;
     case 'number':
-      if (!Number.isFinite(value)) throw new ReadStoreError(`${path} is not a finite number`);
+      if (!Number.isFinite(value)) throw new BadValue('is not a finite number');
       return value;
     case 'object':
       if (value === null) return null;
-      if (Array.isArray(value)) {
-        return Array.from(value, (element, i) => (element === undefined ? null : copyValue(element, `${path}[${i}]`)));
-      }
-      if (isRecord(value)) return copyRecord(value, path);
+      if (Array.isArray(value)) return copyArray(value, strings, same);
+      if (isRecord(value)) return copyRecord(value, strings, same);
       break;
   }
-  throw new ReadStoreError(`${path} is not a JSON value`);
+  throw new BadValue('is not a JSON value');
 }
 
-function copyRecord(record: Record<string, unknown>, path: string): Record<string, unknown> {
+function copyArray(array: readonly unknown[], strings: InternPath | undefined, same: DocumentStrings | undefined): unknown[] {
+  // Sized up front: an array grown by push keeps room for 16 more elements (136 B per array of one tag).
+  const copy = new Array<unknown>(array.length);
+  for (let i = 0; i < array.length; i++) {
+    const element = array[i];
+    try {
+      copy[i] = element === undefined ? null : copyValue(element, strings, same);
+    } catch (error) {
+      if (error instanceof BadValue) error.path.push(`[${i}]`);
+      throw error;
+    }
+  }
+  return copy;
+}
+
+function copyRecord(record: Record<string, unknown>, strings: InternPath | undefined, same: DocumentStrings | undefined): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(record)) {
     const value = record[key];
     if (value === undefined) continue;
     if (key === '' || key.startsWith('$') || key.includes('.') || key === '__proto__') {
-      throw new ReadStoreError(`${path} has a field name that cannot be queried (empty, $-prefixed, dotted or __proto__)`);
+      throw new BadValue('has a field name that cannot be queried (empty, $-prefixed, dotted or __proto__)');
     }
-    copy[key] = copyValue(value, `${path}.${key}`);
+    try {
+      copy[key] = copyValue(value, strings?.child(key), same);
+    } catch (error) {
+      if (error instanceof BadValue) error.path.push(`.${key}`);
+      throw error;
+    }
   }
   return copy;
 }

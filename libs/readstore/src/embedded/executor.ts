@@ -198,31 +198,41 @@ export function runFind<T extends Doc>(
 }
 
 /**
- * Counts matches: from the smallest source that holds exactly the filter's matches (every conjunct is one its ranges
- * represent), counting keys without evaluating the predicate; else evaluating the predicate on the smallest source
- * worth its index order; else on every document, in storage order.
+ * How a count is answered: a number already (index keys counted, no predicate needed), or the documents on which
+ * to evaluate the predicate — a candidate source's entries, or every entry in storage order.
  */
-export function runCount<T extends Doc>(plan: Plan<T>, matches: DocPredicate, all: ReadonlyMap<string, Entry<T>>): { count: number; stats: QueryStats } {
+export type CountWork<T extends Doc> =
+  | { readonly count: number; readonly stats: QueryStats }
+  | { readonly evaluate: readonly Entry<T>[]; readonly stats: Omit<QueryStats, 'examined'> };
+
+/**
+ * Plans a count: from the smallest source that holds exactly the filter's matches (every conjunct is one its ranges
+ * represent), counting keys without evaluating the predicate; else the predicate is to be evaluated on the smallest
+ * source worth its index order, else on every document, in storage order. The entries to evaluate are taken now (a
+ * stable list), so that the evaluation may be spread over several turns (`EmbeddedCollection.count`).
+ */
+export function planCount<T extends Doc>(plan: Plan<T>, all: ReadonlyMap<string, Entry<T>>): CountWork<T> {
   if (plan.empty) return { count: 0, stats: { strategy: 'empty', examined: 0, measured: 0 } };
   const measured = plan.sources.map((source) => new Measured(source));
   const isExact = (m: Measured<T>) => plan.conjuncts.every((conjunct) => m.source.exactFor.has(conjunct));
   const exact = smallest(measured.filter(isExact));
   const chosen = exact ?? smallest(measured.filter((m) => !isExact(m)), worthwhile(all));
+  if (!chosen) return { evaluate: [...all.values()], stats: { strategy: 'scan', measured: spent(measured) } };
+  const stats = () => ({ strategy: 'candidates' as const, examined: 0, measured: spent(measured), source: chosen.source.description });
+  if (exact && chosen.source.distinct) return { count: chosen.keysUpTo(Number.POSITIVE_INFINITY), stats: stats() };
+  const entries: Entry<T>[] = [];
+  chosen.forEach((entry) => void entries.push(entry));
+  // An exact source with documents keyed twice: its distinct entries are the count.
+  if (exact) return { count: entries.length, stats: stats() };
+  const { examined: _none, ...rest } = stats();
+  return { evaluate: entries, stats: rest };
+}
+
+/** Counts matches in one synchronous pass (see `planCount`). */
+export function runCount<T extends Doc>(plan: Plan<T>, matches: DocPredicate, all: ReadonlyMap<string, Entry<T>>): { count: number; stats: QueryStats } {
+  const work = planCount(plan, all);
+  if ('count' in work) return work;
   let count = 0;
-  let examined = 0;
-  if (chosen) {
-    const stats = () => ({ strategy: 'candidates' as const, examined, measured: spent(measured), source: chosen.source.description });
-    if (exact && chosen.source.distinct) return { count: chosen.keysUpTo(Number.POSITIVE_INFINITY), stats: stats() };
-    chosen.forEach((entry) => {
-      if (exact) return void count++;
-      examined++;
-      if (matches(entry.doc)) count++;
-    });
-    return { count, stats: stats() };
-  }
-  for (const entry of all.values()) {
-    examined++;
-    if (matches(entry.doc)) count++;
-  }
-  return { count, stats: { strategy: 'scan', examined, measured: spent(measured) } };
+  for (const entry of work.evaluate) if (matches(entry.doc)) count++;
+  return { count, stats: { ...work.stats, examined: work.evaluate.length } };
 }

@@ -2,24 +2,95 @@ import { UniqueIndexViolationError } from '../errors';
 import { assertIndexSpec } from '../index-spec';
 import { ReadStoreError, type Doc, type IndexSpec } from '../port';
 import type { Entry } from './entry';
-import { OrderedIndex, sortStrings } from './ordered-index';
+import { OrderedIndex, sortStrings, type Grouping } from './ordered-index';
+import { sortInTurns } from './sort-in-turns';
 import { UniqueIndex } from './unique-index';
+
+/** How an index over existing documents is built: at once, or in the background in turns that yield. */
+export interface BuildOptions {
+  /** Up to this many existing documents, a new ordered index is built at once (bulk); above, in the background. */
+  readonly atOnceUpTo: number;
+  /** How long one background turn may hold the event loop (ms) before it yields. */
+  readonly turnMs: number;
+  /** Whether an entry is still in the collection (not deleted since the build began). */
+  readonly isLive: (entry: Entry<unknown & Doc>) => boolean;
+}
+
+/**
+ * An ordered index being built in the background from the entries the collection held when it was declared: a bulk
+ * build whose first half (grouping entries by their values) is spread over turns, and whose second half (sorting each
+ * level's values and loading the trees) runs in one turn at the end. The entries are first put in id order (in turns
+ * too, shared by the indexes declared together: `pending`), so that each bucket is grouped in order and needs no sort.
+ * Entries before `pending[next]` have been grouped, and so is every entry created after the build began (`seq` above
+ * `lastSeq`); the others are left alone until the build reaches them (it groups them with the document they hold
+ * then, unless they were deleted). A grouped entry that is changed or deleted meanwhile is noted in `changed` with the
+ * document it was grouped by, and re-keyed once the trees are loaded.
+ */
+interface Build<T extends Doc> {
+  readonly index: OrderedIndex<T>;
+  /** Until sorted, nothing but new entries is reached. */
+  pending: readonly Entry<T>[] | undefined;
+  readonly sorting: Promise<Entry<T>[] | undefined>;
+  readonly lastSeq: number;
+  next: number;
+  readonly groups: Grouping<T>;
+  readonly changed: Map<Entry<T>, T>;
+  /** Once the trees are being loaded: entries created since, added when they are. */
+  late?: Set<Entry<T>>;
+}
+
+/** Id order as the engine compares strings (the buckets' code point order is checked when they are loaded). */
+const idBefore = <T extends Doc>(a: Entry<T>, b: Entry<T>) => a.doc.id < b.doc.id;
+
+function reached<T extends Doc>(build: Build<T>, entry: Entry<T>): boolean {
+  if (entry.seq > build.lastSeq) return true;
+  const pending = build.pending;
+  if (pending === undefined) return false;
+  return build.next >= pending.length || idBefore(entry, pending[build.next]!);
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The declared indexes of one collection, kept in step with its documents: one ordered index per distinct list of
  * fields (two declarations of the same fields share one; directions do not matter in memory), plus the unique
  * constraints.
+ *
+ * Over a large collection (`BuildOptions.atOnceUpTo`), a new ordered index is built in the background, one index
+ * after the other in declaration order, in turns of a few milliseconds: the planner sees only finished indexes
+ * (`ordered`), so queries are answered meanwhile, by scans or the indexes already finished. Unique constraints are
+ * always built at once: a violation must reject the declaration.
  */
 export class Indexes<T extends Doc> {
   private readonly declared = new Map<string, IndexSpec>();
   private readonly byFields = new Map<string, OrderedIndex<T>>();
   private readonly unique: UniqueIndex<T>[] = [];
+  private readonly building = new Map<OrderedIndex<T>, Build<T>>();
+  /** Changes when builds are abandoned (clear, rebuild): a running builder then stops. */
+  private generation = 0;
+  private builder?: Promise<void>;
 
+  constructor(private readonly options: BuildOptions) {}
+
+  /** The finished ordered indexes: what the planner may use. */
   get ordered(): readonly OrderedIndex<T>[] {
-    return [...this.byFields.values()];
+    return [...this.byFields.values()].filter((index) => !this.building.has(index));
   }
 
-  /** Builds new indexes over `existing` documents; throws (changing nothing) if a unique one is violated. */
+  /** The number of ordered indexes still being built in the background. */
+  get pendingBuilds(): number {
+    return this.building.size;
+  }
+
+  /** Resolves once no index is being built (at once if none is). */
+  async whenBuilt(): Promise<void> {
+    while (this.builder) await this.builder;
+  }
+
+  /**
+   * Declares new indexes over `existing` documents (in creation order); throws (changing nothing) if a unique one is
+   * violated. Ordered indexes over more than `atOnceUpTo` documents are only queued for the background.
+   */
   declare(specs: readonly IndexSpec[], existing: Iterable<Entry<T>>): void {
     const fresh = specs.filter((spec) => !this.isDeclared(spec));
     const entries = [...existing];
@@ -31,16 +102,108 @@ export class Indexes<T extends Doc> {
       }
     }
     let byId: Entry<T>[] | undefined;
+    let sorting: Promise<Entry<T>[] | undefined> | undefined;
     for (const spec of fresh) {
       this.declared.set(spec.name, spec);
       const fields = spec.fields.map(([field]) => field);
       const key = JSON.stringify(fields);
       if (this.byFields.has(key)) continue;
       const index = new OrderedIndex<T>(fields);
-      index.build((byId ??= sortedById(entries)));
+      if (entries.length <= this.options.atOnceUpTo) index.build((byId ??= sortedById(entries)));
+      else {
+        let lastSeq = -1;
+        for (const entry of entries) lastSeq = Math.max(lastSeq, entry.seq);
+        sorting ??= this.sortById(entries);
+        this.building.set(index, { index, pending: undefined, sorting, lastSeq, next: 0, groups: new Map(), changed: new Map() });
+      }
       this.byFields.set(key, index);
     }
     this.unique.push(...uniques);
+    if (this.building.size > 0) this.builder ??= this.buildInBackground();
+  }
+
+  /** Builds the queued indexes one after the other, yielding to the event loop about every `turnMs`. */
+  private async buildInBackground(): Promise<void> {
+    const generation = this.generation;
+    try {
+      for (;;) {
+        await nextTurn();
+        if (generation !== this.generation) return;
+        const build = this.building.values().next().value as Build<T> | undefined;
+        if (!build) return;
+        if (!build.pending) {
+          build.pending = await build.sorting;
+          if (generation !== this.generation) return;
+          continue;
+        }
+        if (this.group(build, performance.now() + this.options.turnMs) && !(await this.finish(build, generation))) return;
+      }
+    } finally {
+      if (generation === this.generation) this.builder = undefined;
+    }
+  }
+
+  /** Sorts in place: `entries` is the declaration's own list (copying a million took a tenth of a second). */
+  private sortById(entries: Entry<T>[]): Promise<Entry<T>[] | undefined> {
+    const generation = this.generation;
+    const sorting = sortInTurns(entries, idBefore, this.options.turnMs, () => generation !== this.generation);
+    sorting.catch(() => undefined); // awaited by the builder
+    return sorting;
+  }
+
+  /** Groups pending entries until `until`; true when every one is grouped. */
+  private group(build: Build<T>, until: number): boolean {
+    const { index, groups } = build;
+    const pending = build.pending!;
+    const isLive = this.options.isLive as (entry: Entry<T>) => boolean;
+    while (build.next < pending.length) {
+      const entry = pending[build.next++]!;
+      if (isLive(entry)) index.groupEntry(groups, entry);
+      if ((build.next & 255) === 0 && performance.now() >= until) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Loads the trees of a grouped build (in turns) and re-keys what changed meanwhile. While it loads, new entries
+   * wait in `late` and are added at the end; entries changed or deleted before it began are left out of the trees
+   * (`stale`), those changed later are re-keyed in them.
+   */
+  private async finish(build: Build<T>, generation: number): Promise<boolean> {
+    const isLive = this.options.isLive as (entry: Entry<T>) => boolean;
+    const stale = new Set(build.changed.keys());
+    build.late = new Set();
+    const loaded = await build.index.finishBuildInTurns(build.groups, stale, this.options.turnMs, () => generation !== this.generation);
+    if (!loaded || generation !== this.generation) return false;
+    for (const [entry, grouped] of build.changed) {
+      if (stale.has(entry)) build.index.uncount(grouped);
+      else build.index.remove(entry, grouped);
+      if (isLive(entry)) build.index.add(entry);
+    }
+    for (const entry of build.late) if (isLive(entry)) build.index.add(entry);
+    this.building.delete(build.index);
+    return true;
+  }
+
+  /** Abandons background builds: every index is then complete as it stands (empty after a clear). */
+  private abandonBuilds(): void {
+    this.building.clear();
+    this.generation++;
+    this.builder = undefined;
+  }
+
+  /**
+   * Before a write changes or deletes an entry: the ordered indexes to re-key now (finished ones); background builds
+   * that grouped it note the document it was grouped by, those that have not reached it need nothing.
+   */
+  private finishedFor(entry: Entry<T>): OrderedIndex<T>[] {
+    const indexes: OrderedIndex<T>[] = [];
+    for (const index of this.byFields.values()) {
+      const build = this.building.get(index);
+      if (!build) indexes.push(index);
+      else if (reached(build, entry) && !build.changed.has(entry) && !build.late?.has(entry)) build.changed.set(entry, entry.doc);
+    }
+    return indexes;
   }
 
   assertUnique(doc: T, self: Entry<T> | undefined): void {
@@ -48,13 +211,19 @@ export class Indexes<T extends Doc> {
     if (violated) throw new UniqueIndexViolationError(violated.spec.name);
   }
 
+  /** A new entry: its `seq` is above every build's, so background builds take it now too. */
   add(entry: Entry<T>): void {
-    for (const index of this.byFields.values()) index.add(entry);
+    for (const index of this.byFields.values()) {
+      const build = this.building.get(index);
+      if (!build) index.add(entry);
+      else if (build.late) build.late.add(entry);
+      else index.groupEntry(build.groups, entry);
+    }
     for (const index of this.unique) index.add(entry);
   }
 
   remove(entry: Entry<T>): void {
-    for (const index of this.byFields.values()) index.remove(entry);
+    for (const index of this.building.size ? this.finishedFor(entry) : this.byFields.values()) index.remove(entry);
     for (const index of this.unique) index.remove(entry);
   }
 
@@ -65,7 +234,9 @@ export class Indexes<T extends Doc> {
    */
   replace(entry: Entry<T>, doc: T): void {
     const changed: OrderedIndex<T>[] = [];
-    for (const index of this.byFields.values()) if (!index.keepsKeys(entry.doc, doc)) changed.push(index);
+    for (const index of this.building.size ? this.finishedFor(entry) : this.byFields.values()) {
+      if (!index.keepsKeys(entry.doc, doc)) changed.push(index);
+    }
     for (const index of changed) index.remove(entry);
     for (const index of this.unique) index.remove(entry);
     entry.doc = doc;
@@ -76,12 +247,16 @@ export class Indexes<T extends Doc> {
   /** Rebuilds every index over `entries` (after a load), bulk-loading the ordered ones. */
   rebuild(entries: readonly Entry<T>[]): void {
     this.clear();
-    const byId = sortedById(entries);
-    for (const index of this.byFields.values()) index.build(byId);
+    // Nothing declared yet (a snapshot restored at start): sorting a million ids for no index took 1.5 s.
+    if (this.byFields.size > 0) {
+      const byId = sortedById(entries);
+      for (const index of this.byFields.values()) index.build(byId);
+    }
     for (const index of this.unique) for (const entry of entries) index.add(entry);
   }
 
   clear(): void {
+    this.abandonBuilds();
     for (const index of this.byFields.values()) index.clear();
     for (const index of this.unique) index.clear();
   }

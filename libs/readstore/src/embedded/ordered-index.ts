@@ -11,6 +11,7 @@ import { compareStrings } from '../filter/compare';
 import { leafScalars, splitPath, type FieldPath } from '../filter/paths';
 import type { Doc } from '../port';
 import type { Entry } from './entry';
+import { sortInTurns } from './sort-in-turns';
 import {
   compareIndexValues,
   directValue,
@@ -129,9 +130,8 @@ export class OrderedIndex<T extends Doc> {
     }
   }
 
-  /** Call with the document as it was indexed (before the entry's document is replaced). */
-  remove(entry: Entry<T>): void {
-    const doc = entry.doc;
+  /** Call with the document as it was indexed (by default the entry's: before it is replaced). */
+  remove(entry: Entry<T>, doc: T = entry.doc): void {
     const partitions = this.partitionValues(doc);
     if (partitions.length === 0) return;
     const keyed = this.readColumns(doc, -1, partitions.length);
@@ -147,15 +147,66 @@ export class OrderedIndex<T extends Doc> {
 
   /**
    * Indexes many documents into an empty index at once: groups them by their values level by level, sorts each
-   * level's distinct values once, and bulk-loads every tree (O(n) after sorting; no per-key descent). `entries` must
-   * be in id order (`sortedById`), so that each bucket's entries already are.
+   * level's distinct values once, and bulk-loads every tree (O(n) after sorting; no per-key descent).
    */
   build(entries: readonly Entry<T>[]): void {
-    const groups = new Map<IndexValue, Group<T>>();
-    for (const entry of entries) {
-      this.enter(entry, (partition) => groups.set(partition.value, this.group(groups.get(partition.value), 0, entry, partition)));
+    const groups: Grouping<T> = new Map();
+    for (const entry of entries) this.groupEntry(groups, entry);
+    this.finishBuild(groups);
+  }
+
+  /**
+   * The first half of a bulk build, one entry at a time (so that it can be spread over turns): counts the entry in
+   * this index's partitions and files it under its values in `groups`, as its document stands now.
+   */
+  groupEntry(groups: Grouping<T>, entry: Entry<T>): void {
+    this.enter(entry, (partition) => groups.set(partition.value, this.group(groups.get(partition.value), 0, entry, partition)));
+  }
+
+  /**
+   * The second half: sorts each level's distinct values once and bulk-loads every tree of the grouped entries,
+   * leaving out `stale` ones (grouped by a document they no longer hold; see `uncount`).
+   */
+  finishBuild(groups: Grouping<T>, stale?: ReadonlySet<Entry<T>>): void {
+    for (const [value, group] of groups) this.partitions.get(value)!.root = toNode(group, 0, this.tail.length, stale);
+  }
+
+  /**
+   * `finishBuild` spread over turns: a level of more than `SORTED_AT_ONCE` values (times, names, addresses: a million
+   * under one bot) is sorted in turns, and every level's children are made one by one, `pause` being awaited after
+   * each (it yields when the turn is up; `cancelled` abandons the build); one bucket is loaded at once. The groups
+   * must not change meanwhile. False if abandoned.
+   */
+  async finishBuildInTurns(groups: Grouping<T>, stale: ReadonlySet<Entry<T>>, turnMs: number, cancelled: () => boolean): Promise<boolean> {
+    let deadline = performance.now() + turnMs;
+    const pause: Pause = async () => {
+      if (performance.now() < deadline) return false;
+      await nextTurn();
+      deadline = performance.now() + turnMs;
+      return cancelled();
+    };
+    for (const [value, group] of groups) {
+      const root = await toNodeInTurns(group, 0, this.tail.length, stale, pause, turnMs, cancelled);
+      if (root === ABANDONED || cancelled()) return false;
+      this.partitions.get(value)!.root = root;
     }
-    for (const [value, group] of groups) this.partitions.get(value)!.root = toNode(group, 0, this.tail.length);
+    return true;
+  }
+
+  /** Takes back what `groupEntry` counted for an entry grouped by `doc` that `finishBuild` left out as stale. */
+  uncount(doc: T): void {
+    const partitions = this.partitionValues(doc);
+    if (partitions.length === 0) return;
+    const keyed = this.readColumns(doc, -1, partitions.length);
+    let keys = 1;
+    for (const column of this.columns) if (Array.isArray(column)) keys *= column.length;
+    for (const value of partitions) {
+      const partition = this.partitions.get(value)!;
+      partition.docs--;
+      if (keyed) partition.keys -= keys;
+      else partition.omitted--;
+      if (partition.docs === 0) this.partitions.delete(value);
+    }
   }
 
   /** Adds the entry (values in `columns`) to a grouping of depth `p`: nested maps by value, then lists by id. */
@@ -355,18 +406,89 @@ export class OrderedIndex<T extends Doc> {
   }
 }
 
-/** A level being built: values to sub-groups (a Map), or at the last level the entries by id (one, or a list). */
+/** A level being built: values to sub-groups (a Map), or at the last level the entries (one, or a list). */
 type Group<T extends Doc> = Map<IndexValue, Group<T>> | Entry<T>[] | Entry<T>;
+/** Entries grouped by partition value, then by value level by level: a bulk build in progress. */
+export type Grouping<T extends Doc> = Map<IndexValue, Group<T>>;
 
-function toNode<T extends Doc>(group: Group<T>, depth: number, m: number): Node<T> {
+const byId = <T extends Doc>(a: Entry<T>, b: Entry<T>) => compareStrings(a.doc.id, b.doc.id);
+
+function toNode<T extends Doc>(group: Group<T>, depth: number, m: number, stale?: ReadonlySet<Entry<T>>): Node<T> | undefined {
   if (depth === m) {
-    if (!Array.isArray(group)) return group as Entry<T>;
-    return bulkLoad(group.map((entry) => entry.doc.id), group, MAX_NODE_SIZE, compareStrings);
+    if (!Array.isArray(group)) return stale?.has(group as Entry<T>) ? undefined : (group as Entry<T>);
+    const entries = stale?.size ? group.filter((entry) => !stale.has(entry)) : group;
+    if (entries.length <= 1) return entries[0];
+    // Grouped in id order by `build` (its callers sort), in creation order by a background build.
+    for (let i = 1; i < entries.length; i++) {
+      if (byId(entries[i - 1]!, entries[i]!) > 0) {
+        entries.sort(byId);
+        break;
+      }
+    }
+    return bulkLoad(entries.map((entry) => entry.doc.id), entries, MAX_NODE_SIZE, compareStrings);
   }
   const level = group as Map<IndexValue, Group<T>>;
-  const values = sortValues([...level.keys()]);
-  const children = values.map((value) => toNode(level.get(value)!, depth + 1, m));
-  return bulkLoad<BoundValue, Node<T>>(values, children, MAX_NODE_SIZE, compareIndexValues);
+  const values: BoundValue[] = [];
+  const children: Node<T>[] = [];
+  for (const value of sortValues([...level.keys()])) {
+    const child = toNode(level.get(value)!, depth + 1, m, stale);
+    if (child === undefined) continue;
+    values.push(value);
+    children.push(child);
+  }
+  return children.length === 0 ? undefined : bulkLoad<BoundValue, Node<T>>(values, children, MAX_NODE_SIZE, compareIndexValues);
+}
+
+/** Awaited between steps of work spread over turns: true when the work is to be abandoned. */
+type Pause = () => Promise<boolean>;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const ABANDONED = Symbol('abandoned');
+/** Levels up to this many values are sorted in one step (a few milliseconds). */
+const SORTED_AT_ONCE = 4096;
+
+/** Engine order for strings (checked against code point order afterwards), the index order otherwise. */
+const valueBefore = (a: IndexValue, b: IndexValue) => (typeof a === 'string' && typeof b === 'string' ? a < b : compareIndexValues(a, b) < 0);
+
+async function toNodeInTurns<T extends Doc>(
+  group: Group<T>,
+  depth: number,
+  m: number,
+  stale: ReadonlySet<Entry<T>>,
+  pause: Pause,
+  turnMs: number,
+  cancelled: () => boolean,
+): Promise<Node<T> | undefined | typeof ABANDONED> {
+  if (depth === m) return toNode(group, depth, m, stale);
+  const level = group as Map<IndexValue, Group<T>>;
+  let sorted: IndexValue[] | undefined;
+  if (level.size <= SORTED_AT_ONCE) sorted = sortValues([...level.keys()]);
+  else {
+    sorted = await sortInTurns([...level.keys()], valueBefore, turnMs, cancelled);
+    if (!sorted) return ABANDONED;
+    for (let i = 1; i < sorted.length; i++) {
+      if (compareIndexValues(sorted[i - 1]!, sorted[i]!) >= 0) {
+        sorted = sortValues(sorted); // a surrogate met U+E000–U+FFFF: code point order differs (rare)
+        break;
+      }
+      if ((i & 4095) === 0 && (await pause())) return ABANDONED;
+    }
+  }
+  const values: BoundValue[] = [];
+  const children: Node<T>[] = [];
+  const leaves = depth + 1 === m;
+  for (let i = 0; i < sorted.length; i++) {
+    const group = level.get(sorted[i]!)!;
+    const child = leaves ? toNode(group, depth + 1, m, stale) : await toNodeInTurns(group, depth + 1, m, stale, pause, turnMs, cancelled);
+    if (child === ABANDONED) return ABANDONED;
+    if (child !== undefined) {
+      values.push(sorted[i]!);
+      children.push(child);
+    }
+    // A level of few values may hold large buckets (tags, status: 100k–500k entries each): a pause after each of those.
+    const large = !leaves || (Array.isArray(group) && group.length > 1024);
+    if ((large || (i & 1023) === 1023) && (await pause())) return ABANDONED;
+  }
+  return children.length === 0 ? undefined : bulkLoad<BoundValue, Node<T>>(values, children, MAX_NODE_SIZE, compareIndexValues);
 }
 
 /** Sorts index values: natively (UTF-16 order) when all are strings and that is code point order, else by comparator. */
