@@ -99,8 +99,16 @@ export class SearchService {
       fields: PAGE_FIELDS,
       ...(after ? { after: { value: after.key, id: after.id } } : {}),
     });
+    // A moved user is placed by its key as of S, which is one of its remembered earlier keys (`sortMoves`): only those
+    // with such a key between the cursor and the last key this page can reach (the limit-th unchanged one) can land
+    // in it. Without the window every page fetched every user that moved since the walk began.
+    const window: DocFilter[] = [];
+    const earlier = `sortMoves.${field}`;
+    if (after) window.push({ field: earlier, op: desc ? 'lte' : 'gte', value: after.key });
+    const reach = unchanged.items.length > limit ? unchanged.items[limit - 1] : undefined;
+    if (reach) window.push({ field: earlier, op: desc ? 'gte' : 'lte', value: String(reach[field]) });
     const moved = await this.list.users.find({
-      filter: { and: [matching, { field: 'sortStamp', op: 'gt', value: snapshot }, { field: 'createdPos', op: 'lte', value: snapshot }] },
+      filter: { and: [matching, { field: 'sortStamp', op: 'gt', value: snapshot }, { field: 'createdPos', op: 'lte', value: snapshot }, ...window] },
       limit: MAX_MOVERS,
       fields: MOVER_FIELDS,
     });

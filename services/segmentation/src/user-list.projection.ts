@@ -43,8 +43,12 @@ export const USER_LIST_INDEXES = [
   { name: 'bot_email', fields: [['botId', 1], ['search.email', 1]] },
   { name: 'bot_phone', fields: [['botId', 1], ['search.phone', 1]] },
   { name: 'bot_status_channel', fields: [['botId', 1], ['status', 1], ['channel', 1]] },
-  // A walk's page asks for the users whose sort key moved after its snapshot (search.service.ts).
+  // A walk's page asks for the users whose sort key moved after its snapshot (search.service.ts): those whose earlier
+  // key (as of the walk's snapshot) can fall into the page, through their remembered earlier keys.
   { name: 'bot_sortStamp', fields: [['botId', 1], ['sortStamp', 1]] },
+  { name: 'bot_moves_lastInteraction', fields: [['botId', 1], ['sortMoves.lastInteractionAt', 1]] },
+  { name: 'bot_moves_subscribedAt', fields: [['botId', 1], ['sortMoves.sortSubscribedAt', 1]] },
+  { name: 'bot_moves_name', fields: [['botId', 1], ['sortMoves.sortName', 1]] },
 ] as const satisfies readonly IndexSpec[];
 
 @Injectable()
