@@ -30,7 +30,8 @@ export class RpcClient {
 
   async request<T>(subject: string, payload: unknown, options: RequestOptions = {}): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const envelope: RpcRequest = { meta: { correlationId: options.correlationId ?? randomUUID() }, data: payload };
+    const meta = { correlationId: options.correlationId ?? randomUUID(), deadline: Date.now() + timeoutMs };
+    const envelope: RpcRequest = { meta, data: payload };
     let answer: unknown;
     try {
       answer = await firstValueFrom(this.proxy.send(subject, envelope).pipe(timeout({ first: timeoutMs })));

@@ -2,7 +2,7 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { fail, isReply, ok } from './reply';
 import { RpcClient } from './rpc-client';
 import { RpcReplyError, RpcUnavailableError } from './rpc-errors';
-import { correlationIdOf } from './rpc-request';
+import { correlationIdOf, deadlineOf } from './rpc-request';
 
 /** A transport that answers every request with one scripted packet. */
 class ScriptedClient extends ClientProxy {
@@ -36,10 +36,16 @@ describe('reply helpers', () => {
 });
 
 describe('RpcClient', () => {
-  it('wraps the payload with the correlation id', async () => {
+  it('wraps the payload with the correlation id and the deadline its timeout sets', async () => {
     const client = new ScriptedClient({ response: ok('done'), isDisposed: true });
-    await expect(new RpcClient(client).request('s.x', { a: 1 }, { correlationId: 'c-9' })).resolves.toBe('done');
-    expect(client.sent[0]!.data).toEqual({ meta: { correlationId: 'c-9' }, data: { a: 1 } });
+    const before = Date.now();
+    await expect(new RpcClient(client).request('s.x', { a: 1 }, { correlationId: 'c-9', timeoutMs: 5_000 })).resolves.toBe('done');
+    expect(client.sent[0]!.data).toEqual({ meta: { correlationId: 'c-9', deadline: expect.any(Number) }, data: { a: 1 } });
+    const deadline = deadlineOf((client.sent[0]!.data as { meta: unknown }).meta)!;
+    expect(deadline).toBeGreaterThanOrEqual(before + 5_000);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 5_000);
+    expect(deadlineOf({ correlationId: 'x' })).toBeUndefined();
+    expect(deadlineOf({ deadline: 'soon' })).toBeUndefined();
     expect(correlationIdOf(client.sent[0]!.data)).toBe('c-9');
     expect(correlationIdOf({ data: 1 })).toBeUndefined();
   });

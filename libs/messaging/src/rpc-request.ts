@@ -9,6 +9,11 @@ import type { PipeTransform, Type } from '@nestjs/common';
 export interface RpcMeta {
   /** Joins the log lines of one operation across services. Opaque; never personal data. */
   readonly correlationId: string;
+  /**
+   * Epoch milliseconds after which the caller no longer waits for the answer (its timeout). Long work (counts) may
+   * stop then instead of running on for nobody. A hint across machines: it assumes roughly synchronized clocks.
+   */
+  readonly deadline?: number;
 }
 
 export interface RpcRequest<T = unknown> {
@@ -30,4 +35,11 @@ export function correlationIdOf(payload: unknown): string | undefined {
   if (typeof meta !== 'object' || meta === null) return undefined;
   const id = (meta as { correlationId?: unknown }).correlationId;
   return typeof id === 'string' ? id : undefined;
+}
+
+/** The caller's deadline from a raw request payload (see `RpcMeta.deadline`); undefined when it sent none. */
+export function deadlineOf(meta: unknown): number | undefined {
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  const deadline = (meta as { deadline?: unknown }).deadline;
+  return typeof deadline === 'number' && Number.isFinite(deadline) ? deadline : undefined;
 }

@@ -99,7 +99,8 @@ export interface Collection<T extends Doc> {
    */
   delete(id: string, position?: bigint): Promise<void>;
   find(query: FindQuery): Promise<Page<T>>;
-  count(filter?: DocFilter): Promise<number>;
+  /** Rejects with `DeadlineExceededError` once `options.deadline` has passed (before or while counting). */
+  count(filter?: DocFilter, options?: CountOptions): Promise<number>;
   /** Removes every document and tombstone (used before a projection rebuild). */
   clear(): Promise<void>;
 }
@@ -118,6 +119,19 @@ export class ReadStoreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+  }
+}
+
+/** How long a count may take: the caller's deadline, so that nobody counts on for a caller who gave up. */
+export interface CountOptions {
+  /** Epoch milliseconds after which the count is abandoned (e.g. when the request's caller stops waiting). */
+  readonly deadline?: number;
+}
+
+/** A count ran past its caller's deadline and was abandoned. */
+export class DeadlineExceededError extends ReadStoreError {
+  constructor() {
+    super('the count was abandoned: its deadline passed');
   }
 }
 

@@ -126,8 +126,9 @@ export class SearchService {
     };
   }
 
-  async count(botId: string, input: unknown): Promise<number> {
-    return this.list.users.count(await this.compiled(botId, input, new Date()));
+  /** The exact count; abandoned (DeadlineExceededError) once `deadline` (epoch ms, the caller's) has passed. */
+  async count(botId: string, input: unknown, deadline?: number): Promise<number> {
+    return this.list.users.count(await this.compiled(botId, input, new Date()), deadline === undefined ? {} : { deadline });
   }
 
   private async compiled(botId: string, input: unknown, now: Date): Promise<DocFilter> {

@@ -14,9 +14,9 @@ import {
   type UserSummary,
 } from '@roster/contracts';
 import { botOnlyRequestSchema } from '@roster/contracts';
-import { fail, RequestData, type Reply } from '@roster/messaging';
+import { deadlineOf, fail, RequestData, RequestMeta, type Reply } from '@roster/messaging';
 import { answerRequest } from '@roster/platform';
-import { InvalidCursorError } from '@roster/readstore';
+import { DeadlineExceededError, InvalidCursorError } from '@roster/readstore';
 import type { z } from 'zod';
 import { SegmentNotFoundError } from './domain/segment';
 import { InvalidFilterError, SearchService } from './search.service';
@@ -29,6 +29,8 @@ const translate = (error: unknown) => {
   if (error instanceof InvalidFilterError) return fail('invalid', error.message, { errors: error.errors });
   if (error instanceof InvalidCursorError) return fail('invalid', error.message, { errors: [{ path: 'cursor', message: error.message }] });
   if (error instanceof SegmentNotFoundError) return fail('not_found', error.message);
+  // The caller gave up waiting (its RPC timeout): the count stopped rather than run on for nobody.
+  if (error instanceof DeadlineExceededError) return fail('unavailable', error.message);
   return undefined;
 };
 
@@ -58,10 +60,10 @@ export class SegmentationController {
   }
 
   @MessagePattern(S.countUsers)
-  countUsers(@RequestData() p: unknown): Promise<Reply<CountResult>> {
+  countUsers(@RequestData() p: unknown, @RequestMeta() meta: unknown): Promise<Reply<CountResult>> {
     return answer(countUsersRequestSchema, p, async (r) => {
       const filter = r.segmentId ? (await this.segments.get(r.botId, r.segmentId)).filter : r.filter;
-      return { count: await this.search.count(r.botId, filter) };
+      return { count: await this.search.count(r.botId, filter, deadlineOf(meta)) };
     });
   }
 

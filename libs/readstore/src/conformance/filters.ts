@@ -1,4 +1,4 @@
-import type { Doc, DocFilter } from '../port';
+import { DeadlineExceededError, type Doc, type DocFilter } from '../port';
 import { idsOf, seed, type ConformanceContext } from './context';
 
 /**
@@ -119,6 +119,13 @@ export function filterTests(ctx: ConformanceContext): void {
 
     it('counts without a filter', async () => {
       expect(await people.count()).toBe(PEOPLE.length);
+    });
+
+    it('abandons a count whose deadline has passed, and counts within one', async () => {
+      const filter = FILTER_CASES[0]![1];
+      await expect(people.count(filter, { deadline: Date.now() - 1 })).rejects.toBeInstanceOf(DeadlineExceededError);
+      await expect(people.count(undefined, { deadline: Date.now() - 1 })).rejects.toBeInstanceOf(DeadlineExceededError);
+      expect(await people.count(filter, { deadline: Date.now() + 60_000 })).toBe(FILTER_CASES[0]![2].length);
     });
 
     it('rejects a malformed filter', async () => {

@@ -1,4 +1,4 @@
-import type { Doc, DocFilter, FindQuery, IndexSpec } from '../port';
+import { DeadlineExceededError, type Doc, type DocFilter, type FindQuery, type IndexSpec } from '../port';
 import { EmbeddedCollection, type CollectionSettings } from './embedded-collection';
 
 /**
@@ -180,6 +180,21 @@ describe('counts evaluated in turns', () => {
     expect(await users.count(needsPredicate)).toBe(
       [...docs.slice(0, 201), ...docs.slice(202)].map((d, i) => (i === 1 ? changedEarly : i === 200 ? changedLate : d)).filter(matches).length + 1,
     );
+  });
+
+  it('abandons a count whose deadline passes between its turns', async () => {
+    const { users } = await seeded(300);
+    let now = 1_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      const counting = users.count(needsPredicate, { deadline: 1_500 });
+      now = 2_000; // the caller's deadline passes while the first turn's documents are evaluated
+      await expect(counting).rejects.toBeInstanceOf(DeadlineExceededError);
+      now = 1_000;
+      expect(await users.count(needsPredicate, { deadline: 1_500 })).toBeGreaterThan(0);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('does not count a document deleted and written again meanwhile twice', async () => {

@@ -1,7 +1,7 @@
 import { encodeCursor, queryFingerprint, sortOf, startOf } from '../cursor';
 import { assertFields, assertLimit, assertPosition, cloneStored, copyDocument, pickStored } from '../documents';
 import { toPredicate, type DocPredicate } from '../filter/to-predicate';
-import type { Collection, Doc, DocFilter, FindQuery, IndexSpec, Page } from '../port';
+import { DeadlineExceededError, type Collection, type CountOptions, type Doc, type DocFilter, type FindQuery, type IndexSpec, type Page } from '../port';
 import { DELETED, isLive, type Entry } from './entry';
 import { planCount, runCount, runFind, type QueryStats, type Ranked } from './executor';
 import { Indexes, type BuildOptions } from './indexes';
@@ -128,7 +128,12 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
    * not counted, one created meanwhile is not seen. A count while nothing changes is exact; while documents change,
    * it counts each document present throughout once, by its state at some moment during the count.
    */
-  async count(filter?: DocFilter): Promise<number> {
+  async count(filter?: DocFilter, options: CountOptions = {}): Promise<number> {
+    const deadline = options.deadline;
+    const abandonIfLate = () => {
+      if (deadline !== undefined && Date.now() > deadline) throw new DeadlineExceededError();
+    };
+    abandonIfLate();
     if (!filter) return this.entries.size;
     const matches = toPredicate(filter);
     const work = planCount(planQuery(this.indexes.ordered, filter), this.entries);
@@ -153,6 +158,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
       if (i < evaluate.length) {
         await nextTurn();
         yielded = true;
+        abandonIfLate();
       }
     }
     return count;

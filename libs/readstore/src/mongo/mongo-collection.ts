@@ -4,7 +4,7 @@ import { assertFields, assertLimit, assertPosition, copyDocument } from '../docu
 import { splitPath, valueReader } from '../filter/paths';
 import { toMongoQuery } from '../filter/to-mongo-query';
 import { assertIndexSpec } from '../index-spec';
-import { ReadStoreError, type Collection, type Doc, type DocFilter, type FindQuery, type IndexSpec, type Page } from '../port';
+import { DeadlineExceededError, ReadStoreError, type Collection, type CountOptions, type Doc, type DocFilter, type FindQuery, type IndexSpec, type Page } from '../port';
 import { afterKeyset, sortDocument } from './keyset-query';
 import { isDuplicateKey, isIdConflict, toReadStoreError } from './mongo-errors';
 import { decodePosition, encodePosition } from './positions';
@@ -96,9 +96,16 @@ export class MongoCollection<T extends Doc> implements Collection<T> {
     return { items, nextCursor };
   }
 
-  async count(filter?: DocFilter): Promise<number> {
+  async count(filter?: DocFilter, options: CountOptions = {}): Promise<number> {
     const query = filter ? { ...LIVE, $and: [toMongoQuery(filter) as Filter<StoredDoc>] } : { ...LIVE };
-    return this.run('count', () => this.driver.countDocuments(query));
+    const left = options.deadline === undefined ? undefined : options.deadline - Date.now();
+    if (left !== undefined && left <= 0) throw new DeadlineExceededError();
+    try {
+      return await this.run('count', () => this.driver.countDocuments(query, left === undefined ? {} : { maxTimeMS: Math.ceil(left) }));
+    } catch (error) {
+      if (error instanceof ReadStoreError && /code 50 MaxTimeMSExpired/.test(error.message)) throw new DeadlineExceededError();
+      throw error;
+    }
   }
 
   async clear(): Promise<void> {
