@@ -100,12 +100,8 @@ export class MongoCollection<T extends Doc> implements Collection<T> {
     const query = filter ? { ...LIVE, $and: [toMongoQuery(filter) as Filter<StoredDoc>] } : { ...LIVE };
     const left = options.deadline === undefined ? undefined : options.deadline - Date.now();
     if (left !== undefined && left <= 0) throw new DeadlineExceededError();
-    try {
-      return await this.run('count', () => this.driver.countDocuments(query, left === undefined ? {} : { maxTimeMS: Math.ceil(left) }));
-    } catch (error) {
-      if (error instanceof ReadStoreError && /code 50 MaxTimeMSExpired/.test(error.message)) throw new DeadlineExceededError();
-      throw error;
-    }
+    // Past `maxTimeMS` the server stops; the driver's MaxTimeMSExpired becomes DeadlineExceededError (mongo-errors).
+    return this.run('count', () => this.driver.countDocuments(query, left === undefined ? {} : { maxTimeMS: Math.ceil(left) }));
   }
 
   async clear(): Promise<void> {

@@ -1,6 +1,6 @@
 import { MongoError, MongoServerError } from 'mongodb';
 import { UniqueIndexViolationError } from '../errors';
-import { ReadStoreError } from '../port';
+import { DeadlineExceededError, ReadStoreError } from '../port';
 
 /**
  * Translates driver errors at the adapter edge. Server messages can quote document values (a duplicate key
@@ -9,6 +9,8 @@ import { ReadStoreError } from '../port';
 export function toReadStoreError(error: unknown, operation: string, collection: string): ReadStoreError {
   if (error instanceof ReadStoreError) return error;
   if (isDuplicateKey(error) && !isIdConflict(error)) return new UniqueIndexViolationError(duplicateIndexName(error));
+  // MaxTimeMSExpired: an operation given the caller's deadline (`count`) ran past it.
+  if (error instanceof MongoServerError && error.code === 50) return new DeadlineExceededError();
   const where = `MongoDB ${operation} on collection "${collection}" failed`;
   if (error instanceof MongoServerError) {
     const codeName = error.codeName ? ` ${error.codeName}` : '';
