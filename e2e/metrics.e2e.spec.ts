@@ -99,6 +99,9 @@ function metricsSuite(mode: 'embedded' | 'distributed', start: () => Promise<Dep
         expect(thread('user-profile')).not.toBe(thread('segmentation'));
         for (const service of SERVICES.filter((s) => s !== 'segmentation' && s !== 'user-profile')) expect(thread(service)).toBe(0);
         expect(value(families, 'roster_thread_heap_used_bytes', { service: 'segmentation' })).toBeGreaterThan(0);
+        const used = value(families, 'roster_thread_heap_used_bytes', { service: 'user-profile' });
+        expect(value(families, 'roster_thread_heap_committed_bytes', { service: 'user-profile' })).toBeGreaterThanOrEqual(used);
+        expect(value(families, 'roster_thread_external_bytes', { service: 'user-profile' })).toBeGreaterThan(0);
       });
     }
 

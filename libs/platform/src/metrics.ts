@@ -147,6 +147,8 @@ export function threadMetricFamilies(service: ServiceName): MetricFamily[] {
   return [
     { name: 'roster_service_thread_id', help: 'The worker thread id running the service in embedded mode (0: the main thread)', type: 'gauge', values: [{ labels: { service }, value: threadId }] },
     { name: 'roster_thread_heap_used_bytes', help: "V8 heap used by the thread that runs the service (embedded mode)", type: 'gauge', values: [{ labels: { service }, value: heap.used_heap_size }] },
+    { name: 'roster_thread_heap_committed_bytes', help: 'Physical memory V8 has committed for the heap of the thread that runs the service (embedded mode; used plus V8 slack)', type: 'gauge', values: [{ labels: { service }, value: heap.total_physical_size }] },
+    { name: 'roster_thread_external_bytes', help: 'Memory outside the V8 heap held for the thread that runs the service: external (Buffers, ArrayBuffers) plus V8 malloced (embedded mode)', type: 'gauge', values: [{ labels: { service }, value: heap.external_memory + heap.malloced_memory }] },
     { name: 'roster_thread_heap_limit_bytes', help: 'V8 heap limit of the thread that runs the service (embedded mode)', type: 'gauge', values: [{ labels: { service }, value: heap.heap_size_limit }] },
   ];
 }

@@ -42,7 +42,7 @@ describe('ServiceMetrics', () => {
     serviceMetrics(embedded, 'segmentation').counter({ name: 'roster_test_a_total', help: 'a', labelNames: [] }).inc();
     const embeddedNames = (await serviceMetricFamilies(embedded, 'segmentation')).map((f) => f.name);
     // Embedded: the service's own metrics and which thread runs it, never the shared process's metrics.
-    expect(embeddedNames).toEqual(['roster_test_a_total', 'roster_service_thread_id', 'roster_thread_heap_used_bytes', 'roster_thread_heap_limit_bytes']);
+    expect(embeddedNames).toEqual(['roster_test_a_total', 'roster_service_thread_id', 'roster_thread_heap_used_bytes', 'roster_thread_heap_committed_bytes', 'roster_thread_external_bytes', 'roster_thread_heap_limit_bytes']);
     const distributed = infraOf('distributed');
     const families = await serviceMetricFamilies(distributed, 'segmentation');
     const cpu = families.find((f) => f.name === 'process_cpu_seconds_total');
