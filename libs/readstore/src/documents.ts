@@ -21,9 +21,11 @@ export function assertLimit(limit: unknown): asserts limit is number {
  * objects (and turned into null in arrays, as JSON does), so that the embedded store keeps exactly what MongoDB
  * would. Rejects what MongoDB could not query back: reserved top-level names, `$`-prefixed or dotted keys.
  * With `strings` (the embedded store), repeated short strings are replaced by their shared copies (`InternPath`), and
- * with `same` equal strings within the document by one of them.
+ * with `same` equal strings within the document by one of them. With `stored` (the version the store holds, handed
+ * out by `getForUpdate`), an object or array that is that version's very object at the same place is kept as it is:
+ * it was checked and copied when stored, and callers never change it in place.
  */
-export function copyDocument<T extends Doc>(doc: T, strings?: InternPath, same?: DocumentStrings): T {
+export function copyDocument<T extends Doc>(doc: T, strings?: InternPath, same?: DocumentStrings, stored?: T): T {
   if (!isRecord(doc) || typeof doc.id !== 'string' || doc.id === '') {
     throw new ReadStoreError('a document needs a non-empty string id');
   }
@@ -32,7 +34,7 @@ export function copyDocument<T extends Doc>(doc: T, strings?: InternPath, same?:
   }
   same?.reset();
   try {
-    return copyValue(doc, strings, same) as T;
+    return copyValue(doc, strings, same, stored) as T;
   } catch (error) {
     if (error instanceof BadValue) throw new ReadStoreError(`${['document', ...error.path.reverse()].join('')} ${error.problem}`);
     throw error;
@@ -48,7 +50,8 @@ class BadValue extends Error {
   }
 }
 
-function copyValue(value: unknown, strings: InternPath | undefined, same: DocumentStrings | undefined): unknown {
+function copyValue(value: unknown, strings: InternPath | undefined, same: DocumentStrings | undefined, stored?: unknown): unknown {
+  if (stored !== undefined && value === stored && typeof value === 'object') return value;
   switch (typeof value) {
     case 'string':
       return strings ? strings.intern(value, same) : value;
@@ -59,20 +62,27 @@ function copyValue(value: unknown, strings: InternPath | undefined, same: Docume
       return value;
     case 'object':
       if (value === null) return null;
-      if (Array.isArray(value)) return copyArray(value, strings, same);
-      if (isRecord(value)) return copyRecord(value, strings, same);
+      if (Array.isArray(value)) return copyArray(value, strings, same, Array.isArray(stored) ? stored : undefined);
+      if (isRecord(value)) return copyRecord(value, strings, same, isRecord(stored) ? stored : undefined);
       break;
   }
   throw new BadValue('is not a JSON value');
 }
 
-function copyArray(array: readonly unknown[], strings: InternPath | undefined, same: DocumentStrings | undefined): unknown[] {
+function copyArray(
+  array: readonly unknown[],
+  strings: InternPath | undefined,
+  same: DocumentStrings | undefined,
+  stored: readonly unknown[] | undefined,
+): unknown[] {
   // Sized up front: an array grown by push keeps room for 16 more elements (136 B per array of one tag).
   const copy = new Array<unknown>(array.length);
   for (let i = 0; i < array.length; i++) {
     const element = array[i];
+    // The same index, or one further: a bounded list that dropped its oldest element shifted by one.
+    const before = stored && (stored[i] === element ? element : stored[i + 1]);
     try {
-      copy[i] = element === undefined ? null : copyValue(element, strings, same);
+      copy[i] = element === undefined ? null : copyValue(element, strings, same, before);
     } catch (error) {
       if (error instanceof BadValue) error.path.push(`[${i}]`);
       throw error;
@@ -81,7 +91,12 @@ function copyArray(array: readonly unknown[], strings: InternPath | undefined, s
   return copy;
 }
 
-function copyRecord(record: Record<string, unknown>, strings: InternPath | undefined, same: DocumentStrings | undefined): Record<string, unknown> {
+function copyRecord(
+  record: Record<string, unknown>,
+  strings: InternPath | undefined,
+  same: DocumentStrings | undefined,
+  stored: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(record)) {
     const value = record[key];
@@ -90,7 +105,7 @@ function copyRecord(record: Record<string, unknown>, strings: InternPath | undef
       throw new BadValue('has a field name that cannot be queried (empty, $-prefixed, dotted or __proto__)');
     }
     try {
-      copy[key] = copyValue(value, strings?.child(key), same);
+      copy[key] = copyValue(value, strings?.child(key), same, stored?.[key]);
     } catch (error) {
       if (error instanceof BadValue) error.path.push(`.${key}`);
       throw error;

@@ -86,6 +86,13 @@ export interface Collection<T extends Doc> {
   readonly name: string;
   ensureIndexes(indexes: readonly IndexSpec[]): Promise<void>;
   get(id: string): Promise<T | undefined>;
+  /**
+   * The document for a caller that derives its next version and writes that back with `upsert` (a projection): it
+   * must never be changed in place — build the next version by copying what changes and keeping the rest. The
+   * embedded store hands out its own object (no copy), and its `upsert` keeps the parts of the next version that are
+   * still the very objects it handed out instead of copying them again. MongoDB reads a fresh document, as `get` does.
+   */
+  getForUpdate(id: string): Promise<Readonly<T> | undefined>;
   /** Position of the event that last wrote this document (undefined if none); a tombstone's position counts. */
   positionOf(id: string): Promise<bigint | undefined>;
   /**

@@ -4,6 +4,7 @@ import type { DeliveredEvent } from '@roster/messaging';
 import { createTestInfra, type Infra, type TestInfra } from '@roster/platform';
 import { InboundProcessor } from './inbound-processor';
 import { IngestionService } from './ingestion.service';
+import { RecentlyAccepted } from './recently-accepted';
 
 /**
  * The processor forwards accepted events to user-profile. Its consumer may see batches twice or out of order; what it
@@ -32,8 +33,8 @@ describe('InboundProcessor', () => {
     await infra.dispose();
   });
 
-  async function acceptedEvents(): Promise<DeliveredEvent[]> {
-    const ingestion = new IngestionService(infra);
+  async function acceptedEvents(recent?: RecentlyAccepted): Promise<DeliveredEvent[]> {
+    const ingestion = new IngestionService(infra, recent);
     await ingestion.ingest(botId, {
       events: [
         { eventId: 'a', type: 'message.received', channel: 'sms', channelUserId: '+31600000001', occurredAt: '2026-11-01T10:00:00+01:00', profile: { firstName: 'Ada' } },
@@ -65,6 +66,40 @@ describe('InboundProcessor', () => {
     expect(sent[2]!.map((i) => i.eventType)).toEqual(['user.unsubscribed', 'message.received']);
     await processor.apply([events[0]!]);
     expect(await infra.eventStore.readCheckpoint('ingestion-inbound-processor')).toBe(events[1]!.position);
+  });
+
+  it('takes what its own process just recorded without decrypting it, sends what decoding sends, and decodes a redelivery', async () => {
+    const decoded = await acceptedEvents();
+    await processor.apply(decoded);
+    const recent = new RecentlyAccepted();
+    const events = await acceptedEvents(recent);
+    expect(recent.size).toBe(0); // the same event ids again: duplicates, nothing new to remember
+    const fresh = { events: [{ eventId: 'c', type: 'message.received', channel: 'sms', channelUserId: '+31600000002', occurredAt: '2026-11-01T12:00:00Z', profile: { firstName: 'Grace' } }] };
+    await new IngestionService(infra, recent).ingest(botId, fresh);
+    expect(recent.size).toBe(1);
+    const all = (await infra.eventStore.readAll()).filter((e) => e.type === INGESTION_EVENTS.inboundAccepted).map((e) => ({ ...e, source: 'ingestion' }));
+    const decrypt = jest.spyOn(infra.pii, 'decrypt');
+    const withRecent = new InboundProcessor({ ...infra, rpc: { request: async (_: string, p: { items: RecordInteraction[] }) => void sent.push(p.items) } } as unknown as Infra, recent);
+
+    await withRecent.apply([all[2]!]);
+    expect(decrypt).not.toHaveBeenCalled();
+    expect(recent.size).toBe(0);
+    expect(sent[1]).toEqual([expect.objectContaining({ channelUserId: '+31600000002', eventType: 'message.received', occurredAt: '2026-11-01T12:00:00.000Z', profile: { firstName: 'Grace' } })]);
+
+    await withRecent.apply([all[2]!]);
+    expect(decrypt).toHaveBeenCalled();
+    expect(sent[2]).toEqual(sent[1]);
+    await withRecent.apply(events);
+    expect(sent[3]).toEqual(sent[0]);
+  });
+
+  it('forgets what it holds of a user on request (erasure)', async () => {
+    const recent = new RecentlyAccepted();
+    await acceptedEvents(recent);
+    expect(recent.size).toBe(2);
+    const [event] = await acceptedEvents();
+    recent.forgetUser((event!.data as { userId: string }).userId);
+    expect(recent.size).toBe(0);
   });
 
   it('does not checkpoint a batch that user-profile did not take (it is delivered again)', async () => {

@@ -1,7 +1,8 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { INGESTION_EVENTS, SUBJECTS, type InboundAccepted, type RecordInteraction } from '@roster/contracts';
 import type { ConsumerHandle, DeliveredEvent } from '@roster/messaging';
 import { INFRA, type Infra } from '@roster/platform';
+import { RecentlyAccepted } from './recently-accepted';
 
 const CONSUMER = 'ingestion-inbound-processor';
 
@@ -16,7 +17,10 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
   /** The highest position checkpointed so far: a redelivered older batch never moves the checkpoint backwards. */
   private checkpoint?: bigint;
 
-  constructor(@Inject(INFRA) private readonly infra: Infra) {}
+  constructor(
+    @Inject(INFRA) private readonly infra: Infra,
+    @Optional() private readonly recent?: RecentlyAccepted,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const store = this.infra.eventStore;
@@ -39,10 +43,8 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
   /** Applies one delivered batch (public for tests: redelivery and reordering are driven through it). */
   async apply(events: readonly DeliveredEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const decoded = await this.infra.codec.decodeAll<{ type: string; data: InboundAccepted }>(events);
-    const items: RecordInteraction[] = decoded
-      .filter((e) => e.type === INGESTION_EVENTS.inboundAccepted)
-      .map(({ data: { botId, userId, event } }) => ({
+    const items: RecordInteraction[] = (await this.acceptedData(events))
+      .map(({ botId, userId, event }) => ({
         botId,
         userId,
         channel: event.channel,
@@ -61,6 +63,20 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
       await this.infra.eventStore.writeCheckpoint(CONSUMER, highest);
       this.checkpoint = highest;
     }
+  }
+
+  /**
+   * The accepted events' plain data, in order: what this process recorded a moment ago is taken from
+   * `RecentlyAccepted` (no decryption), the rest decoded from the store.
+   */
+  private async acceptedData(events: readonly DeliveredEvent[]): Promise<InboundAccepted[]> {
+    const accepted = events.filter((e) => e.type === INGESTION_EVENTS.inboundAccepted);
+    const known = accepted.map((e) => this.recent?.take(e.id));
+    const missing = accepted.filter((_, i) => known[i] === undefined);
+    if (missing.length === 0) return known as InboundAccepted[];
+    const decoded = await this.infra.codec.decodeAll<{ type: string; data: InboundAccepted }>(missing);
+    let next = 0;
+    return known.map((data) => data ?? decoded[next++]!.data);
   }
 }
 

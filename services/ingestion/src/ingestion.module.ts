@@ -8,6 +8,7 @@ import { ConnectorIntake } from './connector-intake';
 import { InboundProcessor } from './inbound-processor';
 import { IngestionController } from './ingestion.controller';
 import { IngestionService } from './ingestion.service';
+import { RecentlyAccepted } from './recently-accepted';
 
 /**
  * Normalized events and native platform webhooks in: channel connections, signature checks, validation,
@@ -15,6 +16,6 @@ import { IngestionService } from './ingestion.service';
  */
 @Module({
   controllers: [IngestionController, ChannelsController, healthController('ingestion'), metricsController('ingestion')],
-  providers: [IngestionService, InboundProcessor, ChannelDirectory, ChannelsService, WebhookService, ConnectorIntake],
+  providers: [IngestionService, InboundProcessor, RecentlyAccepted, ChannelDirectory, ChannelsService, WebhookService, ConnectorIntake],
 })
 export class IngestionModule {}

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   ingestBodySchema,
   INGESTION_EVENTS,
   streams,
+  type InboundAccepted,
   type IngestBody,
   type IngestResult,
   type NormalizedEvent,
@@ -11,6 +12,7 @@ import { newEventId, NO_STREAM } from '@roster/eventstore';
 import { fail, ok, type Reply } from '@roster/messaging';
 import { INFRA, parseOrFail, serviceMetrics, type Infra } from '@roster/platform';
 import { IdentityResolver, identityKey } from './identity-resolver';
+import { RecentlyAccepted } from './recently-accepted';
 
 /** Events recorded by ingestion (HTTP, webhooks, connectors), by outcome: `accepted` (new) or `duplicate`. */
 const ingestedEvents = (infra: Infra) =>
@@ -21,7 +23,10 @@ export class IngestionService {
   private readonly identities: IdentityResolver;
   private readonly ingested: ReturnType<typeof ingestedEvents>;
 
-  constructor(@Inject(INFRA) private readonly infra: Infra) {
+  constructor(
+    @Inject(INFRA) private readonly infra: Infra,
+    @Optional() private readonly recent?: RecentlyAccepted,
+  ) {
     this.identities = new IdentityResolver(infra.eventStore, infra.pseudonymizer);
     this.ingested = ingestedEvents(infra);
   }
@@ -54,12 +59,17 @@ export class IngestionService {
     const appends = await Promise.all(
       fresh.map(async ({ stream, event }) => {
         const userId = userIds.get(identityKey(event.channel, event.channelUserId))!;
-        const encoded = await this.infra.codec.encode({ type: INGESTION_EVENTS.inboundAccepted, data: { botId, userId, receivedAt, event } });
+        const data: InboundAccepted = { botId, userId, receivedAt, event };
+        const encoded = await this.infra.codec.encode({ type: INGESTION_EVENTS.inboundAccepted, data });
         // A time-ordered (UUIDv7) event id: the store's unique index on ids grows at its right edge.
-        return { streamName: stream, expected: NO_STREAM, events: [{ ...encoded, id: newEventId() }] };
+        return { data, append: { streamName: stream, expected: NO_STREAM, events: [{ ...encoded, id: newEventId() }] } };
       }),
     );
-    const outcomes = await this.infra.eventStore.appendMany(appends);
+    const outcomes = await this.infra.eventStore.appendMany(appends.map((a) => a.append));
+    // Before the processor can be handed these events: it runs on a later turn (after the commit's wake-up).
+    outcomes.forEach((outcome, i) => {
+      if (outcome.ok) this.recent?.remember(appends[i]!.append.events[0]!.id, appends[i]!.data);
+    });
     const accepted = outcomes.filter((o) => o.ok).length;
     duplicates += outcomes.length - accepted;
     if (accepted + duplicates !== events.length) return fail('internal', 'not every event was recorded');

@@ -118,7 +118,9 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
       if (typeof userId !== 'string' || userId.length === 0) continue;
       let entry = pending.get(userId);
       if (!entry) {
-        const [doc, stored] = await Promise.all([this.users.get(userId), this.users.positionOf(userId)]);
+        // The stored document itself, not a copy: applyToUserDoc and withWalkKeys never change their input, and upsert
+        // then copies only what this batch changed.
+        const [doc, stored] = await Promise.all([this.users.getForUpdate(userId), this.users.positionOf(userId)]);
         entry = { doc: doc as unknown as WalkableUserDoc | undefined, position: stored ?? -1n, stored };
         pending.set(userId, entry);
       }

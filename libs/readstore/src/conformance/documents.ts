@@ -38,6 +38,41 @@ export function documentTests(ctx: ConformanceContext): void {
       expect(await users.get(RICH.id)).toEqual(RICH);
     });
 
+    it('getForUpdate: a next version built from it (kept parts, changed parts, a bounded list that dropped its oldest) is stored whole, and found by its new values', async () => {
+      const users = ctx.fresh();
+      await users.ensureIndexes([{ name: 'by_tags', fields: [['tags', 1]] }, { name: 'by_moves_at', fields: [['moves.at', 1]] }]);
+      const first = { ...structuredClone(RICH), moves: [{ at: 'm1' }, { at: 'm2' }, { at: 'm3' }] };
+      await users.upsert(first, 1n);
+      const current = (await users.getForUpdate(RICH.id))!;
+      expect(current).toEqual(first);
+      const moves = current['moves'] as unknown as readonly { at: string }[];
+      const next: Doc = {
+        ...current,
+        name: 'renamed',
+        tags: [...(current['tags'] as string[]), 'c'],
+        nested: { ...(current['nested'] as Record<string, unknown>), added: { value: 1 } },
+        moves: [...moves.slice(1), { at: 'm4' }],
+      };
+      expect(await users.upsert(next, 2n)).toBe(true);
+
+      const expected: Doc = { ...structuredClone(first), name: 'renamed', tags: ['a', 'b', 'a', 'c'], moves: [{ at: 'm2' }, { at: 'm3' }, { at: 'm4' }] };
+      (expected['nested'] as Record<string, unknown>)['added'] = { value: 1 };
+      expect(await users.get(RICH.id)).toEqual(expected);
+      expect(await users.getForUpdate(RICH.id)).toEqual(expected);
+      expect(idsOf((await users.find({ filter: { field: 'tags', op: 'eq', value: 'c' }, limit: 10 })).items)).toEqual([RICH.id]);
+      expect(idsOf((await users.find({ filter: { field: 'moves.at', op: 'eq', value: 'm4' }, limit: 10 })).items)).toEqual([RICH.id]);
+      expect(idsOf((await users.find({ filter: { field: 'moves.at', op: 'eq', value: 'm1' }, limit: 10 })).items)).toEqual([]);
+      expect(await users.getForUpdate('unknown')).toBeUndefined();
+    });
+
+    it('getForUpdate then upsert of an older position changes nothing', async () => {
+      const users = ctx.fresh();
+      await users.upsert({ id: 'u', n: 1, inner: { v: 1 } }, 5n);
+      const current = (await users.getForUpdate('u'))!;
+      expect(await users.upsert({ ...current, n: 2 }, 4n)).toBe(false);
+      expect(await users.get('u')).toEqual({ id: 'u', n: 1, inner: { v: 1 } });
+    });
+
     it('drops fields whose value is undefined, as if they were absent', async () => {
       const users = ctx.fresh();
       const withUndefined = { id: 'u', kept: 1, dropped: undefined, inner: { gone: undefined, stays: 'y' } };

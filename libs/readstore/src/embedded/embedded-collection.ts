@@ -80,6 +80,11 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     return entry && cloneStored(entry.doc);
   }
 
+  /** The stored document itself (see `Collection.getForUpdate`): a projection's read-modify-write copies it once, on upsert. */
+  async getForUpdate(id: string): Promise<Readonly<T> | undefined> {
+    return this.entries.get(id)?.doc;
+  }
+
   /** Includes the position of a deletion that left a tombstone. */
   async positionOf(id: string): Promise<bigint | undefined> {
     return this.entries.get(id)?.position ?? this.tombstones.get(id);
@@ -87,7 +92,8 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
 
   async upsert(doc: T, position: bigint): Promise<boolean> {
     assertPosition(position);
-    const copy = copyDocument(doc, this.strings, this.sameStrings);
+    const stored = typeof doc?.id === 'string' ? this.entries.get(doc.id) : undefined;
+    const copy = copyDocument(doc, this.strings, this.sameStrings, stored?.doc);
     const entry = this.entries.get(copy.id);
     if (!this.isNewer(copy.id, position)) return false;
     this.indexes.assertUnique(copy, entry);

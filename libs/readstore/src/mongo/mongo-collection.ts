@@ -49,6 +49,11 @@ export class MongoCollection<T extends Doc> implements Collection<T> {
     return found ? (found as unknown as T) : undefined;
   }
 
+  /** A fresh copy, as `get`: nothing here is shared with the caller. */
+  getForUpdate(id: string): Promise<T | undefined> {
+    return this.get(id);
+  }
+
   /** Includes the position of a deletion that left a tombstone. */
   async positionOf(id: string): Promise<bigint | undefined> {
     const found = await this.run('positionOf', () => this.driver.findOne({ _id: id }, { projection: { _pos: 1 } }));

@@ -26,7 +26,14 @@ export type SearchableUserDoc = UserListDoc & SearchKeys;
 
 const lower = (value: string | null | undefined) => (typeof value === 'string' ? value.toLowerCase() : null);
 
-export function withSearchKeys(doc: UserListDoc): SearchableUserDoc {
+/**
+ * With `previous` (the document before this change), its `search` object is kept when nothing it derives from
+ * changed — the case of every interaction —, so the store keeps the object it already holds instead of a copy.
+ */
+export function withSearchKeys(doc: UserListDoc, previous?: SearchableUserDoc): SearchableUserDoc {
+  if (previous?.search && sameSearchInputs(doc, previous)) {
+    return { ...doc, search: previous.search, sortName: previous.search.name ?? '', sortSubscribedAt: doc.subscribedAt ?? '' };
+  }
   const text: Record<string, string> = {};
   for (const [key, value] of Object.entries(doc.fields ?? {})) {
     if (doc.fieldTypes?.[key] === 'text' && typeof value === 'string') text[key] = value.toLowerCase();
@@ -47,6 +54,20 @@ export function withSearchKeys(doc: UserListDoc): SearchableUserDoc {
     sortName: name ?? '',
     sortSubscribedAt: doc.subscribedAt ?? '',
   };
+}
+
+/** Tags and custom fields are compared as objects: applyToUserDoc keeps them when an event does not change them. */
+function sameSearchInputs(doc: UserListDoc, previous: UserListDoc): boolean {
+  return (
+    doc.name === previous.name &&
+    doc.firstName === previous.firstName &&
+    doc.lastName === previous.lastName &&
+    doc.phone === previous.phone &&
+    doc.email === previous.email &&
+    doc.tags === previous.tags &&
+    doc.fields === previous.fields &&
+    doc.fieldTypes === previous.fieldTypes
+  );
 }
 
 /** The sort keys a walk can use, as stored on each document. */
@@ -80,7 +101,7 @@ export const padPosition = (position: bigint) => position.toString().padStart(20
  * longer be asked for by any walk, so they are dropped: documents carry earlier keys only while walks need them.
  */
 export function withWalkKeys(previous: WalkableUserDoc | undefined, next: UserListDoc, position: bigint, horizon?: string): WalkableUserDoc {
-  const doc = withSearchKeys(next);
+  const doc = withSearchKeys(next, previous);
   const pos = padPosition(position);
   if (!previous) return { ...doc, createdPos: pos, sortStamp: pos, sortMoves: [] };
   const kept = horizon === undefined ? (previous.sortMoves ?? []) : (previous.sortMoves ?? []).filter((move) => move.pos > horizon);

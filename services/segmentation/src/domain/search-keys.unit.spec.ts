@@ -18,6 +18,36 @@ describe('search keys', () => {
   });
 });
 
+describe('search keys of a changed document', () => {
+  const before = withWalkKeys(undefined, doc('2026-11-01T00:00:00.000Z'), 1n);
+
+  it('are the previous search keys, the same object, when only the interaction time changed', () => {
+    const after = withWalkKeys(before, { ...before, lastInteractionAt: '2026-11-02T00:00:00.000Z' }, 2n);
+    expect(after.search).toBe(before.search);
+    expect(after).toMatchObject({ sortName: 'ada lovelace', sortSubscribedAt: '' });
+  });
+
+  it('are computed again when anything they derive from changed, exactly as for a new document', () => {
+    const changes: Partial<UserListDoc>[] = [
+      { name: 'Grace Hopper' },
+      { firstName: 'Grace' },
+      { lastName: 'Hopper' },
+      { phone: '+31 6 1234' },
+      { email: 'GRACE@example.com' },
+      { tags: ['VIP', 'New'] },
+      { fields: { plan: 'Silver', score: 3 } },
+      { fieldTypes: { plan: 'number', score: 'number' } },
+      { subscribedAt: '2026-11-03T00:00:00.000Z' },
+    ];
+    for (const change of changes) {
+      const next = { ...before, ...change };
+      const after = withWalkKeys(before, next, 2n);
+      const fresh = withSearchKeys(next);
+      expect([after.search, after.sortName, after.sortSubscribedAt]).toEqual([fresh.search, fresh.sortName, fresh.sortSubscribedAt]);
+    }
+  });
+});
+
 describe('walk keys', () => {
   const t1 = '2026-11-01T00:00:00.000Z';
   const t2 = '2026-11-02T00:00:00.000Z';

@@ -1,4 +1,5 @@
 import { USER_PROFILE_EVENTS as E, type BotUserEvent } from '@roster/contracts';
+import { padPosition, withWalkKeys, type WalkableUserDoc } from './search-keys';
 import { applyToUserDoc, SUMMARY_FIELDS, toSummary, type UserListDoc } from './user-list-doc';
 
 const botId = '6f1c3c1e-6a0e-4d4f-9d7e-6f3f0b1a2c3d';
@@ -237,3 +238,43 @@ describe('toSummary', () => {
     expect(Object.keys(toSummary(doc)).sort()).toEqual(['id', ...SUMMARY_FIELDS].sort());
   });
 });
+
+describe('user-list document: the projection hands over the stored document itself', () => {
+  it('never changes the document (nor its walk keys) it is given, for any event', () => {
+    const at2 = '2026-11-26T12:00:00.000Z';
+    const history: BotUserEvent[] = [
+      created,
+      { type: E.interacted, data: { botId, userId, occurredAt: at2 } },
+      { type: E.profileUpdated, data: { botId, userId, changes: { firstName: 'Augusta', email: null }, occurredAt: at2 } },
+      { type: E.unsubscribed, data: { botId, userId, occurredAt: at2 } },
+      { type: E.subscribed, data: { botId, userId, occurredAt: at2 } },
+      tagAdded('VIP'),
+      tagAdded('vip'),
+      tagRemoved('VIP'),
+      fieldSet('age', 'number', 36),
+      fieldSet('city', 'text', 'London'),
+      fieldCleared('age'),
+      sequenceSubscribed('s1'),
+      sequenceUnsubscribed('s1'),
+      otnOptedIn('t1'),
+      otnRemoved('t1'),
+      { type: E.noteAdded, data: { ...ref, noteId: 'n1', text: 'called back' } },
+    ];
+    let doc: WalkableUserDoc | undefined;
+    history.forEach((event, i) => {
+      const before = deepFreeze(doc);
+      const next = applyToUserDoc(before, event);
+      doc = next && withWalkKeys(before, next, BigInt(i + 1), i % 2 === 0 ? undefined : padPosition(BigInt(i - 1)));
+    });
+    expect(doc).toMatchObject({ firstName: 'Augusta', tags: [], fields: { city: 'London' }, sequences: [], otnTopics: [] });
+  });
+});
+
+/** Freezes a value and everything in it: changing it then throws (spec files are strict mode). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
