@@ -125,23 +125,24 @@ const spent = <T extends Doc>(measured: readonly Measured<T>[]) => measured.redu
 /*
  * Costs measured at 1M documents (2 cores, busy), in keys of a bucket put into a set (~27 ns): a walk's step ~16
  * (~450 ns: the index's iteration), a document examined through a walk ~33 (its predicate on a cache-missed
- * document), a member of a set whose sort key a page reads ~6 (members are read in seq order, about storage order).
+ * document), a member of a set whose sort key a page reads about as much as a document examined (members are read
+ * in seq order, but sparse ones each miss the cache as well).
  */
 /** A find may spend this much on sets per document its walk has examined (so at most about as much as the walk). */
 const SET_ADVANTAGE = 32;
 /** A walk's step decided by its bits in the sets (no document read) against one whose document is examined. */
 const DECIDED_ADVANTAGE = 2;
-/** What a walk's step costs against reading a set member's sort key (`topFromSetsBetter`). */
-const TOP_K_ADVANTAGE = 3;
+/** What a document examined by a walk costs against reading a set member's sort key (`topFromSetsBetter`). */
+const TOP_K_ADVANTAGE = 1;
 /** A count may spend this much on sets per document in the collection (a scan evaluates each once, ~26 units each). */
 const COUNT_SET_BUDGET = 1;
 
 /** The collection's entries by `seq` (undefined where deleted): what set plans enumerate. */
 export type EntriesBySeq<T extends Doc> = readonly (Entry<T> | undefined)[];
 
-function setsFor<T extends Doc>(plan: Plan<T>, bySeq: EntriesBySeq<T>, budget: number): SetBounds | undefined {
+function setsFor<T extends Doc>(plan: Plan<T>, bySeq: EntriesBySeq<T>, budget: number, rangesUpTo?: number): SetBounds | undefined {
   if (bySeq.length === 0) return undefined;
-  const sets = planSets(plan.indexes, plan.conjuncts, bySeq.length, budget);
+  const sets = planSets(plan.indexes, plan.conjuncts, bySeq.length, budget, rangesUpTo);
   // Sets that exclude nothing and confirm nothing save nothing.
   return sets && !(sets.upper.isAll && sets.lower.isEmpty) ? sets : undefined;
 }
@@ -327,7 +328,8 @@ export function planCount<T extends Doc>(plan: Plan<T>, all: ReadonlyMap<string,
   const measured = plan.sources.map((source) => new Measured(source));
   const isExact = (m: Measured<T>) => plan.conjuncts.every((conjunct) => m.source.exactFor.has(conjunct));
   const exact = smallest(measured.filter(isExact));
-  const sets = exact ? undefined : setsFor(plan, bySeq, all.size * COUNT_SET_BUDGET);
+  // A count that gives its sets up scans: the ranges it counts in vain are kept to a sixteenth of a scan's cost.
+  const sets = exact ? undefined : setsFor(plan, bySeq, all.size * COUNT_SET_BUDGET, all.size / 16);
   const undecided = sets?.upper.and(sets.lower.not());
   // Sets pay when they leave a set of entries to evaluate (or none), not a complement: that would be a scan again.
   if (sets && undecided && (!undecided.negated || undecided.size(sets.universe) === 0)) {

@@ -38,10 +38,17 @@ const isGroup = (unit: DocFilter | readonly Condition[]): unit is readonly Condi
 /**
  * Builds the set bounds of a conjunction whose conditions include an equality on the first field of the indexes
  * (the universe), putting keys worth at most `budget` bucket keys (`RANGE_KEY_COST`) into sets, the cheapest
- * conditions first: the others are left unknown. `size` bounds the entries' seqs. Undefined when no condition could
- * be answered from an index.
+ * conditions first: the others are left unknown. A range over values is counted up to `rangesUpTo` keys at most
+ * (counting it costs as much as building its set). `size` bounds the entries' seqs. Undefined when no condition
+ * could be answered from an index.
  */
-export function planSets<T extends Doc>(indexes: readonly OrderedIndex<T>[], conjuncts: readonly DocFilter[], size: number, budget: number): SetBounds | undefined {
+export function planSets<T extends Doc>(
+  indexes: readonly OrderedIndex<T>[],
+  conjuncts: readonly DocFilter[],
+  size: number,
+  budget: number,
+  rangesUpTo = budget,
+): SetBounds | undefined {
   const pin = pinOf(indexes, conjuncts);
   if (!pin) return undefined;
   const byField = indexes.filter((index) => index.first === pin.field);
@@ -59,7 +66,8 @@ export function planSets<T extends Doc>(indexes: readonly OrderedIndex<T>[], con
         const ranges = exactRanges(index, pin.value, conditions);
         if (!ranges) continue;
         const weight = ranges.some((range) => range.low || range.high) ? RANGE_KEY_COST : 1;
-        const cap = Math.ceil(budget / weight);
+        // Counting a range over values costs as much as building its set (a bucket counts its keys at once).
+        const cap = Math.ceil(Math.min(budget / weight, weight > 1 ? rangesUpTo : Number.POSITIVE_INFINITY));
         let n = 0;
         for (const range of ranges) if (n <= cap) n += index.countUpTo(range, cap - n);
         keys += Math.min(n, cap + 1);
@@ -91,24 +99,10 @@ export function planSets<T extends Doc>(indexes: readonly OrderedIndex<T>[], con
     }
     return units;
   };
-  /** Builds a condition's set, or (`chosen` undefined) only sizes its primitives. */
+  /** Builds a condition's set, or (`chosen` undefined) only sizes it. */
   const leaf = (condition: Condition, chosen?: ReadonlySet<string>): SeqSet | undefined => {
     if (condition === pin.condition) return SeqSet.ALL;
     if (condition.field === pin.field) return undefined;
-    if (condition.op === 'all') {
-      // MongoDB's $all is an $and of equalities (an empty list matches nothing).
-      let set = condition.value.length === 0 ? SeqSet.EMPTY : SeqSet.ALL;
-      for (const value of new Set(condition.value)) {
-        const one = leaf({ field: condition.field, op: 'eq', value }, chosen);
-        if (!one) return undefined;
-        set = set.and(one);
-      }
-      return set;
-    }
-    // Missing or null (also an array holding null): the complement of holding a value.
-    if ((condition.op === 'eq' && condition.value === null) || (condition.op === 'exists' && !condition.value)) {
-      return leaf({ field: condition.field, op: 'exists', value: true }, chosen)?.not();
-    }
     return rangesSet([condition], chosen);
   };
   const rangesSet = (conditions: readonly Condition[], chosen?: ReadonlySet<string>): SeqSet | undefined => {
@@ -122,7 +116,8 @@ export function planSets<T extends Doc>(indexes: readonly OrderedIndex<T>[], con
       for (const range of found.ranges) found.index.scan(range, (entry) => void add(entry.seq));
     });
   };
-  const leaves = (filter: DocFilter | readonly Condition[]): void => {
+  const leaves = (unit: DocFilter | readonly Condition[]): void => {
+    const filter = isGroup(unit) ? unit : rewritten(unit);
     if (isGroup(filter)) rangesSet(filter);
     else if ('and' in filter) unitsOf(filter.and).forEach(leaves);
     else if ('or' in filter) filter.or.forEach(leaves);
@@ -130,7 +125,8 @@ export function planSets<T extends Doc>(indexes: readonly OrderedIndex<T>[], con
     else leaf(filter);
   };
 
-  const bounds = (filter: DocFilter | readonly Condition[]): { lower: SeqSet; upper: SeqSet } => {
+  const bounds = (unit: DocFilter | readonly Condition[]): { lower: SeqSet; upper: SeqSet } => {
+    const filter = isGroup(unit) ? unit : rewritten(unit);
     if (isGroup(filter)) {
       const set = rangesSet(filter, chosen);
       return set ? { lower: set, upper: set } : UNKNOWN;
@@ -180,6 +176,18 @@ export function planSets<T extends Doc>(indexes: readonly OrderedIndex<T>[], con
   const { lower, upper } = bounds(filter);
   if (fields.size === 0) return undefined;
   return { lower, upper, pin, universe, keys, fields: [...fields] };
+}
+
+/**
+ * Conditions as combinations of what indexes hold: MongoDB's `$all` is an `$and` of equalities (an empty list matches
+ * nothing); missing or null (`exists: false`, `eq null`, also an array holding null) is the complement of a value.
+ */
+function rewritten(filter: DocFilter): DocFilter {
+  if (!('field' in filter)) return filter;
+  const { field } = filter;
+  if (filter.op === 'all') return filter.value.length === 0 ? { or: [] } : { and: [...new Set(filter.value)].map((value) => ({ field, op: 'eq', value })) };
+  if ((filter.op === 'eq' && filter.value === null) || (filter.op === 'exists' && !filter.value)) return { not: { field, op: 'exists', value: true } };
+  return filter;
 }
 
 /** An equality on the first field of some index, with a value: the partition the sets are drawn from. */
