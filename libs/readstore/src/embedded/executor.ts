@@ -140,11 +140,20 @@ const COUNT_SET_BUDGET = 1;
 /** The collection's entries by `seq` (undefined where deleted): what set plans enumerate. */
 export type EntriesBySeq<T extends Doc> = readonly (Entry<T> | undefined)[];
 
-function setsFor<T extends Doc>(plan: Plan<T>, bySeq: EntriesBySeq<T>, budget: number, rangesUpTo?: number): SetBounds | undefined {
+type Shape = Parameters<typeof planSets>[5];
+
+/** Sets that exclude nothing and confirm nothing save nothing. */
+const useful: Shape = ({ lower, upper }) => !(upper.isAll && lower.isEmpty);
+
+/**
+ * A count's sets pay when they leave a set of entries to evaluate (or none), not a complement: evaluating that would
+ * be a scan again.
+ */
+const decisive: Shape = ({ lower, upper, exact }) => exact || !upper.and(lower.not()).negated;
+
+function setsFor<T extends Doc>(plan: Plan<T>, bySeq: EntriesBySeq<T>, budget: number, rangesUpTo?: number, worth: Shape = useful): SetBounds | undefined {
   if (bySeq.length === 0) return undefined;
-  const sets = planSets(plan.indexes, plan.conjuncts, bySeq.length, budget, rangesUpTo);
-  // Sets that exclude nothing and confirm nothing save nothing.
-  return sets && !(sets.upper.isAll && sets.lower.isEmpty) ? sets : undefined;
+  return planSets(plan.indexes, plan.conjuncts, bySeq.length, budget, rangesUpTo, worth);
 }
 
 /**
@@ -329,12 +338,8 @@ export function planCount<T extends Doc>(plan: Plan<T>, all: ReadonlyMap<string,
   const isExact = (m: Measured<T>) => plan.conjuncts.every((conjunct) => m.source.exactFor.has(conjunct));
   const exact = smallest(measured.filter(isExact));
   // A count that gives its sets up scans: the ranges it counts in vain are kept to a sixteenth of a scan's cost.
-  const sets = exact ? undefined : setsFor(plan, bySeq, all.size * COUNT_SET_BUDGET, all.size / 16);
-  const undecided = sets?.upper.and(sets.lower.not());
-  // Sets pay when they leave a set of entries to evaluate (or none), not a complement: that would be a scan again.
-  if (sets && undecided && (!undecided.negated || undecided.size(sets.universe) === 0)) {
-    return countFromSets(sets, undecided, bySeq, spent(measured));
-  }
+  const sets = exact ? undefined : setsFor(plan, bySeq, all.size * COUNT_SET_BUDGET, all.size / 16, decisive);
+  if (sets) return countFromSets(sets, sets.upper.and(sets.lower.not()), all, bySeq, spent(measured));
   const chosen = exact ?? smallest(measured.filter((m) => !isExact(m)), worthwhile(all));
   if (!chosen) return { evaluate: [...all.values()], counted: 0, stats: { strategy: 'scan', measured: spent(measured) } };
   const stats = () => ({ strategy: 'candidates' as const, examined: 0, measured: spent(measured), source: chosen.source.description });
@@ -347,12 +352,22 @@ export function planCount<T extends Doc>(plan: Plan<T>, all: ReadonlyMap<string,
   return { evaluate: entries, counted: 0, stats: rest };
 }
 
-function countFromSets<T extends Doc>(sets: SetBounds, undecided: SeqSet, bySeq: EntriesBySeq<T>, measured: number): CountWork<T> {
+function countFromSets<T extends Doc>(
+  sets: SetBounds,
+  undecided: SeqSet,
+  all: ReadonlyMap<string, Entry<T>>,
+  bySeq: EntriesBySeq<T>,
+  measured: number,
+): CountWork<T> {
   const counted = sets.lower.size(sets.universe);
   const stats = { strategy: 'sets' as const, measured: measured + sets.keys, source: describeSets(sets) };
   if (undecided.size(sets.universe) === 0) return { count: counted, stats: { ...stats, examined: 0 } };
   const evaluate: Entry<T>[] = [];
-  undecided.forEachBit((seq) => void evaluate.push(bySeq[seq]!));
+  // A complement (`decisive` keeps them out) holds every seq outside the partition too: those entries do not match.
+  if (undecided.negated) {
+    for (const entry of all.values()) if (undecided.has(entry.seq)) evaluate.push(entry);
+  }
+  else undecided.forEachBit((seq) => void evaluate.push(bySeq[seq]!));
   return { evaluate, counted, stats };
 }
 

@@ -14,6 +14,11 @@ export class SeqSet {
 
   static readonly EMPTY = new SeqSet(undefined, false);
   static readonly ALL = new SeqSet(undefined, true);
+  /**
+   * A set whose members are not known, only that it is neither empty nor everything (at least as far as anyone can
+   * tell): expressions over it show whether a result would be a complement without building any set.
+   */
+  static readonly SOME = new SeqSet(new Uint32Array(0), false);
 
   /** The set of the seqs `fill` adds, for entries with seq below `size`. */
   static of(size: number, fill: (add: (seq: number) => void) => void): SeqSet {

@@ -39,8 +39,9 @@ const isGroup = (unit: DocFilter | readonly Condition[]): unit is readonly Condi
  * Builds the set bounds of a conjunction whose conditions include an equality on the first field of the indexes
  * (the universe), putting keys worth at most `budget` bucket keys (`RANGE_KEY_COST`) into sets, the cheapest
  * conditions first: the others are left unknown. A range over values is counted up to `rangesUpTo` keys at most
- * (counting it costs as much as building its set). `size` bounds the entries' seqs. Undefined when no condition
- * could be answered from an index.
+ * (counting it costs as much as building its set). `worth` sees the bounds' shape before any set is built (their
+ * sets stand-ins; `exact`: no condition was left unknown, so lower = upper). `size` bounds the entries' seqs.
+ * Undefined when no condition could be answered from an index, or the shape was not worth it.
  */
 export function planSets<T extends Doc>(
   indexes: readonly OrderedIndex<T>[],
@@ -48,6 +49,7 @@ export function planSets<T extends Doc>(
   size: number,
   budget: number,
   rangesUpTo = budget,
+  worth: (shape: { readonly lower: SeqSet; readonly upper: SeqSet; readonly exact: boolean }) => boolean = () => true,
 ): SetBounds | undefined {
   const pin = pinOf(indexes, conjuncts);
   if (!pin) return undefined;
@@ -55,6 +57,12 @@ export function planSets<T extends Doc>(
   const universe = byField[0]!.partitions.get(pin.value)?.docs ?? 0;
   let keys = 0;
   const fields = new Set<string>();
+  let dry = false;
+  let unknowns = 0;
+  const unknown = () => {
+    unknowns++;
+    return UNKNOWN;
+  };
 
   // Conditions as an index holds them (one, or range conditions on one field that bound one range), sized.
   const primitives = new Map<string, { readonly index: OrderedIndex<T>; readonly ranges: readonly Range<T>[]; readonly keys: number; readonly cost: number } | undefined>();
@@ -109,6 +117,7 @@ export function planSets<T extends Doc>(
     const found = primitive(conditions);
     if (!found || !chosen) return found ? SeqSet.EMPTY : undefined;
     if (!chosen.has(JSON.stringify(conditions))) return undefined;
+    if (dry) return SeqSet.SOME;
     const [condition] = conditions as [Condition];
     fields.add(condition.field);
     keys += found.keys;
@@ -129,7 +138,7 @@ export function planSets<T extends Doc>(
     const filter = isGroup(unit) ? unit : rewritten(unit);
     if (isGroup(filter)) {
       const set = rangesSet(filter, chosen);
-      return set ? { lower: set, upper: set } : UNKNOWN;
+      return set ? { lower: set, upper: set } : unknown();
     }
     if ('and' in filter) {
       let lower = SeqSet.ALL;
@@ -158,7 +167,7 @@ export function planSets<T extends Doc>(
       return { lower: b.upper.not(), upper: b.lower.not() };
     }
     const set = leaf(filter, chosen);
-    return set ? { lower: set, upper: set } : UNKNOWN;
+    return set ? { lower: set, upper: set } : unknown();
   };
 
   // The smallest primitives first, as many as the budget allows (sizing them costs at most the budget each, and
@@ -173,6 +182,11 @@ export function planSets<T extends Doc>(
     planned += found.cost;
   }
   if (chosen.size === 0) return undefined;
+  // First the shape of the bounds (which is a complement), from stand-ins: sets not worth it are never built.
+  dry = true;
+  const shape = bounds(filter);
+  if (!worth({ ...shape, exact: unknowns === 0 })) return undefined;
+  dry = false;
   const { lower, upper } = bounds(filter);
   if (fields.size === 0) return undefined;
   return { lower, upper, pin, universe, keys, fields: [...fields] };
