@@ -30,6 +30,7 @@ import type { QueryStats } from '../libs/readstore/src/embedded/executor';
 import { compileFilter, parseFilter, type FieldTypes } from '../services/segmentation/src/domain/filter';
 import { padPosition, withWalkKeys } from '../services/segmentation/src/domain/search-keys';
 import type { UserListDoc } from '../services/segmentation/src/domain/user-list-doc';
+import { fieldIndex } from '../services/segmentation/src/field-definitions.projection';
 import { USER_LIST_INDEXES } from '../services/segmentation/src/user-list.projection';
 import { FIRST, LANGS, LAST, PLANS, prng, sampler, SHAPES, TAG_WEIGHTS } from './support/search-shapes';
 
@@ -134,7 +135,8 @@ function queries(snapshot: string): Query[] {
 
 const INDEXES: IndexSpec[] = [
   ...USER_LIST_INDEXES,
-  ...Object.keys(FIELD_TYPES).map((key) => ({ name: `bot_field_${key}`, fields: [['botId', 1], [`fields.${key}`, 1]] }) as IndexSpec),
+  // As FieldDefinitionsProjection declares them (a text field is matched on its lower-cased copy).
+  ...Object.entries(FIELD_TYPES).map(([key, type]) => fieldIndex(key, type)),
   { name: 'bot_sortStamp', fields: [['botId', 1], ['sortStamp', 1]] },
 ];
 

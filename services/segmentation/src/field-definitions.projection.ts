@@ -101,7 +101,7 @@ export class FieldDefinitionsProjection implements OnApplicationBootstrap, OnApp
  * The index a field's filters use: text fields are matched on their lower-cased copy (`search.text.<key>`), the
  * others on the value itself.
  */
-const fieldIndex = (key: string, type: FieldType): IndexSpec =>
+export const fieldIndex = (key: string, type: FieldType): IndexSpec =>
   type === 'text'
     ? { name: `bot_text_${key}`, fields: [['botId', 1], [`search.text.${key}`, 1]] }
     : { name: `bot_field_${key}`, fields: [['botId', 1], [`fields.${key}`, 1]] };

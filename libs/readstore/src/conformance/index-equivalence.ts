@@ -1,7 +1,7 @@
 import { keysetComparator, keysetOf, type Keyset } from '../cursor';
 import { splitPath, valueReader } from '../filter/paths';
 import { toPredicate } from '../filter/to-predicate';
-import type { Doc, DocFilter, IndexSpec, Scalar, SortSpec } from '../port';
+import type { Collection, Doc, DocFilter, IndexSpec, Scalar, SortSpec } from '../port';
 import { idsOf, type ConformanceContext } from './context';
 
 /**
@@ -45,7 +45,7 @@ const SORTS: readonly SortSpec[] = [
 
 const SORT_FIELDS = ['seen', 'fields'];
 
-class Cases {
+export class Cases {
   private readonly rand: () => number;
   private serial = 0;
 
@@ -160,64 +160,83 @@ function expected(docs: Iterable<Doc>, filter: DocFilter | undefined, sort: Sort
 export function indexEquivalenceTests(ctx: ConformanceContext): void {
   describe('indexed answers equal plain scans', () => {
     it.each([1, 2, 3])('random documents, filters, sorts and walks with changes between pages (seed %i)', async (seed) => {
-      const cases = new Cases(seed);
-      const users = ctx.fresh();
-      const current = new Map<string, Doc>();
-      let position = 0n;
-      const write = async (doc: Doc) => {
-        expect(await users.upsert(doc, ++position)).toBe(true);
-        current.set(doc.id, doc);
-      };
-      // Half the documents exist before the indexes are declared, half are written after.
-      for (let i = 0; i < 60; i++) await write(cases.doc());
-      await users.ensureIndexes(EQUIVALENCE_INDEXES);
-      for (let i = 0; i < 60; i++) await write(cases.doc());
-
-      const change = async () => {
-        const ids = [...current.keys()];
-        const r = cases.pick([0, 1, 2]);
-        if (r === 0) await write(cases.doc());
-        else if (r === 1 && ids.length > 0) {
-          const id = cases.pick(ids);
-          await users.delete(id, ++position);
-          current.delete(id);
-        } else if (ids.length > 0) {
-          // Any field may change but the sort keys (a walk promises nothing to documents whose sort key moves).
-          const old = current.get(cases.pick(ids))!;
-          const keep = Object.fromEntries(Object.entries(old).filter(([k]) => k === 'id' || k === 'botId' || SORT_FIELDS.includes(k)));
-          const next = { ...keep, ...cases.unsorted(), fields: { ...((old.fields as object) ?? {}), ...cases.plan() } } as unknown as Doc;
-          if (!('plan' in (next.fields as object)) || cases.chance(0.3)) delete (next.fields as Record<string, unknown>).plan;
-          await write(next);
-        }
-      };
-
-      for (let q = 0; q < 25; q++) {
-        const filter = cases.filter();
-        const sort = cases.pick(SORTS);
-        const limit = cases.pick([3, 7, 25]);
-        expect(await users.count(filter)).toBe(expected(current.values(), filter, sort).length);
-        const seen: string[] = [];
-        let cursor: string | undefined;
-        let last: Keyset | undefined;
-        for (let page = 0; ; page++) {
-          const want = expected(current.values(), filter, sort, last).slice(0, limit + 1);
-          const got = await users.find({ filter, sort, limit, cursor });
-          expect({ filter, sort, page, ids: idsOf(got.items) }).toEqual({ filter, sort, page, ids: want.slice(0, limit) });
-          expect(got.nextCursor === null).toBe(want.length <= limit);
-          if (last) {
-            const viaAfter = await users.find({ filter, sort, limit, after: last });
-            expect(idsOf(viaAfter.items)).toEqual(idsOf(got.items));
-          }
-          seen.push(...idsOf(got.items));
-          if (got.nextCursor === null) break;
-          const tail = got.items[got.items.length - 1]!;
-          last = keysetOf(tail.id, valueReader(splitPath(sort.field))(tail));
-          cursor = got.nextCursor;
-          for (let k = cases.pick([0, 1, 3]); k > 0; k--) await change();
-          expect(await users.count(filter)).toBe(expected(current.values(), filter, sort).length);
-        }
-        expect(new Set(seen).size).toBe(seen.length);
-      }
+      await randomWalks(ctx.fresh(), seed);
     });
   });
+}
+
+export interface RandomWalkOptions {
+  /** Documents written before the indexes are declared, and as many after (default 60). */
+  readonly documents?: number;
+  /** Queries, each counted and walked to its end (default 25). */
+  readonly queries?: number;
+  /** Page sizes to pick from (default 3, 7, 25). */
+  readonly limits?: readonly number[];
+  /** Turns each random filter into the one asked (e.g. pins a bot). */
+  readonly within?: (filter: DocFilter | undefined) => DocFilter | undefined;
+}
+
+/**
+ * Random documents, filters, sorts and pagination walks on `users` (empty, no index declared), documents inserted,
+ * changed and deleted between pages: each page and each count equal the reference computed from the documents.
+ */
+export async function randomWalks(users: Collection<Doc>, seed: number, options: RandomWalkOptions = {}): Promise<void> {
+  const { documents = 60, queries = 25, limits = [3, 7, 25], within = (filter) => filter } = options;
+  const cases = new Cases(seed);
+  const current = new Map<string, Doc>();
+  let position = 0n;
+  const write = async (doc: Doc) => {
+    expect(await users.upsert(doc, ++position)).toBe(true);
+    current.set(doc.id, doc);
+  };
+  // Half the documents exist before the indexes are declared, half are written after.
+  for (let i = 0; i < documents; i++) await write(cases.doc());
+  await users.ensureIndexes(EQUIVALENCE_INDEXES);
+  for (let i = 0; i < documents; i++) await write(cases.doc());
+
+  const change = async () => {
+    const ids = [...current.keys()];
+    const r = cases.pick([0, 1, 2]);
+    if (r === 0) await write(cases.doc());
+    else if (r === 1 && ids.length > 0) {
+      const id = cases.pick(ids);
+      await users.delete(id, ++position);
+      current.delete(id);
+    } else if (ids.length > 0) {
+      // Any field may change but the sort keys (a walk promises nothing to documents whose sort key moves).
+      const old = current.get(cases.pick(ids))!;
+      const keep = Object.fromEntries(Object.entries(old).filter(([k]) => k === 'id' || k === 'botId' || SORT_FIELDS.includes(k)));
+      const next = { ...keep, ...cases.unsorted(), fields: { ...((old.fields as object) ?? {}), ...cases.plan() } } as unknown as Doc;
+      if (!('plan' in (next.fields as object)) || cases.chance(0.3)) delete (next.fields as Record<string, unknown>).plan;
+      await write(next);
+    }
+  };
+
+  for (let q = 0; q < queries; q++) {
+    const filter = within(cases.filter());
+    const sort = cases.pick(SORTS);
+    const limit = cases.pick(limits);
+    expect(await users.count(filter)).toBe(expected(current.values(), filter, sort).length);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let last: Keyset | undefined;
+    for (let page = 0; ; page++) {
+      const want = expected(current.values(), filter, sort, last).slice(0, limit + 1);
+      const got = await users.find({ filter, sort, limit, cursor });
+      expect({ filter, sort, page, ids: idsOf(got.items) }).toEqual({ filter, sort, page, ids: want.slice(0, limit) });
+      expect(got.nextCursor === null).toBe(want.length <= limit);
+      if (last) {
+        const viaAfter = await users.find({ filter, sort, limit, after: last });
+        expect(idsOf(viaAfter.items)).toEqual(idsOf(got.items));
+      }
+      seen.push(...idsOf(got.items));
+      if (got.nextCursor === null) break;
+      const tail = got.items[got.items.length - 1]!;
+      last = keysetOf(tail.id, valueReader(splitPath(sort.field))(tail));
+      cursor = got.nextCursor;
+      for (let k = cases.pick([0, 1, 3]); k > 0; k--) await change();
+      expect(await users.count(filter)).toBe(expected(current.values(), filter, sort).length);
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+  }
 }

@@ -49,6 +49,8 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   private readonly indexes: Indexes<T>;
   /** The `seq` of the next entry created: entries are created (and kept in `entries`) in increasing order. */
   private nextSeq = 0;
+  /** Live entries by `seq` (set plans enumerate sets of seqs); its length is `nextSeq`. */
+  private readonly bySeq: (Entry<T> | undefined)[] = [];
   /** Shared copies of the short strings that repeat across documents (see `InternPath`). */
   private readonly strings = new InternPath();
   private readonly sameStrings = new DocumentStrings();
@@ -102,6 +104,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
       entry.position = position;
     } else {
       const created: Entry<T> = { doc: copy, position, seq: this.nextSeq++ };
+      this.bySeq[created.seq] = created;
       this.entries.set(copy.id, created);
       this.tombstones.delete(copy.id);
       this.indexes.add(created);
@@ -120,6 +123,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     if (!entry) return;
     this.indexes.remove(entry);
     this.entries.delete(id);
+    this.bySeq[entry.seq] = undefined;
     entry.seq = DELETED;
   }
 
@@ -142,11 +146,11 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     abandonIfLate();
     if (!filter) return this.entries.size;
     const matches = toPredicate(filter);
-    const work = planCount(planQuery(this.indexes.ordered, filter), this.entries);
+    const work = planCount(planQuery(this.indexes.ordered, filter), this.entries, this.bySeq);
     if ('count' in work) return work.count;
     const { evaluate } = work;
     const { turnMs, countTurnDocs } = this.settings;
-    let count = 0;
+    let count = work.counted;
     let yielded = false;
     for (let i = 0; i < evaluate.length; ) {
       const until = performance.now() + turnMs;
@@ -182,7 +186,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     const after = startOf(query, query.cursor === undefined ? '' : fingerprintOf());
     const matches = query.filter ? toPredicate(query.filter) : MATCH_ALL;
     const plan = planQuery(this.indexes.ordered, query.filter, sort, after);
-    const { ranked, stats } = runFind(plan, matches, sort, after, query.limit + 1, this.entries);
+    const { ranked, stats } = runFind(plan, matches, sort, after, query.limit + 1, this.entries, this.bySeq);
     const page: Ranked<T>[] = ranked.slice(0, query.limit);
     const last = page[page.length - 1];
     const fields = query.fields;
@@ -198,12 +202,13 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   explainCount(filter?: DocFilter): { count: number; stats: QueryStats } {
     if (!filter) return { count: this.entries.size, stats: { strategy: 'scan', examined: 0, measured: 0 } };
     const matches = toPredicate(filter);
-    return runCount(planQuery(this.indexes.ordered, filter), matches, this.entries);
+    return runCount(planQuery(this.indexes.ordered, filter), matches, this.entries, this.bySeq);
   }
 
   async clear(): Promise<void> {
     for (const entry of this.entries.values()) entry.seq = DELETED;
     this.entries.clear();
+    this.bySeq.fill(undefined);
     this.tombstones.clear();
     this.indexes.clear();
   }
@@ -227,6 +232,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   load(dump: CollectionDump<T>): void {
     for (const entry of this.entries.values()) entry.seq = DELETED;
     this.entries.clear();
+    this.bySeq.fill(undefined);
     this.tombstones.clear();
     this.indexes.clear();
     for (const [id, position] of dump.tombstones) this.tombstones.set(id, position);
@@ -234,6 +240,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     for (const [doc, position] of dump.entries) {
       internInPlace(doc, this.strings, this.sameStrings);
       const entry: Entry<T> = { doc, position, seq: this.nextSeq++ };
+      this.bySeq[entry.seq] = entry;
       this.entries.set(doc.id, entry);
       loaded.push(entry);
     }

@@ -5,6 +5,8 @@ import type { DocPredicate } from '../filter/to-predicate';
 import type { Doc, SortSpec } from '../port';
 import type { Entry } from './entry';
 import type { CandidateSource, Plan } from './planner';
+import type { SeqSet } from './seq-set';
+import { planSets, type SetBounds } from './set-plan';
 import { TopK } from './top-k';
 
 export interface Ranked<T extends Doc> {
@@ -14,11 +16,23 @@ export interface Ranked<T extends Doc> {
 
 /** How a query was answered: for tests of the planner and for benchmarks (never part of the port). */
 export interface QueryStats {
-  readonly strategy: 'empty' | 'walk' | 'candidates' | 'scan' | 'walk, then candidates' | 'walk, then scan';
-  /** Documents whose predicate was evaluated. */
+  readonly strategy:
+    | 'empty'
+    | 'walk'
+    | 'candidates'
+    | 'scan'
+    | 'sets'
+    | 'walk, then candidates'
+    | 'walk, then scan'
+    | 'walk, then sets'
+    | 'walk, filtered by sets'
+    | 'walk, filtered by sets, then sets';
+  /** Documents whose predicate was evaluated (or, from sets, whose sort key was read). */
   readonly examined: number;
-  /** Index keys counted to size the candidate sources. */
+  /** Index keys counted to size the candidate sources, and counted and visited to build sets. */
   readonly measured: number;
+  /** Entries a walk decided by their bits in the sets (outside `upper`, or in `lower`), without the predicate. */
+  readonly decided?: number;
   readonly source?: string;
 }
 
@@ -108,6 +122,61 @@ function smallestWithin<T extends Doc>(measured: readonly Measured<T>[], cap: nu
 
 const spent = <T extends Doc>(measured: readonly Measured<T>[]) => measured.reduce((sum, m) => sum + m.spent, 0);
 
+/*
+ * Costs measured at 1M documents (2 cores, busy), in keys of a bucket put into a set (~27 ns): a walk's step ~16
+ * (~450 ns: the index's iteration), a document examined through a walk ~33 (its predicate on a cache-missed
+ * document), a member of a set whose sort key a page reads about as much as a document examined (members are read
+ * in seq order, but sparse ones each miss the cache as well).
+ */
+/** A find may spend this much on sets per document its walk has examined (so at most about as much as the walk). */
+const SET_ADVANTAGE = 32;
+/** A walk's step decided by its bits in the sets (no document read) against one whose document is examined. */
+const DECIDED_ADVANTAGE = 2;
+/** What a document examined by a walk costs against reading a set member's sort key (`topFromSetsBetter`). */
+const TOP_K_ADVANTAGE = 1;
+/** A count may spend this much on sets per document in the collection (a scan evaluates each once, ~26 units each). */
+const COUNT_SET_BUDGET = 1;
+
+/** The collection's entries by `seq` (undefined where deleted): what set plans enumerate. */
+export type EntriesBySeq<T extends Doc> = readonly (Entry<T> | undefined)[];
+
+type Shape = Parameters<typeof planSets>[5];
+
+/** Sets that exclude nothing and confirm nothing save nothing. */
+const useful: Shape = ({ lower, upper }) => !(upper.isAll && lower.isEmpty);
+
+/**
+ * A count's sets pay when they leave a set of entries to evaluate (or none), not a complement: evaluating that would
+ * be a scan again.
+ */
+const decisive: Shape = ({ lower, upper, exact }) => exact || !upper.and(lower.not()).negated;
+
+function setsFor<T extends Doc>(plan: Plan<T>, bySeq: EntriesBySeq<T>, budget: number, rangesUpTo?: number, worth: Shape = useful): SetBounds | undefined {
+  if (bySeq.length === 0) return undefined;
+  return planSets(plan.indexes, plan.conjuncts, bySeq.length, budget, rangesUpTo, worth);
+}
+
+/**
+ * The filter as a test of an entry, knowing its sets: no match outside `upper`, a match in `lower` (without the
+ * predicate). A negated `lower` holds every seq outside the sets' partition: trusted only for entries known to lie
+ * in it (`inPartition`).
+ */
+function setTest<T extends Doc>(sets: SetBounds, matches: DocPredicate, inPartition: boolean): (entry: Entry<T>) => boolean {
+  const { lower, upper } = sets;
+  if (lower.isEmpty || (lower.negated && !inPartition)) return (entry) => upper.has(entry.seq) && matches(entry.doc);
+  return (entry) => upper.has(entry.seq) && (lower.has(entry.seq) || matches(entry.doc));
+}
+
+/**
+ * Whether selecting the page from the members of `upper` (reading each one's sort key) costs less than walking on
+ * until `missing` more matches are found: the walk passes over about `missing × universe / |upper|` entries at least.
+ */
+function topFromSetsBetter(sets: SetBounds, missing: number): boolean {
+  if (sets.upper.negated) return false;
+  const members = sets.upper.size(sets.universe);
+  return members * members <= TOP_K_ADVANTAGE * missing * sets.universe;
+}
+
 /** Keeps the best `need` matches after the keyset, in page order. */
 class PageSelector<T extends Doc> {
   examined = 0;
@@ -119,7 +188,7 @@ class PageSelector<T extends Doc> {
   constructor(
     sort: SortSpec,
     need: number,
-    private readonly matches: DocPredicate,
+    private readonly matches: (entry: Entry<T>) => boolean,
     private readonly after: Keyset | undefined,
   ) {
     this.compareKeys = keysetComparator(sort.order);
@@ -129,7 +198,7 @@ class PageSelector<T extends Doc> {
 
   readonly offer = (entry: Entry<T>): void => {
     this.examined++;
-    if (!this.matches(entry.doc)) return;
+    if (!this.matches(entry)) return;
     const probe = this.probe;
     probe.value = toSortValue(this.readSortValue(entry.doc));
     probe.id = entry.doc.id;
@@ -160,11 +229,13 @@ export function runFind<T extends Doc>(
   after: Keyset | undefined,
   need: number,
   all: ReadonlyMap<string, Entry<T>>,
+  bySeq: EntriesBySeq<T> = [],
 ): { ranked: Ranked<T>[]; stats: QueryStats } {
   if (plan.empty) return { ranked: [], stats: { strategy: 'empty', examined: 0, measured: 0 } };
   const measured = plan.sources.map((source) => new Measured(source));
+  const byDocument = (entry: Entry<T>) => matches(entry.doc);
   const select = (chosen: Measured<T> | undefined, walked: boolean, examined: number) => {
-    const selector = new PageSelector<T>(sort, need, matches, after);
+    const selector = new PageSelector<T>(sort, need, byDocument, after);
     const scan = !chosen || scansBetter(chosen, all);
     if (scan) for (const entry of all.values()) selector.offer(entry);
     else chosen.forEach(selector.offer);
@@ -172,23 +243,68 @@ export function runFind<T extends Doc>(
     const stats = { strategy, examined: examined + selector.examined, measured: spent(measured), source: scan ? undefined : chosen.source.description };
     return { ranked: selector.sorted(), stats };
   };
+  /** The page from the members of the sets' `upper` (every entry tested, when it is a complement). */
+  const selectFromSets = (sets: SetBounds, before: 'walk' | 'walk, filtered by sets' | undefined, examined: number, decided?: number) => {
+    // Members of a set that is not a complement lie in the sets' partition.
+    const selector = new PageSelector<T>(sort, need, setTest(sets, matches, !sets.upper.negated), after);
+    if (sets.upper.negated) for (const entry of all.values()) selector.offer(entry);
+    else sets.upper.forEachBit((seq) => selector.offer(bySeq[seq]!));
+    const strategy: QueryStats['strategy'] = before ? `${before}, then sets` : 'sets';
+    const stats = { strategy, examined: examined + selector.examined, measured: spent(measured) + sets.keys, decided, source: describeSets(sets) };
+    return { ranked: selector.sorted(), stats };
+  };
   const walk = plan.walk;
-  if (!walk) return select(smallest(measured, worthwhile(all)), false, 0);
+  if (!walk) {
+    const sets = setsFor(plan, bySeq, all.size);
+    return sets ? selectFromSets(sets, undefined, 0) : select(smallest(measured, worthwhile(all)), false, 0);
+  }
   const walked = walk.index.walk(walk.partition, walk.prefix, walk.byValue, walk.forward, walk.after, walk.low, walk.high);
   const readSortValue = valueReader(splitPath(sort.field));
   const found: Entry<T>[] = [];
   let examined = 0;
+  let decided = 0;
+  let sets: SetBounds | undefined;
+  /** Members match without the predicate (`lower`, where the walk can trust it: see `setTest`). */
+  let sure: SeqSet | undefined;
   const done = () => {
     const ranked = found.map((e) => ({ key: keysetOf(e.doc.id, readSortValue(e.doc)), entry: e }));
-    return { ranked, stats: { strategy: 'walk' as const, examined, measured: spent(measured), source: walk.description } };
+    const measuredKeys = spent(measured) + (sets?.keys ?? 0);
+    const stats = sets
+      ? { strategy: 'walk, filtered by sets' as const, examined, measured: measuredKeys, decided, source: `${walk.description}; ${describeSets(sets)}` }
+      : { strategy: 'walk' as const, examined, measured: measuredKeys, source: walk.description };
+    return { ranked, stats };
   };
   for (let cap = FIRST_CAP; ; cap *= 2) {
-    while (examined < cap) {
+    while (examined + decided / DECIDED_ADVANTAGE < cap) {
       const step = walked.next();
       if (step.done) return done();
       const entry = step.value;
+      if (sets) {
+        if (!sets.upper.has(entry.seq)) {
+          decided++;
+          continue;
+        }
+        if (sure?.has(entry.seq)) {
+          decided++;
+          if (found.push(entry) === need) return done();
+          continue;
+        }
+      }
       examined++;
       if (matches(entry.doc) && found.push(entry) === need) return done();
+    }
+    if (sets) {
+      // Filtered, the walk still steps through the index: past the cost of a scan, select from the sets.
+      if ((examined + decided / DECIDED_ADVANTAGE) * SCAN_ADVANTAGE >= all.size) return selectFromSets(sets, 'walk, filtered by sets', examined, decided);
+      continue;
+    }
+    sets = setsFor(plan, bySeq, cap * SET_ADVANTAGE);
+    if (sets) {
+      if (topFromSetsBetter(sets, need - found.length)) return selectFromSets(sets, 'walk', examined);
+      // The walk goes on, reading only the documents the sets leave undecided; what it found so far stands.
+      const inPartition = walk.index.first === sets.pin.field && walk.partition.value === sets.pin.value;
+      sure = sets.lower.isEmpty || (sets.lower.negated && !inPartition) ? undefined : sets.lower;
+      continue;
     }
     const chosen = smallestWithin(measured, cap);
     if (chosen) return select(chosen, true, examined);
@@ -197,27 +313,35 @@ export function runFind<T extends Doc>(
   }
 }
 
+const describeSets = (sets: SetBounds) => `sets of ${JSON.stringify(sets.fields)} in ${JSON.stringify(sets.pin.value)}`;
+
 /**
  * How a count is answered: a number already (index keys counted, no predicate needed), or the documents on which
- * to evaluate the predicate — a candidate source's entries, or every entry in storage order.
+ * to evaluate the predicate — a candidate source's entries, the members of a set that the indexes leave undecided,
+ * or every entry in storage order — plus the matches `counted` without it.
  */
 export type CountWork<T extends Doc> =
   | { readonly count: number; readonly stats: QueryStats }
-  | { readonly evaluate: readonly Entry<T>[]; readonly stats: Omit<QueryStats, 'examined'> };
+  | { readonly evaluate: readonly Entry<T>[]; readonly counted: number; readonly stats: Omit<QueryStats, 'examined'> };
 
 /**
  * Plans a count: from the smallest source that holds exactly the filter's matches (every conjunct is one its ranges
- * represent), counting keys without evaluating the predicate; else the predicate is to be evaluated on the smallest
- * source worth its index order, else on every document, in storage order. The entries to evaluate are taken now (a
- * stable list), so that the evaluation may be spread over several turns (`EmbeddedCollection.count`).
+ * represent), counting keys without evaluating the predicate; else from sets (`set-plan.ts`): the members of `lower`
+ * are counted, the predicate is to be evaluated on `upper − lower` only, in storage order; else the predicate is to
+ * be evaluated on the smallest source worth its index order, else on every document, in storage order. The entries
+ * to evaluate are taken now (a stable list), so that the evaluation may be spread over several turns
+ * (`EmbeddedCollection.count`).
  */
-export function planCount<T extends Doc>(plan: Plan<T>, all: ReadonlyMap<string, Entry<T>>): CountWork<T> {
+export function planCount<T extends Doc>(plan: Plan<T>, all: ReadonlyMap<string, Entry<T>>, bySeq: EntriesBySeq<T> = []): CountWork<T> {
   if (plan.empty) return { count: 0, stats: { strategy: 'empty', examined: 0, measured: 0 } };
   const measured = plan.sources.map((source) => new Measured(source));
   const isExact = (m: Measured<T>) => plan.conjuncts.every((conjunct) => m.source.exactFor.has(conjunct));
   const exact = smallest(measured.filter(isExact));
+  // A count that gives its sets up scans: the ranges it counts in vain are kept to a sixteenth of a scan's cost.
+  const sets = exact ? undefined : setsFor(plan, bySeq, all.size * COUNT_SET_BUDGET, all.size / 16, decisive);
+  if (sets) return countFromSets(sets, sets.upper.and(sets.lower.not()), all, bySeq, spent(measured));
   const chosen = exact ?? smallest(measured.filter((m) => !isExact(m)), worthwhile(all));
-  if (!chosen) return { evaluate: [...all.values()], stats: { strategy: 'scan', measured: spent(measured) } };
+  if (!chosen) return { evaluate: [...all.values()], counted: 0, stats: { strategy: 'scan', measured: spent(measured) } };
   const stats = () => ({ strategy: 'candidates' as const, examined: 0, measured: spent(measured), source: chosen.source.description });
   if (exact && chosen.source.distinct) return { count: chosen.keysUpTo(Number.POSITIVE_INFINITY), stats: stats() };
   const entries: Entry<T>[] = [];
@@ -225,14 +349,38 @@ export function planCount<T extends Doc>(plan: Plan<T>, all: ReadonlyMap<string,
   // An exact source with documents keyed twice: its distinct entries are the count.
   if (exact) return { count: entries.length, stats: stats() };
   const { examined: _none, ...rest } = stats();
-  return { evaluate: entries, stats: rest };
+  return { evaluate: entries, counted: 0, stats: rest };
+}
+
+function countFromSets<T extends Doc>(
+  sets: SetBounds,
+  undecided: SeqSet,
+  all: ReadonlyMap<string, Entry<T>>,
+  bySeq: EntriesBySeq<T>,
+  measured: number,
+): CountWork<T> {
+  const counted = sets.lower.size(sets.universe);
+  const stats = { strategy: 'sets' as const, measured: measured + sets.keys, source: describeSets(sets) };
+  if (undecided.size(sets.universe) === 0) return { count: counted, stats: { ...stats, examined: 0 } };
+  const evaluate: Entry<T>[] = [];
+  // A complement (`decisive` keeps them out) holds every seq outside the partition too: those entries do not match.
+  if (undecided.negated) {
+    for (const entry of all.values()) if (undecided.has(entry.seq)) evaluate.push(entry);
+  }
+  else undecided.forEachBit((seq) => void evaluate.push(bySeq[seq]!));
+  return { evaluate, counted, stats };
 }
 
 /** Counts matches in one synchronous pass (see `planCount`). */
-export function runCount<T extends Doc>(plan: Plan<T>, matches: DocPredicate, all: ReadonlyMap<string, Entry<T>>): { count: number; stats: QueryStats } {
-  const work = planCount(plan, all);
+export function runCount<T extends Doc>(
+  plan: Plan<T>,
+  matches: DocPredicate,
+  all: ReadonlyMap<string, Entry<T>>,
+  bySeq: EntriesBySeq<T> = [],
+): { count: number; stats: QueryStats } {
+  const work = planCount(plan, all, bySeq);
   if ('count' in work) return work;
-  let count = 0;
+  let count = work.counted;
   for (const entry of work.evaluate) if (matches(entry.doc)) count++;
   return { count, stats: { ...work.stats, examined: work.evaluate.length } };
 }

@@ -3,7 +3,7 @@ import type { Doc, DocFilter, Scalar, SortSpec } from '../port';
 import { Edge, type IndexValue } from './index-values';
 import type { Bound, OrderedIndex, Partition, Range } from './ordered-index';
 
-type Condition = Extract<DocFilter, { field: string }>;
+export type Condition = Extract<DocFilter, { field: string }>;
 type RangeCondition = Extract<Condition, { op: 'gt' | 'gte' | 'lt' | 'lte' }>;
 
 /**
@@ -39,6 +39,8 @@ export interface Plan<T extends Doc> {
   readonly conjuncts: readonly DocFilter[];
   readonly sources: readonly CandidateSource<T>[];
   readonly walk?: SortWalk<T>;
+  /** The indexes planned over (set plans draw on them: `set-plan.ts`). */
+  readonly indexes: readonly OrderedIndex<T>[];
   /** A conjunct that no document can match was found (e.g. `in []` on an indexed field): the answer is empty. */
   readonly empty: boolean;
 }
@@ -83,7 +85,7 @@ export function planQuery<T extends Doc>(
       if (sort && pin.values.length === 1) walk = betterWalk(walk, sortWalk(index, pin.values[0]!, byField, sort, after));
     }
   }
-  return { conjuncts, sources, walk, empty };
+  return { conjuncts, sources, walk, empty, indexes };
 }
 
 interface Pin {
@@ -199,6 +201,18 @@ function candidateSource<T extends Doc>(index: OrderedIndex<T>, pin: Pin, byFiel
     exactFor,
     description: describe(index, pin.values, prefixes, p, bounds),
   };
+}
+
+/**
+ * The ranges of `index` holding exactly the documents of one partition (`value` of the first field) that match every
+ * one of `conditions`, all on the index's second field (several: range conditions that bound one range), or
+ * undefined when the index cannot represent them exactly.
+ */
+export function exactRanges<T extends Doc>(index: OrderedIndex<T>, value: IndexValue, conditions: readonly Condition[]): readonly Range<T>[] | undefined {
+  const field = index.tail[0];
+  if (conditions.some((condition) => condition.field !== field)) return undefined;
+  const source = candidateSource(index, { values: [value] }, new Map([[field!, [...conditions]]]));
+  return source && conditions.every((condition) => source.exactFor.has(condition)) ? source.ranges : undefined;
 }
 
 function sortWalk<T extends Doc>(

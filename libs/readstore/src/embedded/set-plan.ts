@@ -1,0 +1,215 @@
+import type { Doc, DocFilter } from '../port';
+import type { IndexValue } from './index-values';
+import type { OrderedIndex, Range } from './ordered-index';
+import { exactRanges, type Condition } from './planner';
+import { SeqSet } from './seq-set';
+
+/**
+ * What the indexes know of a filter within one partition (the universe: e.g. the documents of one bot), as two sets
+ * of entries: every member of `lower` matches, every match is a member of `upper`. A condition an index represents
+ * exactly is one set (both bounds); any other is unknown (lower empty, upper everything); `and` intersects, `or`
+ * unites, `not` swaps the bounds and complements them — so negative operators, which also match documents without a
+ * value, are complements within the universe. Only `upper − lower` needs the predicate.
+ */
+export interface SetBounds {
+  readonly lower: SeqSet;
+  readonly upper: SeqSet;
+  /** The pinned first field and its value: every member of a set, and every seq in its bits, is in that partition. */
+  readonly pin: { readonly field: string; readonly value: IndexValue };
+  /** The number of documents in the universe. */
+  readonly universe: number;
+  /** Index keys counted and visited to build the sets. */
+  readonly keys: number;
+  /** The fields of the conditions answered from indexes. */
+  readonly fields: readonly string[];
+}
+
+const UNKNOWN = { lower: SeqSet.EMPTY, upper: SeqSet.ALL };
+/**
+ * What a key costs to put into a set, in keys of a bucket (which holds its entries in id order, about creation order,
+ * so that their `seq`s are read almost sequentially: ~27 ns a key at 1M here) when it comes from a range over a
+ * level of values (times, addresses: each value's entry lies anywhere in memory, ~350 ns a key at 1M; fewer where
+ * values repeat).
+ */
+export const RANGE_KEY_COST = 4;
+const RANGE_OPS: ReadonlySet<string> = new Set(['gt', 'gte', 'lt', 'lte']);
+const isGroup = (unit: DocFilter | readonly Condition[]): unit is readonly Condition[] => Array.isArray(unit);
+
+/**
+ * Builds the set bounds of a conjunction whose conditions include an equality on the first field of the indexes
+ * (the universe), putting keys worth at most `budget` bucket keys (`RANGE_KEY_COST`) into sets, the cheapest
+ * conditions first: the others are left unknown. A range over values is counted up to `rangesUpTo` keys at most
+ * (counting it costs as much as building its set). `worth` sees the bounds' shape before any set is built (their
+ * sets stand-ins; `exact`: no condition was left unknown, so lower = upper). `size` bounds the entries' seqs.
+ * Undefined when no condition could be answered from an index, or the shape was not worth it.
+ */
+export function planSets<T extends Doc>(
+  indexes: readonly OrderedIndex<T>[],
+  conjuncts: readonly DocFilter[],
+  size: number,
+  budget: number,
+  rangesUpTo = budget,
+  worth: (shape: { readonly lower: SeqSet; readonly upper: SeqSet; readonly exact: boolean }) => boolean = () => true,
+): SetBounds | undefined {
+  const pin = pinOf(indexes, conjuncts);
+  if (!pin) return undefined;
+  const byField = indexes.filter((index) => index.first === pin.field);
+  const universe = byField[0]!.partitions.get(pin.value)?.docs ?? 0;
+  let keys = 0;
+  const fields = new Set<string>();
+  let dry = false;
+  let unknowns = 0;
+  const unknown = () => {
+    unknowns++;
+    return UNKNOWN;
+  };
+
+  // Conditions as an index holds them (one, or range conditions on one field that bound one range), sized.
+  const primitives = new Map<string, { readonly index: OrderedIndex<T>; readonly ranges: readonly Range<T>[]; readonly keys: number; readonly cost: number } | undefined>();
+  const primitive = (conditions: readonly Condition[]) => {
+    const key = JSON.stringify(conditions);
+    if (!primitives.has(key)) {
+      let found: { index: OrderedIndex<T>; ranges: readonly Range<T>[]; keys: number; cost: number } | undefined;
+      for (const index of byField) {
+        const ranges = exactRanges(index, pin.value, conditions);
+        if (!ranges) continue;
+        const weight = ranges.some((range) => range.low || range.high) ? RANGE_KEY_COST : 1;
+        // Counting a range over values costs as much as building its set (a bucket counts its keys at once).
+        const cap = Math.ceil(Math.min(budget / weight, weight > 1 ? rangesUpTo : Number.POSITIVE_INFINITY));
+        let n = 0;
+        for (const range of ranges) if (n <= cap) n += index.countUpTo(range, cap - n);
+        keys += Math.min(n, cap + 1);
+        found = { index, ranges, keys: n, cost: n * weight };
+        break;
+      }
+      primitives.set(key, found);
+    }
+    return primitives.get(key);
+  };
+  /** An `and`'s children, range conditions on one field grouped where an index bounds one range by them. */
+  const unitsOf = (children: readonly DocFilter[]): (DocFilter | readonly Condition[])[] => {
+    const ranges = new Map<string, Condition[]>();
+    for (const child of children) {
+      if (!('field' in child) || !RANGE_OPS.has(child.op) || child.field === pin.field) continue;
+      const group = ranges.get(child.field);
+      if (group) group.push(child);
+      else ranges.set(child.field, [child]);
+    }
+    const units: (DocFilter | readonly Condition[])[] = [];
+    const grouped = new Set<DocFilter>();
+    for (const child of children) {
+      if (grouped.has(child)) continue;
+      const group = 'field' in child && RANGE_OPS.has(child.op) ? ranges.get(child.field) : undefined;
+      if (group && group.length > 1 && primitive(group)) {
+        group.forEach((condition) => grouped.add(condition));
+        units.push(group);
+      } else units.push(child);
+    }
+    return units;
+  };
+  /** Builds a condition's set, or (`chosen` undefined) only sizes it. */
+  const leaf = (condition: Condition, chosen?: ReadonlySet<string>): SeqSet | undefined => {
+    if (condition === pin.condition) return SeqSet.ALL;
+    if (condition.field === pin.field) return undefined;
+    return rangesSet([condition], chosen);
+  };
+  const rangesSet = (conditions: readonly Condition[], chosen?: ReadonlySet<string>): SeqSet | undefined => {
+    const found = primitive(conditions);
+    if (!found || !chosen) return found ? SeqSet.EMPTY : undefined;
+    if (!chosen.has(JSON.stringify(conditions))) return undefined;
+    if (dry) return SeqSet.SOME;
+    const [condition] = conditions as [Condition];
+    fields.add(condition.field);
+    keys += found.keys;
+    return SeqSet.of(size, (add) => {
+      for (const range of found.ranges) found.index.scan(range, (entry) => void add(entry.seq));
+    });
+  };
+  const leaves = (unit: DocFilter | readonly Condition[]): void => {
+    const filter = isGroup(unit) ? unit : rewritten(unit);
+    if (isGroup(filter)) rangesSet(filter);
+    else if ('and' in filter) unitsOf(filter.and).forEach(leaves);
+    else if ('or' in filter) filter.or.forEach(leaves);
+    else if ('not' in filter) leaves(filter.not);
+    else leaf(filter);
+  };
+
+  const bounds = (unit: DocFilter | readonly Condition[]): { lower: SeqSet; upper: SeqSet } => {
+    const filter = isGroup(unit) ? unit : rewritten(unit);
+    if (isGroup(filter)) {
+      const set = rangesSet(filter, chosen);
+      return set ? { lower: set, upper: set } : unknown();
+    }
+    if ('and' in filter) {
+      let lower = SeqSet.ALL;
+      let upper = SeqSet.ALL;
+      for (const child of unitsOf(filter.and)) {
+        const b = bounds(child);
+        lower = lower.and(b.lower);
+        upper = upper.and(b.upper);
+        if (upper.isEmpty) return { lower: SeqSet.EMPTY, upper };
+      }
+      return { lower, upper };
+    }
+    if ('or' in filter) {
+      let lower = SeqSet.EMPTY;
+      let upper = SeqSet.EMPTY;
+      for (const child of filter.or) {
+        const b = bounds(child);
+        lower = lower.or(b.lower);
+        upper = upper.or(b.upper);
+        if (lower.isAll) return { lower, upper: lower };
+      }
+      return { lower, upper };
+    }
+    if ('not' in filter) {
+      const b = bounds(filter.not);
+      return { lower: b.upper.not(), upper: b.lower.not() };
+    }
+    const set = leaf(filter, chosen);
+    return set ? { lower: set, upper: set } : unknown();
+  };
+
+  // The smallest primitives first, as many as the budget allows (sizing them costs at most the budget each, and
+  // nothing for a whole bucket: a tag, a status).
+  const filter: DocFilter = { and: conjuncts };
+  leaves(filter);
+  const chosen = new Set<string>();
+  let planned = 0;
+  for (const [key, found] of [...primitives].sort(([, a], [, b]) => (a?.cost ?? Infinity) - (b?.cost ?? Infinity))) {
+    if (!found || planned + found.cost > budget) break;
+    chosen.add(key);
+    planned += found.cost;
+  }
+  if (chosen.size === 0) return undefined;
+  // First the shape of the bounds (which is a complement), from stand-ins: sets not worth it are never built.
+  dry = true;
+  const shape = bounds(filter);
+  if (!worth({ ...shape, exact: unknowns === 0 })) return undefined;
+  dry = false;
+  const { lower, upper } = bounds(filter);
+  if (fields.size === 0) return undefined;
+  return { lower, upper, pin, universe, keys, fields: [...fields] };
+}
+
+/**
+ * Conditions as combinations of what indexes hold: MongoDB's `$all` is an `$and` of equalities (an empty list matches
+ * nothing); missing or null (`exists: false`, `eq null`, also an array holding null) is the complement of a value.
+ */
+function rewritten(filter: DocFilter): DocFilter {
+  if (!('field' in filter)) return filter;
+  const { field } = filter;
+  if (filter.op === 'all') return filter.value.length === 0 ? { or: [] } : { and: [...new Set(filter.value)].map((value) => ({ field, op: 'eq', value })) };
+  if ((filter.op === 'eq' && filter.value === null) || (filter.op === 'exists' && !filter.value)) return { not: { field, op: 'exists', value: true } };
+  return filter;
+}
+
+/** An equality on the first field of some index, with a value: the partition the sets are drawn from. */
+function pinOf<T extends Doc>(indexes: readonly OrderedIndex<T>[], conjuncts: readonly DocFilter[]) {
+  for (const conjunct of conjuncts) {
+    if (!('field' in conjunct) || conjunct.op !== 'eq' || conjunct.value === null) continue;
+    const { field, value } = conjunct;
+    if (indexes.some((index) => index.first === field)) return { field, value, condition: conjunct as Condition };
+  }
+  return undefined;
+}
