@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ReadStoreError, type Collection, type Doc, type ReadStore } from '../port';
-import { EmbeddedCollection } from './embedded-collection';
+import { DEFAULT_COLLECTION_SETTINGS, EmbeddedCollection, type CollectionSettings } from './embedded-collection';
 import { SnapshotUnreadableError } from './snapshot-errors';
 import { discardSnapshot, readSnapshot, writeSnapshot, type SnapshotStats, type StoreCut } from './snapshot-file';
 import { SnapshotKeys } from './snapshot-keys';
@@ -26,6 +26,8 @@ export interface EmbeddedSnapshotOptions {
    */
   readonly readModelVersion: string;
   readonly log?: SnapshotLog;
+  /** How the collections spread long work over turns (tests and benches; `DEFAULT_COLLECTION_SETTINGS` otherwise). */
+  readonly collectionSettings?: CollectionSettings;
 }
 
 /** Marks the store changed whenever a write goes through, so that unchanged stores write no snapshot. */
@@ -33,8 +35,9 @@ class TrackedCollection<T extends Doc> extends EmbeddedCollection<T> {
   constructor(
     name: string,
     private readonly changed: () => void,
+    settings: CollectionSettings,
   ) {
-    super(name);
+    super(name, settings);
   }
 
   override async upsert(doc: T, position: bigint): Promise<boolean> {
@@ -131,7 +134,10 @@ export class EmbeddedReadStore implements ReadStore {
   private named(name: string): TrackedCollection<Doc> {
     if (typeof name !== 'string' || name === '') throw new ReadStoreError('a collection needs a non-empty name');
     let collection = this.collections.get(name);
-    if (!collection) this.collections.set(name, (collection = new TrackedCollection<Doc>(name, () => this.changes++)));
+    if (!collection) {
+      const settings = this.snapshots?.options.collectionSettings ?? DEFAULT_COLLECTION_SETTINGS;
+      this.collections.set(name, (collection = new TrackedCollection<Doc>(name, () => this.changes++, settings)));
+    }
     return collection;
   }
 

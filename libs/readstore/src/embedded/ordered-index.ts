@@ -4,6 +4,7 @@
  * size, range scans with early exit (`forRange`), iteration from any key in both directions (`entries` /
  * `entriesReversed`) and O(n) bulk loading from sorted keys (`extended/bulkLoad`). A hand-written balanced tree would need the same rebalancing code and tests of its own.
  */
+import { isUint32Array } from 'node:util/types';
 import BTree from 'sorted-btree';
 import { bulkLoad } from 'sorted-btree/extended/bulkLoad';
 import type { Keyset } from '../cursor';
@@ -331,11 +332,12 @@ export class OrderedIndex<T extends Doc> {
   /** The shape of a partition's order: as many keys as counted, a run list per level, values where kept. */
   private fits(order: PartitionOrder, keys: number): boolean {
     const m = this.tail.length;
-    if (!(order.refs instanceof Uint32Array) || order.refs.length !== keys || keys === 0) return false;
+    // `isUint32Array`, not `instanceof`: a deserialized array may come from another realm (under jest, for one).
+    if (!isUint32Array(order.refs) || order.refs.length !== keys || keys === 0) return false;
     if (!Array.isArray(order.runs) || order.runs.length !== m || !Array.isArray(order.values) || order.values.length !== m) return false;
     for (let p = 0; p < m; p++) {
       const values = order.values[p];
-      if (!(order.runs[p] instanceof Uint32Array)) return false;
+      if (!isUint32Array(order.runs[p])) return false;
       if (values !== null && (!Array.isArray(values) || values.length !== order.runs[p]!.length || !values.every(isIndexValue))) return false;
     }
     return true;
