@@ -393,28 +393,34 @@ export class OrderedIndex<T extends Doc> {
 
   /** A bucket of keys [start, end): each key's document holds the path's values, ids strictly increase. */
   private loadBucket(load: Loading<T>, start: number, end: number): Bucket<T> | undefined {
+    if (end - start === 1) return this.loadKey(load, start); // most buckets, in indexes over times or names
     const ids: string[] = [];
     const bucket: Entry<T>[] = [];
     for (let k = start; k < end; k++) {
-      const position = load.order.refs[k]!;
-      const entry = load.entries[position];
-      if (entry === undefined || load.expected[position] === 0) return undefined;
-      load.expected[position]!--;
-      const doc = load.docOf(entry);
-      if (!this.holds(doc, load.partition, load.path)) return undefined;
-      if (k > start && compareStrings(ids[ids.length - 1]!, doc.id) >= 0) return undefined;
-      if (end - start === 1) return entry;
-      ids.push(doc.id);
+      const entry = this.loadKey(load, k);
+      if (entry === undefined) return undefined;
+      const id = load.docOf(entry).id;
+      if (k > start && compareStrings(ids[ids.length - 1]!, id) >= 0) return undefined;
+      ids.push(id);
       bucket.push(entry);
     }
     return bulkLoad(ids, bucket, MAX_NODE_SIZE, compareStrings);
+  }
+
+  /** The entry of key `k`, if its document holds the key and has not been found with all its keys yet. */
+  private loadKey(load: Loading<T>, k: number): Entry<T> | undefined {
+    const position = load.order.refs[k]!;
+    const entry = load.entries[position];
+    if (entry === undefined || load.expected[position] === 0) return undefined;
+    load.expected[position]!--;
+    return this.holds(load.docOf(entry), load.partition, load.path) ? entry : undefined;
   }
 
   /** The only value the document has at tail field `p` (undefined if it has several: the order must keep them). */
   private onlyValue(doc: T, p: number): IndexValue | undefined {
     const raw = this.readers[p]!(doc);
     if (shapeOf(raw) !== Shape.Many) return directValue(raw);
-    const values = manyValues(doc, this.tailPaths[p]!);
+    const values = manyValues(doc, this.tailPaths[p]!, raw);
     return values.length === 1 ? values[0] : undefined;
   }
 
@@ -423,7 +429,7 @@ export class OrderedIndex<T extends Doc> {
     if (this.firstReader(doc) !== partition && !this.partitionValues(doc).includes(partition)) return false;
     for (let p = 0; p < this.readers.length; p++) {
       const raw = this.readers[p]!(doc);
-      const held = shapeOf(raw) === Shape.Many ? manyValues(doc, this.tailPaths[p]!).includes(path[p]!) : directValue(raw) === path[p];
+      const held = shapeOf(raw) === Shape.Many ? manyValues(doc, this.tailPaths[p]!, raw).includes(path[p]!) : directValue(raw) === path[p];
       if (!held) return false;
     }
     return true;
@@ -567,7 +573,7 @@ export class OrderedIndex<T extends Doc> {
       const shape = shapeOf(raw);
       if (shape !== Shape.Scalar && shape !== Shape.Null) this.irregular[p]! += sign;
       if (shape === Shape.Many) {
-        const values = manyValues(doc, this.tailPaths[p]!);
+        const values = manyValues(doc, this.tailPaths[p]!, raw);
         if (values.length > 1) this.multi[p]! += sign;
         this.columns[p] = values;
         if (values[0] !== null) keyed = true;
