@@ -10,7 +10,8 @@
  *    where the code writes it (format 2, since 2026-11-25 evening).
  * 2. `snapshotNow()`: the time to write it, the file size, the process RSS before and its peak while writing (sampled
  *    every 10 ms), and the longest event-loop stall during the write (perf_hooks histogram; it includes the
- *    synchronous cut: documents and index orders).
+ *    synchronous cut). Then one more write and `close()`, whose snapshot (the last one) also keeps every index's order:
+ *    its time and longest stall (the synchronous cut walks every index key), and the file size with the orders.
  * 3. A fresh child process opens a store on the same file: the time to load it (and the longest event-loop stall
  *    during the load), then to declare the user list's sixteen indexes (what the projections do at start), to answer
  *    a first sorted page of one bot (by scan while the indexes are loaded or built in the background), until every
@@ -181,7 +182,14 @@ async function main(): Promise<void> {
     stalls.disable();
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
+    const periodicBytes = statSync(file).size;
+    await store.collection('checkpoints').upsert({ id: 'segmentation-user-list', position: String(USERS * 7 + 1), version: 2 }, BigInt(USERS * 7 + 1));
+    const closeStalls = monitorEventLoopDelay({ resolution: 5 });
+    closeStalls.enable();
+    started = performance.now();
     await store.close();
+    const closeMs = performance.now() - started;
+    closeStalls.disable();
 
     const child = spawnSync(process.execPath, ['--expose-gc', __filename, '--load', file], {
       env: { ...process.env, BENCH_SNAPSHOT_KEY: Buffer.from(wrappingKey).toString('hex') },
@@ -200,6 +208,7 @@ async function main(): Promise<void> {
         `entries=${stats.entries}`,
         `rss before write=${mib(rssBefore)} peak during write=${mib(peak)} (+${mib(peak - rssBefore)})`,
         `longest event-loop stall=${(stalls.max / 1e6).toFixed(0)}ms (p99 ${(stalls.percentile(99) / 1e6).toFixed(0)}ms)`,
+        `write at close (with index orders, if this code keeps them)=${seconds(closeMs)}, longest stall ${(closeStalls.max / 1e6).toFixed(0)}ms, file ${mib(periodicBytes)} → ${mib(statSync(file).size)}`,
         `load=${seconds(load.loadMs!)} (longest stall ${load.loadStallMs!.toFixed(0)}ms) + declare ${seconds(load.declareMs!)}, first answer +${seconds(load.firstAnswerMs!)}, all indexes usable +${seconds(load.indexMs!)} (${load.adopted} of ${INDEXES.length} loaded from their order, ${load.refused} refused; longest stall meanwhile ${load.stallMs!.toFixed(0)}ms)`,
         `start → all indexes usable=${seconds(load.loadMs! + load.indexMs!)}`,
         `child rss ${mib(load.rssBefore!)} → ${mib(load.rssAfter!)} (after gc ${mib(load.rssAfterGc!)}, peak ${mib(load.hwm!)}; heap after gc ${mib(load.heapAfterGc!)})`,

@@ -125,7 +125,7 @@ export class EmbeddedReadStore implements ReadStore {
     this.closed = true;
     clearInterval(this.timer);
     if (this.snapshots) {
-      await this.enqueue(false).catch((error: unknown) => this.snapshots?.options.log?.warn(errorDetails(error), 'read store snapshot at close failed'));
+      await this.enqueue(false, true).catch((error: unknown) => this.snapshots?.options.log?.warn(errorDetails(error), 'read store snapshot at close failed'));
     }
     await Promise.all([...this.collections.values()].map((collection) => collection.clear()));
     this.collections.clear();
@@ -170,18 +170,19 @@ export class EmbeddedReadStore implements ReadStore {
       .finally(() => (this.periodicQueued = false));
   }
 
-  private enqueue(force: boolean): Promise<SnapshotStats | undefined> {
-    const run = this.queue.then(() => this.write(force));
+  /** `indexOrders`: the cut takes every index's order too (the last snapshot, at close: see `EmbeddedCollection.dump`). */
+  private enqueue(force: boolean, indexOrders = false): Promise<SnapshotStats | undefined> {
+    const run = this.queue.then(() => this.write(force, indexOrders));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async write(force: boolean): Promise<SnapshotStats | undefined> {
+  private async write(force: boolean, indexOrders: boolean): Promise<SnapshotStats | undefined> {
     const { options, keys } = this.snapshots!;
     if (!force && this.changes === this.snapshotted) return undefined;
     const started = performance.now();
     const changes = this.changes;
-    const cut: StoreCut = new Map([...this.collections].map(([name, collection]) => [name, collection.dump()]));
+    const cut: StoreCut = new Map([...this.collections].map(([name, collection]) => [name, collection.dump(indexOrders)]));
     const stats = await writeSnapshot(options.file, cut, keys, options.readModelVersion);
     this.snapshotted = changes;
     this.lastWrite = { endedAt: performance.now(), tookMs: performance.now() - started };

@@ -174,7 +174,8 @@ export class Indexes<T extends Doc> {
   private async adoptNext(generation: number): Promise<boolean> {
     const [index, order] = this.adopting.entries().next().value as [OrderedIndex<T>, readonly PartitionOrder[]];
     const loaded = this.loaded!;
-    const docOf = (entry: Entry<T>) => loaded.before.get(entry) ?? entry.doc;
+    // Most entries have not changed since the load: no lookup then.
+    const docOf = (entry: Entry<T>) => (loaded.before.size > 0 && loaded.before.get(entry)) || entry.doc;
     const adopted = await index.adopt(order, loaded.entries, docOf, turnPause(this.options.turnMs, () => generation !== this.generation));
     if (generation !== this.generation) return false;
     this.adopting.delete(index);

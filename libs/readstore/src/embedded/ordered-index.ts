@@ -83,9 +83,13 @@ interface Loading<T extends Doc> {
   readonly docOf: (entry: Entry<T>) => T;
   /** Per position, the keys its document still has to be found with. */
   readonly expected: Uint32Array;
+  /** Per position, the document's partition when it has one only (the usual case): checked without reading it. */
+  readonly sole: readonly (IndexValue | undefined)[];
   readonly partition: IndexValue;
   /** The values of the runs being loaded, per tail field. */
   readonly path: IndexValue[];
+  /** Per tail field, the key whose document gave the run's value (that key need not be checked there again). */
+  readonly readAt: number[];
   /** Per tail field, the next run. */
   readonly cursors: number[];
 }
@@ -293,9 +297,11 @@ export class OrderedIndex<T extends Doc> {
   async adopt(orders: readonly PartitionOrder[], entries: readonly Entry<T>[], docOf: (entry: Entry<T>) => T, pause: Pause): Promise<boolean> {
     // First the counters, as `add` would count each document; `expected` holds the keys each must have.
     const expected = new Uint32Array(entries.length);
+    const sole = new Array<IndexValue | undefined>(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const doc = docOf(entries[i]!);
       const partitions = this.partitionValues(doc);
+      if (partitions.length === 1) sole[i] = partitions[0];
       if (partitions.length > 0) {
         const keys = this.readColumns(doc, 1, partitions.length) ? this.keysOfColumns() : 0;
         for (const value of partitions) {
@@ -314,7 +320,7 @@ export class OrderedIndex<T extends Doc> {
       const partition = this.partitions.get(order.value);
       if (!partition || loaded.has(order.value) || !this.fits(order, partition.keys)) return this.refuse();
       loaded.add(order.value);
-      const load: Loading<T> = { order, entries, docOf, expected, partition: order.value, path: [], cursors: this.tail.map(() => 0) };
+      const load: Loading<T> = { order, entries, docOf, expected, sole, partition: order.value, path: [], readAt: [], cursors: this.tail.map(() => 0) };
       const root = await this.loadPartition(load, pause);
       if (root === REFUSED || !load.cursors.every((cursor, p) => cursor === order.runs[p]!.length)) return this.refuse();
       partition.root = root;
@@ -381,6 +387,7 @@ export class OrderedIndex<T extends Doc> {
     const entry = load.entries[load.order.refs[at]!];
     const value = kept ? kept[i]! : entry && this.onlyValue(load.docOf(entry), depth);
     if (value === undefined) return undefined;
+    load.readAt[depth] = kept ? -1 : at;
     const last = level.values.length;
     if (last > 0 && compareIndexValues(level.values[last - 1]!, value) >= 0) return undefined;
     load.path[depth] = value;
@@ -399,7 +406,7 @@ export class OrderedIndex<T extends Doc> {
     for (let k = start; k < end; k++) {
       const entry = this.loadKey(load, k);
       if (entry === undefined) return undefined;
-      const id = load.docOf(entry).id;
+      const id = entry.doc.id; // an entry's id never changes
       if (k > start && compareStrings(ids[ids.length - 1]!, id) >= 0) return undefined;
       ids.push(id);
       bucket.push(entry);
@@ -413,7 +420,13 @@ export class OrderedIndex<T extends Doc> {
     const entry = load.entries[position];
     if (entry === undefined || load.expected[position] === 0) return undefined;
     load.expected[position]!--;
-    return this.holds(load.docOf(entry), load.partition, load.path) ? entry : undefined;
+    const sole = load.sole[position];
+    const doc = load.docOf(entry);
+    if (sole !== undefined ? sole !== load.partition : !this.partitionValues(doc).includes(load.partition)) return undefined;
+    for (let p = 0; p < this.readers.length; p++) {
+      if (load.readAt[p] !== k && !this.holdsValue(doc, p, load.path[p]!)) return undefined;
+    }
+    return entry;
   }
 
   /** The only value the document has at tail field `p` (undefined if it has several: the order must keep them). */
@@ -424,15 +437,13 @@ export class OrderedIndex<T extends Doc> {
     return values.length === 1 ? values[0] : undefined;
   }
 
-  /** Whether the document is keyed in `partition` with `path`'s values (one per tail field). */
-  private holds(doc: T, partition: IndexValue, path: readonly IndexValue[]): boolean {
-    if (this.firstReader(doc) !== partition && !this.partitionValues(doc).includes(partition)) return false;
-    for (let p = 0; p < this.readers.length; p++) {
-      const raw = this.readers[p]!(doc);
-      const held = shapeOf(raw) === Shape.Many ? manyValues(doc, this.tailPaths[p]!, raw).includes(path[p]!) : directValue(raw) === path[p];
-      if (!held) return false;
-    }
-    return true;
+  /** Whether the document is keyed by `value` at tail field `p` (an array is searched in place). */
+  private holdsValue(doc: T, p: number, value: IndexValue): boolean {
+    const raw = this.readers[p]!(doc);
+    if (shapeOf(raw) !== Shape.Many) return directValue(raw) === value;
+    // Values are scalars (not NaN, see `isIndexValue`): an element equal to one is that scalar.
+    if (Array.isArray(raw) && value !== null) return raw.includes(value);
+    return manyValues(doc, this.tailPaths[p]!, raw).includes(value);
   }
 
   /** Adds the entry (values in `columns`) to a grouping of depth `p`: nested maps by value, then lists by id. */
