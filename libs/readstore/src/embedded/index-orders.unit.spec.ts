@@ -248,6 +248,22 @@ describe('index orders kept by a dump', () => {
     expect(answers(users)).toEqual(reference);
   });
 
+  it('leaves the indexes of a load made during a loading whole', async () => {
+    const other = await dumped(300);
+    const users = new EmbeddedCollection<Doc>('users', TINY_TURNS);
+    users.load(dump);
+    await users.ensureIndexes(INDEXES);
+    await nextTurn();
+    await nextTurn(); // the first index's loading has begun (its counting pass yields every 1,024 documents)
+    expect(users.indexesBuilding).toBe(6);
+    users.load(other); // rebuilds the declared indexes at once
+    expect(users.indexesBuilding).toBe(0);
+    for (let turn = 0; turn < 30; turn++) await nextTurn();
+    await users.whenIndexesBuilt();
+    expect(answers(users)).toEqual(answers(await built(other)));
+    expect(users.explainCount(FILTERS[3]).stats.strategy).toBe('candidates');
+  });
+
   it('leaves nothing half loaded when the collection is cleared during a loading', async () => {
     const users = new EmbeddedCollection<Doc>('users', TINY_TURNS);
     users.load(dump);

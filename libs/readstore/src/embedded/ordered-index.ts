@@ -291,10 +291,17 @@ export class OrderedIndex<T extends Doc> {
    * position, `docOf` giving the document each held then. Every key is checked against its document as it is placed
    * — in its partition, with its values, in strict order, each document with exactly as many keys as it has — so an
    * order that is not this index's order of those documents is refused, never loaded. No sorting and no grouping:
-   * runs of keys become trees by `bulkLoad` as they come. Spread over turns by `pause` (true: abandon). False, with
-   * the index cleared, when the order does not check or the work was abandoned.
+   * runs of keys become trees by `bulkLoad` as they come. Spread over turns by `pause` (true: abandon). False when
+   * the order does not check (the index is then cleared) or the work was abandoned (the index is then left alone:
+   * whoever abandoned it, a `load` or `clear`, has rebuilt or cleared it).
    */
-  async adopt(orders: readonly PartitionOrder[], entries: readonly Entry<T>[], docOf: (entry: Entry<T>) => T, pause: Pause): Promise<boolean> {
+  async adopt(orders: readonly PartitionOrder[], entries: readonly Entry<T>[], docOf: (entry: Entry<T>) => T, turn: Pause): Promise<boolean> {
+    let abandoned = false;
+    const pause: Pause = async () => (abandoned ||= await turn());
+    const refuse = (): false => {
+      if (!abandoned) this.clear();
+      return false;
+    };
     // First the counters, as `add` would count each document; `expected` holds the keys each must have.
     const expected = new Uint32Array(entries.length);
     const sole = new Array<IndexValue | undefined>(entries.length);
@@ -313,26 +320,21 @@ export class OrderedIndex<T extends Doc> {
         }
         expected[i] = keys * partitions.length;
       }
-      if ((i & 1023) === 1023 && (await pause())) return this.refuse();
+      if ((i & 1023) === 1023 && (await pause())) return refuse();
     }
     const loaded = new Set<IndexValue>();
     for (const order of orders) {
       const partition = this.partitions.get(order.value);
-      if (!partition || loaded.has(order.value) || !this.fits(order, partition.keys)) return this.refuse();
+      if (!partition || loaded.has(order.value) || !this.fits(order, partition.keys)) return refuse();
       loaded.add(order.value);
       const load: Loading<T> = { order, entries, docOf, expected, sole, partition: order.value, path: [], readAt: [], cursors: this.tail.map(() => 0) };
       const root = await this.loadPartition(load, pause);
-      if (root === REFUSED || !load.cursors.every((cursor, p) => cursor === order.runs[p]!.length)) return this.refuse();
+      if (root === REFUSED || !load.cursors.every((cursor, p) => cursor === order.runs[p]!.length)) return refuse();
       partition.root = root;
     }
     // Each partition's keys were all placed (`fits`), and each at most as often as its document has keys.
-    for (const partition of this.partitions.values()) if (partition.keys > 0 && !loaded.has(partition.value)) return this.refuse();
+    for (const partition of this.partitions.values()) if (partition.keys > 0 && !loaded.has(partition.value)) return refuse();
     return true;
-  }
-
-  private refuse(): false {
-    this.clear();
-    return false;
   }
 
   /** The shape of a partition's order: as many keys as counted, a run list per level, values where kept. */
