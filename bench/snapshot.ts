@@ -7,17 +7,17 @@
  *    user-list documents (the shape the segmentation projection writes: profile, search copies, sort and walk keys,
  *    tags, four custom fields, sequences) of 10 bots, plus a checkpoint. The user list's indexes are declared before
  *    the fill (kept up to date as documents arrive, as in a running service), so the snapshot holds their order
- *    where the code writes it (format 2, since 2026-11-25 evening).
+ *    where the code writes it (format 2, since the night of 2026-11-25).
  * 2. `snapshotNow()`: the time to write it, the file size, the process RSS before and its peak while writing (sampled
  *    every 10 ms), and the longest event-loop stall during the write (perf_hooks histogram; it includes the
  *    synchronous cut). Then one more write and `close()`, whose snapshot (the last one) also keeps every index's order:
  *    its time and longest stall (the synchronous cut walks every index key), and the file size with the orders.
  * 3. A fresh child process opens a store on the same file: the time to load it (and the longest event-loop stall
- *    during the load), then to declare the user list's sixteen indexes (what the projections do at start), to answer
- *    a first sorted page of one bot (by scan while the indexes are loaded or built in the background), until every
- *    index is usable (loaded from its kept order, or built; the longest event-loop stall meanwhile), how many were
- *    loaded from their order, and the child's RSS before and after. "start → all indexes usable" is the load plus
- *    that wait: when searches get their indexes after a restart.
+ *    during the load), then to declare the user list's indexes (`USER_LIST_INDEXES`, 14: what the projections do at
+ *    start), to answer a first sorted page of one bot (by scan while the indexes are loaded or built in the
+ *    background), until every index is usable (loaded from its kept order, or built; the longest event-loop stall
+ *    meanwhile), how many were loaded from their order, and the child's RSS before and after. "start → all indexes
+ *    usable" is the load plus that wait: when searches get their indexes after a restart.
  * Prints one summary line (plus the conditions: cores, Node version).
  */
 import { spawnSync } from 'node:child_process';
