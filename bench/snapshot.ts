@@ -5,13 +5,19 @@
  *
  * 1. Fills an `EmbeddedReadStore` (opened with a snapshot file in a temporary folder) with `users` synthetic
  *    user-list documents (the shape the segmentation projection writes: profile, search copies, sort and walk keys,
- *    tags, four custom fields, sequences) of 10 bots, plus a checkpoint.
+ *    tags, four custom fields, sequences) of 10 bots, plus a checkpoint. The user list's indexes are declared before
+ *    the fill (kept up to date as documents arrive, as in a running service), so the snapshot holds their order
+ *    where the code writes it (format 2, since the night of 2026-11-25).
  * 2. `snapshotNow()`: the time to write it, the file size, the process RSS before and its peak while writing (sampled
- *    every 10 ms), and the longest event-loop stall during the write (perf_hooks histogram).
- * 3. A fresh child process opens a store on the same file: the time to load it, then to declare the user list's
- *    eleven indexes (what the projections do at start), to answer a first sorted page of one bot (by scan while the
- *    indexes build in the background), until every index is built (with the longest event-loop stall meanwhile),
- *    and the child's RSS before and after.
+ *    every 10 ms), and the longest event-loop stall during the write (perf_hooks histogram; it includes the
+ *    synchronous cut). Then one more write and `close()`, whose snapshot (the last one) also keeps every index's order:
+ *    its time and longest stall (the synchronous cut walks every index key), and the file size with the orders.
+ * 3. A fresh child process opens a store on the same file: the time to load it (and the longest event-loop stall
+ *    during the load), then to declare the user list's indexes (`USER_LIST_INDEXES`, 14: what the projections do at
+ *    start), to answer a first sorted page of one bot (by scan while the indexes are loaded or built in the
+ *    background), until every index is usable (loaded from its kept order, or built; the longest event-loop stall
+ *    meanwhile), how many were loaded from their order, and the child's RSS before and after. "start → all indexes
+ *    usable" is the load plus that wait: when searches get their indexes after a restart.
  * Prints one summary line (plus the conditions: cores, Node version).
  */
 import { spawnSync } from 'node:child_process';
@@ -96,8 +102,11 @@ async function loadChild(file: string, keyHex: string): Promise<void> {
   gc();
   const rssBefore = process.memoryUsage().rss;
   let started = performance.now();
+  const loadStalls = monitorEventLoopDelay({ resolution: 5 });
+  loadStalls.enable();
   const store = await EmbeddedReadStore.open(storeOptions(file, Buffer.from(keyHex, 'hex')));
   const loadMs = performance.now() - started;
+  loadStalls.disable();
   const users = store.collection('users');
   started = performance.now();
   await users.ensureIndexes(INDEXES);
@@ -111,11 +120,29 @@ async function loadChild(file: string, keyHex: string): Promise<void> {
   stalls.disable();
   const indexMs = performance.now() - started;
   const count = await users.count();
+  const adopted = (users as unknown as { indexAdoptions?: { adopted: number; refused: number } }).indexAdoptions ?? { adopted: 0, refused: 0 };
   const rssAfter = process.memoryUsage().rss;
   gc();
   const stallMs = stalls.max / 1e6;
   const heapAfterGc = process.memoryUsage().heapUsed;
-  console.log(JSON.stringify({ loadMs, declareMs, firstAnswerMs, indexMs, stallMs, count, rssBefore, rssAfter, rssAfterGc: process.memoryUsage().rss, heapAfterGc, hwm: peakRss() }));
+  console.log(
+    JSON.stringify({
+      loadMs,
+      loadStallMs: loadStalls.max / 1e6,
+      declareMs,
+      firstAnswerMs,
+      indexMs,
+      stallMs,
+      adopted: adopted.adopted,
+      refused: adopted.refused,
+      count,
+      rssBefore,
+      rssAfter,
+      rssAfterGc: process.memoryUsage().rss,
+      heapAfterGc,
+      hwm: peakRss(),
+    }),
+  );
 }
 
 /** VmHWM: the process's peak RSS so far (Linux), else the current RSS. */
@@ -139,6 +166,7 @@ async function main(): Promise<void> {
     const store = await EmbeddedReadStore.open(storeOptions(file, wrappingKey));
     const users = store.collection('users');
     let started = performance.now();
+    await users.ensureIndexes(INDEXES);
     for (let i = 0; i < USERS; i++) await users.upsert(userDoc(i), BigInt(i * 7 + 1));
     await store.collection('checkpoints').upsert({ id: 'segmentation-user-list', position: String(USERS * 7), version: 2 }, BigInt(USERS * 7));
     const fillMs = performance.now() - started;
@@ -154,7 +182,14 @@ async function main(): Promise<void> {
     stalls.disable();
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
+    const periodicBytes = statSync(file).size;
+    await store.collection('checkpoints').upsert({ id: 'segmentation-user-list', position: String(USERS * 7 + 1), version: 2 }, BigInt(USERS * 7 + 1));
+    const closeStalls = monitorEventLoopDelay({ resolution: 5 });
+    closeStalls.enable();
+    started = performance.now();
     await store.close();
+    const closeMs = performance.now() - started;
+    closeStalls.disable();
 
     const child = spawnSync(process.execPath, ['--expose-gc', __filename, '--load', file], {
       env: { ...process.env, BENCH_SNAPSHOT_KEY: Buffer.from(wrappingKey).toString('hex') },
@@ -173,7 +208,9 @@ async function main(): Promise<void> {
         `entries=${stats.entries}`,
         `rss before write=${mib(rssBefore)} peak during write=${mib(peak)} (+${mib(peak - rssBefore)})`,
         `longest event-loop stall=${(stalls.max / 1e6).toFixed(0)}ms (p99 ${(stalls.percentile(99) / 1e6).toFixed(0)}ms)`,
-        `load=${seconds(load.loadMs!)} + declare ${seconds(load.declareMs!)}, first answer +${seconds(load.firstAnswerMs!)}, all indexes built +${seconds(load.indexMs!)} (longest stall while building ${load.stallMs!.toFixed(0)}ms)`,
+        `write at close (with index orders, if this code keeps them)=${seconds(closeMs)}, longest stall ${(closeStalls.max / 1e6).toFixed(0)}ms, file ${mib(periodicBytes)} → ${mib(statSync(file).size)}`,
+        `load=${seconds(load.loadMs!)} (longest stall ${load.loadStallMs!.toFixed(0)}ms) + declare ${seconds(load.declareMs!)}, first answer +${seconds(load.firstAnswerMs!)}, all indexes usable +${seconds(load.indexMs!)} (${load.adopted} of ${INDEXES.length} loaded from their order, ${load.refused} refused; longest stall meanwhile ${load.stallMs!.toFixed(0)}ms)`,
+        `start → all indexes usable=${seconds(load.loadMs! + load.indexMs!)}`,
         `child rss ${mib(load.rssBefore!)} → ${mib(load.rssAfter!)} (after gc ${mib(load.rssAfterGc!)}, peak ${mib(load.hwm!)}; heap after gc ${mib(load.heapAfterGc!)})`,
         `cores=${cpus().length} node=${process.version}`,
       ].join(' | '),

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ReadStoreError, type Collection, type Doc, type ReadStore } from '../port';
-import { EmbeddedCollection } from './embedded-collection';
+import { DEFAULT_COLLECTION_SETTINGS, EmbeddedCollection, type CollectionSettings } from './embedded-collection';
 import { SnapshotUnreadableError } from './snapshot-errors';
 import { discardSnapshot, readSnapshot, writeSnapshot, type SnapshotStats, type StoreCut } from './snapshot-file';
 import { SnapshotKeys } from './snapshot-keys';
@@ -26,6 +26,8 @@ export interface EmbeddedSnapshotOptions {
    */
   readonly readModelVersion: string;
   readonly log?: SnapshotLog;
+  /** How the collections spread long work over turns (tests and benches; `DEFAULT_COLLECTION_SETTINGS` otherwise). */
+  readonly collectionSettings?: CollectionSettings;
 }
 
 /** Marks the store changed whenever a write goes through, so that unchanged stores write no snapshot. */
@@ -33,8 +35,9 @@ class TrackedCollection<T extends Doc> extends EmbeddedCollection<T> {
   constructor(
     name: string,
     private readonly changed: () => void,
+    settings: CollectionSettings,
   ) {
-    super(name);
+    super(name, settings);
   }
 
   override async upsert(doc: T, position: bigint): Promise<boolean> {
@@ -122,7 +125,7 @@ export class EmbeddedReadStore implements ReadStore {
     this.closed = true;
     clearInterval(this.timer);
     if (this.snapshots) {
-      await this.enqueue(false).catch((error: unknown) => this.snapshots?.options.log?.warn(errorDetails(error), 'read store snapshot at close failed'));
+      await this.enqueue(false, true).catch((error: unknown) => this.snapshots?.options.log?.warn(errorDetails(error), 'read store snapshot at close failed'));
     }
     await Promise.all([...this.collections.values()].map((collection) => collection.clear()));
     this.collections.clear();
@@ -131,7 +134,10 @@ export class EmbeddedReadStore implements ReadStore {
   private named(name: string): TrackedCollection<Doc> {
     if (typeof name !== 'string' || name === '') throw new ReadStoreError('a collection needs a non-empty name');
     let collection = this.collections.get(name);
-    if (!collection) this.collections.set(name, (collection = new TrackedCollection<Doc>(name, () => this.changes++)));
+    if (!collection) {
+      const settings = this.snapshots?.options.collectionSettings ?? DEFAULT_COLLECTION_SETTINGS;
+      this.collections.set(name, (collection = new TrackedCollection<Doc>(name, () => this.changes++, settings)));
+    }
     return collection;
   }
 
@@ -164,18 +170,19 @@ export class EmbeddedReadStore implements ReadStore {
       .finally(() => (this.periodicQueued = false));
   }
 
-  private enqueue(force: boolean): Promise<SnapshotStats | undefined> {
-    const run = this.queue.then(() => this.write(force));
+  /** `indexOrders`: the cut takes every index's order too (the last snapshot, at close: see `EmbeddedCollection.dump`). */
+  private enqueue(force: boolean, indexOrders = false): Promise<SnapshotStats | undefined> {
+    const run = this.queue.then(() => this.write(force, indexOrders));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async write(force: boolean): Promise<SnapshotStats | undefined> {
+  private async write(force: boolean, indexOrders: boolean): Promise<SnapshotStats | undefined> {
     const { options, keys } = this.snapshots!;
     if (!force && this.changes === this.snapshotted) return undefined;
     const started = performance.now();
     const changes = this.changes;
-    const cut: StoreCut = new Map([...this.collections].map(([name, collection]) => [name, collection.dump()]));
+    const cut: StoreCut = new Map([...this.collections].map(([name, collection]) => [name, collection.dump(indexOrders)]));
     const stats = await writeSnapshot(options.file, cut, keys, options.readModelVersion);
     this.snapshotted = changes;
     this.lastWrite = { endedAt: performance.now(), tookMs: performance.now() - started };

@@ -107,9 +107,19 @@ export function directValue(raw: unknown): IndexValue {
   return type === 'string' || type === 'number' || type === 'boolean' ? (raw as IndexValue) : null;
 }
 
-/** The distinct keys of a `Many` field; null when it offers none (an empty array). */
-export function manyValues(doc: object, path: FieldPath): IndexValue[] {
-  const values = [...new Set(leafScalars(doc, path))];
+/**
+ * The distinct keys of a `Many` field; null when it offers none (an empty array). `raw`, the field as `rawReader`
+ * read it, spares walking the path again when it is the array itself (the usual case: tags, sequences).
+ */
+export function manyValues(doc: object, path: FieldPath, raw?: unknown): IndexValue[] {
+  const values: IndexValue[] = [];
+  if (Array.isArray(raw) && raw.length <= 16) {
+    // A short array: the same values (scalars, first occurrence kept) without a Set and two copies.
+    for (const element of raw as unknown[]) {
+      const type = typeof element;
+      if ((type === 'string' || type === 'number' || type === 'boolean') && !values.includes(element as IndexValue)) values.push(element as IndexValue);
+    }
+  } else values.push(...new Set(leafScalars(doc, path)));
   return values.length > 0 ? values : [null];
 }
 

@@ -1,9 +1,9 @@
 import { UniqueIndexViolationError } from '../errors';
 import { assertIndexSpec } from '../index-spec';
 import { ReadStoreError, type Doc, type IndexSpec } from '../port';
-import type { Entry } from './entry';
-import { OrderedIndex, sortStrings, type Grouping } from './ordered-index';
-import { sortInTurns } from './sort-in-turns';
+import { isLive, type Entry } from './entry';
+import { OrderedIndex, sortStrings, type Grouping, type PartitionOrder } from './ordered-index';
+import { sortInTurns, turnPause } from './sort-in-turns';
 import { UniqueIndex } from './unique-index';
 
 /** How an index over existing documents is built: at once, or in the background in turns that yield. */
@@ -14,6 +14,37 @@ export interface BuildOptions {
   readonly turnMs: number;
   /** Whether an entry is still in the collection (not deleted since the build began). */
   readonly isLive: (entry: Entry<unknown & Doc>) => boolean;
+  /** The collection's entries now (in creation order): what an index builds from when a loaded order is refused. */
+  readonly entries: () => Iterable<Entry<unknown & Doc>>;
+}
+
+/** An ordered index's content as a snapshot keeps it: its fields and its partitions in index order. */
+export interface IndexOrder {
+  readonly fields: readonly string[];
+  readonly partitions: readonly PartitionOrder[];
+}
+
+/**
+ * How long the orders a snapshot loaded wait for their indexes to be declared again (the projections declare theirs
+ * at start, seconds after the load); then those not declared are dropped.
+ */
+export const LOADED_ORDERS_GRACE_MS = 60_000;
+
+/**
+ * The index orders a snapshot loaded, from the load until each is adopted by a declaration of its fields or dropped.
+ * Orders describe the documents as loaded: writes since are noted (`before`, `created`) and replayed onto an index
+ * once it has adopted its order.
+ */
+interface Loaded<T extends Doc> {
+  /** By the index's fields (JSON, as `byFields`). */
+  readonly orders: Map<string, readonly PartitionOrder[]>;
+  /** The loaded entries by position in the snapshot; their `seq`s are consecutive. */
+  readonly entries: readonly Entry<T>[];
+  /** Loaded entries changed or deleted since the load, with the document each held then. */
+  readonly before: Map<Entry<T>, T>;
+  /** Entries created since the load. */
+  readonly created: Set<Entry<T>>;
+  readonly timer: NodeJS.Timeout;
 }
 
 /**
@@ -66,6 +97,11 @@ export class Indexes<T extends Doc> {
   private readonly byFields = new Map<string, OrderedIndex<T>>();
   private readonly unique: UniqueIndex<T>[] = [];
   private readonly building = new Map<OrderedIndex<T>, Build<T>>();
+  /** Indexes being loaded from a snapshot's order (`OrderedIndex.adopt`), before any build. */
+  private readonly adopting = new Map<OrderedIndex<T>, readonly PartitionOrder[]>();
+  private loaded?: Loaded<T>;
+  /** Indexes loaded from a snapshot's order, and orders refused (then built instead). */
+  readonly adoptions = { adopted: 0, refused: 0 };
   /** Changes when builds are abandoned (clear, rebuild): a running builder then stops. */
   private generation = 0;
   private builder?: Promise<void>;
@@ -74,12 +110,12 @@ export class Indexes<T extends Doc> {
 
   /** The finished ordered indexes: what the planner may use. */
   get ordered(): readonly OrderedIndex<T>[] {
-    return [...this.byFields.values()].filter((index) => !this.building.has(index));
+    return [...this.byFields.values()].filter((index) => !this.building.has(index) && !this.adopting.has(index));
   }
 
-  /** The number of ordered indexes still being built in the background. */
+  /** The number of ordered indexes still being built (or loaded from a snapshot's order) in the background. */
   get pendingBuilds(): number {
-    return this.building.size;
+    return this.building.size + this.adopting.size;
   }
 
   /** Resolves once no index is being built (at once if none is). */
@@ -89,7 +125,8 @@ export class Indexes<T extends Doc> {
 
   /**
    * Declares new indexes over `existing` documents (in creation order); throws (changing nothing) if a unique one is
-   * violated. Ordered indexes over more than `atOnceUpTo` documents are only queued for the background.
+   * violated. Ordered indexes over more than `atOnceUpTo` documents are only queued for the background: those whose
+   * fields a loaded snapshot kept the order of are loaded from it (adopted), before the others are built.
    */
   declare(specs: readonly IndexSpec[], existing: Iterable<Entry<T>>): void {
     const fresh = specs.filter((spec) => !this.isDeclared(spec));
@@ -109,17 +146,64 @@ export class Indexes<T extends Doc> {
       const key = JSON.stringify(fields);
       if (this.byFields.has(key)) continue;
       const index = new OrderedIndex<T>(fields);
+      const order = this.loaded?.orders.get(key);
+      this.loaded?.orders.delete(key);
       if (entries.length <= this.options.atOnceUpTo) index.build((byId ??= sortedById(entries)));
-      else {
-        let lastSeq = -1;
-        for (const entry of entries) lastSeq = Math.max(lastSeq, entry.seq);
-        sorting ??= this.sortById(entries);
-        this.building.set(index, { index, pending: undefined, sorting, lastSeq, next: 0, groups: new Map(), changed: new Map() });
-      }
+      else if (order) this.adopting.set(index, order);
+      else sorting = this.queueBuild(index, entries, sorting);
       this.byFields.set(key, index);
     }
     this.unique.push(...uniques);
-    if (this.building.size > 0) this.builder ??= this.buildInBackground();
+    this.releaseLoaded();
+    if (this.building.size + this.adopting.size > 0) this.builder ??= this.buildInBackground();
+  }
+
+  /** Queues a background build of `index` over `entries` (sorted by id in turns: `sorting`, shared if given). */
+  private queueBuild(index: OrderedIndex<T>, entries: Entry<T>[], sorting?: Promise<Entry<T>[] | undefined>): Promise<Entry<T>[] | undefined> {
+    let lastSeq = -1;
+    for (const entry of entries) lastSeq = Math.max(lastSeq, entry.seq);
+    sorting ??= this.sortById(entries);
+    this.building.set(index, { index, pending: undefined, sorting, lastSeq, next: 0, groups: new Map(), changed: new Map() });
+    return sorting;
+  }
+
+  /**
+   * Loads the first index waiting for its snapshot order, then replays onto it the writes made since the load; an
+   * order that does not check is dropped and the index queued for a build. False if abandoned.
+   */
+  private async adoptNext(generation: number): Promise<boolean> {
+    const [index, order] = this.adopting.entries().next().value as [OrderedIndex<T>, readonly PartitionOrder[]];
+    const loaded = this.loaded!;
+    // Most entries have not changed since the load: no lookup then.
+    const docOf = (entry: Entry<T>) => (loaded.before.size > 0 && loaded.before.get(entry)) || entry.doc;
+    const adopted = await index.adopt(order, loaded.entries, docOf, turnPause(this.options.turnMs, () => generation !== this.generation));
+    if (generation !== this.generation) return false;
+    this.adopting.delete(index);
+    this.adoptions[adopted ? 'adopted' : 'refused']++;
+    if (!adopted) this.queueBuild(index, [...(this.options.entries() as Iterable<Entry<T>>)]);
+    else {
+      for (const [entry, doc] of loaded.before) {
+        index.remove(entry, doc);
+        if (isLive(entry)) index.add(entry);
+      }
+      for (const entry of loaded.created) if (isLive(entry)) index.add(entry);
+    }
+    this.releaseLoaded();
+    return true;
+  }
+
+  /** Forgets the load once no order is left to adopt (and none is being adopted). */
+  private releaseLoaded(): void {
+    if (!this.loaded || this.loaded.orders.size > 0 || this.adopting.size > 0) return;
+    clearTimeout(this.loaded.timer);
+    this.loaded = undefined;
+  }
+
+  /** Before a write changes or deletes a loaded entry: notes the document it held at the load (once). */
+  private noteChange(entry: Entry<T>): void {
+    const loaded = this.loaded;
+    if (!loaded || loaded.before.has(entry) || loaded.entries[entry.seq - (loaded.entries[0]?.seq ?? 0)] !== entry) return;
+    loaded.before.set(entry, entry.doc);
   }
 
   /** Builds the queued indexes one after the other, yielding to the event loop about every `turnMs`. */
@@ -129,6 +213,10 @@ export class Indexes<T extends Doc> {
       for (;;) {
         await nextTurn();
         if (generation !== this.generation) return;
+        if (this.adopting.size > 0) {
+          if (!(await this.adoptNext(generation))) return;
+          continue;
+        }
         const build = this.building.values().next().value as Build<T> | undefined;
         if (!build) return;
         if (!build.pending) {
@@ -188,6 +276,9 @@ export class Indexes<T extends Doc> {
   /** Abandons background builds: every index is then complete as it stands (empty after a clear). */
   private abandonBuilds(): void {
     this.building.clear();
+    this.adopting.clear();
+    if (this.loaded) this.loaded.orders.clear();
+    this.releaseLoaded();
     this.generation++;
     this.builder = undefined;
   }
@@ -199,6 +290,7 @@ export class Indexes<T extends Doc> {
   private finishedFor(entry: Entry<T>): OrderedIndex<T>[] {
     const indexes: OrderedIndex<T>[] = [];
     for (const index of this.byFields.values()) {
+      if (this.adopting.has(index)) continue; // replays the writes since the load once adopted
       const build = this.building.get(index);
       if (!build) indexes.push(index);
       else if (reached(build, entry) && !build.changed.has(entry) && !build.late?.has(entry)) build.changed.set(entry, entry.doc);
@@ -213,7 +305,9 @@ export class Indexes<T extends Doc> {
 
   /** A new entry: its `seq` is above every build's, so background builds take it now too. */
   add(entry: Entry<T>): void {
+    this.loaded?.created.add(entry);
     for (const index of this.byFields.values()) {
+      if (this.adopting.has(index)) continue;
       const build = this.building.get(index);
       if (!build) index.add(entry);
       else if (build.late) build.late.add(entry);
@@ -223,7 +317,8 @@ export class Indexes<T extends Doc> {
   }
 
   remove(entry: Entry<T>): void {
-    for (const index of this.building.size ? this.finishedFor(entry) : this.byFields.values()) index.remove(entry);
+    this.noteChange(entry);
+    for (const index of this.building.size + this.adopting.size ? this.finishedFor(entry) : this.byFields.values()) index.remove(entry);
     for (const index of this.unique) index.remove(entry);
   }
 
@@ -233,8 +328,9 @@ export class Indexes<T extends Doc> {
    * document, because entry-keyed trees read their values from it.
    */
   replace(entry: Entry<T>, doc: T): void {
+    this.noteChange(entry);
     const changed: OrderedIndex<T>[] = [];
-    for (const index of this.building.size ? this.finishedFor(entry) : this.byFields.values()) {
+    for (const index of this.building.size + this.adopting.size ? this.finishedFor(entry) : this.byFields.values()) {
       if (!index.keepsKeys(entry.doc, doc)) changed.push(index);
     }
     for (const index of changed) index.remove(entry);
@@ -244,8 +340,11 @@ export class Indexes<T extends Doc> {
     for (const index of this.unique) index.add(entry);
   }
 
-  /** Rebuilds every index over `entries` (after a load), bulk-loading the ordered ones. */
-  rebuild(entries: readonly Entry<T>[]): void {
+  /**
+   * Rebuilds every index over `entries` (after a load), bulk-loading the ordered ones, and keeps the `orders` the
+   * snapshot has of indexes not declared yet, for their declarations to adopt (`LOADED_ORDERS_GRACE_MS`).
+   */
+  rebuild(entries: readonly Entry<T>[], orders: readonly IndexOrder[] = []): void {
     this.clear();
     // Nothing declared yet (a snapshot restored at start): sorting a million ids for no index took 1.5 s.
     if (this.byFields.size > 0) {
@@ -253,6 +352,56 @@ export class Indexes<T extends Doc> {
       for (const index of this.byFields.values()) index.build(byId);
     }
     for (const index of this.unique) for (const entry of entries) index.add(entry);
+    const kept = new Map<string, readonly PartitionOrder[]>();
+    for (const order of orders) {
+      const key = JSON.stringify(order.fields);
+      if (!this.byFields.has(key)) kept.set(key, order.partitions);
+    }
+    if (kept.size === 0) return;
+    const timer = setTimeout(() => {
+      this.loaded?.orders.clear();
+      this.releaseLoaded();
+    }, LOADED_ORDERS_GRACE_MS);
+    timer.unref();
+    this.loaded = { orders: kept, entries, before: new Map(), created: new Set(), timer };
+  }
+
+  /**
+   * Every finished ordered index in index order (see `PartitionOrder`), its documents numbered by their place in
+   * `entries` (the collection's, in creation order: `seq` increasing, below `nextSeq`). Synchronous, for a snapshot's
+   * cut: one pass over each index's keys.
+   */
+  orders(entries: Iterable<Entry<T>>, size: number, nextSeq: number): IndexOrder[] {
+    const finished = this.ordered;
+    if (finished.length === 0) return [];
+    let positionOf: (entry: Entry<T>) => number;
+    if (nextSeq <= 2 * size + 4096) {
+      const table = new Uint32Array(nextSeq);
+      let i = 0;
+      for (const entry of entries) table[entry.seq] = i++;
+      positionOf = (entry) => table[entry.seq]!;
+    } else {
+      // Many entries were deleted since the `seq`s were given: a binary search instead of a table of them all.
+      const seqs = new Uint32Array(size);
+      let i = 0;
+      for (const entry of entries) seqs[i++] = entry.seq;
+      positionOf = (entry) => {
+        let lo = 0;
+        let hi = size - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (seqs[mid]! < entry.seq) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo;
+      };
+    }
+    const orders: IndexOrder[] = [];
+    for (const index of finished) {
+      const partitions = index.order(positionOf);
+      if (partitions) orders.push({ fields: index.fields, partitions });
+    }
+    return orders;
   }
 
   clear(): void {

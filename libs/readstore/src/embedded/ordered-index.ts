@@ -4,6 +4,7 @@
  * size, range scans with early exit (`forRange`), iteration from any key in both directions (`entries` /
  * `entriesReversed`) and O(n) bulk loading from sorted keys (`extended/bulkLoad`). A hand-written balanced tree would need the same rebalancing code and tests of its own.
  */
+import { isUint32Array } from 'node:util/types';
 import BTree from 'sorted-btree';
 import { bulkLoad } from 'sorted-btree/extended/bulkLoad';
 import type { Keyset } from '../cursor';
@@ -11,7 +12,7 @@ import { compareStrings } from '../filter/compare';
 import { leafScalars, splitPath, type FieldPath } from '../filter/paths';
 import type { Doc } from '../port';
 import type { Entry } from './entry';
-import { sortInTurns } from './sort-in-turns';
+import { sortInTurns, turnPause, type Pause } from './sort-in-turns';
 import {
   compareIndexValues,
   directValue,
@@ -60,6 +61,47 @@ export interface Range<T extends Doc> {
   readonly low?: Bound;
   readonly high?: Bound;
 }
+
+/**
+ * One partition of an index in index order, as a snapshot keeps it: the documents of its keys, in order, as
+ * positions in the snapshot's document order (`refs`), and per tail field the lengths (in keys) of the runs of equal
+ * values, each field's runs nested in those of the field before. A field's values are kept (`values`) only where some
+ * document has several values (multikey: a document is keyed once per value); elsewhere a run's value is read from
+ * its first document. A million keys of a time index: 4 MB of positions and as many run lengths of 1.
+ */
+export interface PartitionOrder {
+  readonly value: IndexValue;
+  readonly refs: Uint32Array;
+  readonly runs: readonly Uint32Array[];
+  readonly values: readonly (readonly IndexValue[] | null)[];
+}
+
+/** One partition's order being loaded (`adopt`). */
+interface Loading<T extends Doc> {
+  readonly order: PartitionOrder;
+  readonly entries: readonly Entry<T>[];
+  readonly docOf: (entry: Entry<T>) => T;
+  /** Per position, the keys its document still has to be found with. */
+  readonly expected: Uint32Array;
+  /** Per position, the document's partition when it has one only (the usual case): checked without reading it. */
+  readonly sole: readonly (IndexValue | undefined)[];
+  readonly partition: IndexValue;
+  /** The values of the runs being loaded, per tail field. */
+  readonly path: IndexValue[];
+  /** Per tail field, the key whose document gave the run's value (that key need not be checked there again). */
+  readonly readAt: number[];
+  /** Per tail field, the next run. */
+  readonly cursors: number[];
+}
+
+interface LevelLoad<T extends Doc> {
+  readonly values: BoundValue[];
+  readonly children: Node<T>[];
+}
+
+const REFUSED = Symbol('refused');
+const isIndexValue = (value: unknown): value is IndexValue =>
+  value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && !Number.isNaN(value));
 
 const MAX_NODE_SIZE = 64;
 const STOP = { break: true } as const;
@@ -178,13 +220,7 @@ export class OrderedIndex<T extends Doc> {
    * must not change meanwhile. False if abandoned.
    */
   async finishBuildInTurns(groups: Grouping<T>, stale: ReadonlySet<Entry<T>>, turnMs: number, cancelled: () => boolean): Promise<boolean> {
-    let deadline = performance.now() + turnMs;
-    const pause: Pause = async () => {
-      if (performance.now() < deadline) return false;
-      await nextTurn();
-      deadline = performance.now() + turnMs;
-      return cancelled();
-    };
+    const pause = turnPause(turnMs, cancelled);
     for (const [value, group] of groups) {
       const root = await toNodeInTurns(group, 0, this.tail.length, stale, pause, turnMs, cancelled);
       if (root === ABANDONED || cancelled()) return false;
@@ -198,8 +234,7 @@ export class OrderedIndex<T extends Doc> {
     const partitions = this.partitionValues(doc);
     if (partitions.length === 0) return;
     const keyed = this.readColumns(doc, -1, partitions.length);
-    let keys = 1;
-    for (const column of this.columns) if (Array.isArray(column)) keys *= column.length;
+    const keys = this.keysOfColumns();
     for (const value of partitions) {
       const partition = this.partitions.get(value)!;
       partition.docs--;
@@ -207,6 +242,210 @@ export class OrderedIndex<T extends Doc> {
       else partition.omitted--;
       if (partition.docs === 0) this.partitions.delete(value);
     }
+  }
+
+  /** The number of keys per partition of the document whose values are in `columns` (when keyed). */
+  private keysOfColumns(): number {
+    let keys = 1;
+    for (const column of this.columns) if (Array.isArray(column)) keys *= column.length;
+    return keys;
+  }
+
+  /**
+   * This index in index order, partition by partition, for a snapshot (`PartitionOrder`), the documents named by
+   * `positionOf`. Synchronous: the caller takes it in the same cut as the documents. Undefined if the trees do not
+   * hold the keys the partitions count (a bug: the snapshot then keeps no order of this index).
+   */
+  order(positionOf: (entry: Entry<T>) => number): PartitionOrder[] | undefined {
+    const m = this.tail.length;
+    const orders: PartitionOrder[] = [];
+    for (const partition of this.partitions.values()) {
+      if (partition.root === undefined) continue;
+      const refs = new Uint32Array(partition.keys);
+      const runs = this.tail.map(() => new Uint32Array(partition.keys));
+      const lengths = this.tail.map(() => 0);
+      const values = this.multi.map((count) => (count > 0 ? ([] as IndexValue[]) : null));
+      let k = 0;
+      const walk = (node: Node<T>, depth: number): void => {
+        if (depth === m) {
+          if (!isBucketTree(node as Bucket<T>)) refs[k++] = positionOf(node as Entry<T>);
+          else (node as BTree<string, Entry<T>>).forEachPair((_id, entry) => void (refs[k++] = positionOf(entry)));
+          return;
+        }
+        (node as Level<T>).forEachPair((value, child) => {
+          const start = k;
+          walk(child, depth + 1);
+          runs[depth]![lengths[depth]!++] = k - start;
+          values[depth]?.push(value as IndexValue);
+        });
+      };
+      walk(partition.root, 0);
+      if (k !== partition.keys) return undefined;
+      orders.push({ value: partition.value, refs, runs: runs.map((run, p) => run.slice(0, lengths[p])), values });
+    }
+    return orders;
+  }
+
+  /**
+   * Loads an empty index from a snapshot's order of it (`orders`) over the documents it was taken from: `entries` by
+   * position, `docOf` giving the document each held then. Every key is checked against its document as it is placed
+   * — in its partition, with its values, in strict order, each document with exactly as many keys as it has — so an
+   * order that is not this index's order of those documents is refused, never loaded. No sorting and no grouping:
+   * runs of keys become trees by `bulkLoad` as they come. Spread over turns by `pause` (true: abandon). False when
+   * the order does not check (the index is then cleared) or the work was abandoned (the index is then left alone:
+   * whoever abandoned it, a `load` or `clear`, has rebuilt or cleared it).
+   */
+  async adopt(orders: readonly PartitionOrder[], entries: readonly Entry<T>[], docOf: (entry: Entry<T>) => T, turn: Pause): Promise<boolean> {
+    let abandoned = false;
+    const pause: Pause = async () => (abandoned ||= await turn());
+    const refuse = (): false => {
+      if (!abandoned) this.clear();
+      return false;
+    };
+    // First the counters, as `add` would count each document; `expected` holds the keys each must have.
+    const expected = new Uint32Array(entries.length);
+    const sole = new Array<IndexValue | undefined>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const doc = docOf(entries[i]!);
+      const partitions = this.partitionValues(doc);
+      if (partitions.length === 1) sole[i] = partitions[0];
+      if (partitions.length > 0) {
+        const keys = this.readColumns(doc, 1, partitions.length) ? this.keysOfColumns() : 0;
+        for (const value of partitions) {
+          let partition = this.partitions.get(value);
+          if (!partition) this.partitions.set(value, (partition = { value, root: undefined, docs: 0, keys: 0, omitted: 0 }));
+          partition.docs++;
+          if (keys > 0) partition.keys += keys;
+          else partition.omitted++;
+        }
+        expected[i] = keys * partitions.length;
+      }
+      if ((i & 1023) === 1023 && (await pause())) return refuse();
+    }
+    const loaded = new Set<IndexValue>();
+    for (const order of orders) {
+      const partition = this.partitions.get(order.value);
+      if (!partition || loaded.has(order.value) || !this.fits(order, partition.keys)) return refuse();
+      loaded.add(order.value);
+      const load: Loading<T> = { order, entries, docOf, expected, sole, partition: order.value, path: [], readAt: [], cursors: this.tail.map(() => 0) };
+      const root = await this.loadPartition(load, pause);
+      if (root === REFUSED || !load.cursors.every((cursor, p) => cursor === order.runs[p]!.length)) return refuse();
+      partition.root = root;
+    }
+    // Each partition's keys were all placed (`fits`), and each at most as often as its document has keys.
+    for (const partition of this.partitions.values()) if (partition.keys > 0 && !loaded.has(partition.value)) return refuse();
+    return true;
+  }
+
+  /** The shape of a partition's order: as many keys as counted, a run list per level, values where kept. */
+  private fits(order: PartitionOrder, keys: number): boolean {
+    const m = this.tail.length;
+    // `isUint32Array`, not `instanceof`: a deserialized array may come from another realm (under jest, for one).
+    if (!isUint32Array(order.refs) || order.refs.length !== keys || keys === 0) return false;
+    if (!Array.isArray(order.runs) || order.runs.length !== m || !Array.isArray(order.values) || order.values.length !== m) return false;
+    for (let p = 0; p < m; p++) {
+      const values = order.values[p];
+      if (!isUint32Array(order.runs[p])) return false;
+      if (values !== null && (!Array.isArray(values) || values.length !== order.runs[p]!.length || !values.every(isIndexValue))) return false;
+    }
+    return true;
+  }
+
+  /** A partition's root: the top level's runs one by one, pausing between them now and then. */
+  private async loadPartition(load: Loading<T>, pause: Pause): Promise<Node<T> | typeof REFUSED> {
+    const end = load.order.refs.length;
+    if (this.tail.length === 0) return this.loadBucket(load, 0, end) ?? REFUSED;
+    const level: LevelLoad<T> = { values: [], children: [] };
+    for (let at = 0, runs = 0; at < end; runs++) {
+      const next = this.loadRun(load, 0, at, end, level);
+      if (next === undefined) return REFUSED;
+      // A run of many keys (a tag's, a status's) is a turn's work of its own.
+      if ((next - at > 1024 || (runs & 255) === 255) && (await pause())) return REFUSED;
+      at = next;
+    }
+    return bulkLoad<BoundValue, Node<T>>(level.values, level.children, MAX_NODE_SIZE, compareIndexValues);
+  }
+
+  /** The node of keys [start, end) at `depth`; undefined if they do not check. */
+  private loadNode(load: Loading<T>, depth: number, start: number, end: number): Node<T> | undefined {
+    if (depth === this.tail.length) return this.loadBucket(load, start, end);
+    const level: LevelLoad<T> = { values: [], children: [] };
+    for (let at: number | undefined = start; at < end; ) {
+      at = this.loadRun(load, depth, at, end, level);
+      if (at === undefined) return undefined;
+    }
+    return bulkLoad<BoundValue, Node<T>>(level.values, level.children, MAX_NODE_SIZE, compareIndexValues);
+  }
+
+  /**
+   * Loads the next run of `depth` (keys from `at` on, within `end`) into `level`: its value (kept, or read from its
+   * first document), strictly after the level's last one, and its child. Returns where the next run starts.
+   */
+  private loadRun(load: Loading<T>, depth: number, at: number, end: number, level: LevelLoad<T>): number | undefined {
+    const i = load.cursors[depth]!++;
+    const n = load.order.runs[depth]![i];
+    if (n === undefined || n === 0 || at + n > end) return undefined;
+    const kept = load.order.values[depth];
+    const entry = load.entries[load.order.refs[at]!];
+    const value = kept ? kept[i]! : entry && this.onlyValue(load.docOf(entry), depth);
+    if (value === undefined) return undefined;
+    load.readAt[depth] = kept ? -1 : at;
+    const last = level.values.length;
+    if (last > 0 && compareIndexValues(level.values[last - 1]!, value) >= 0) return undefined;
+    load.path[depth] = value;
+    const child = this.loadNode(load, depth + 1, at, at + n);
+    if (child === undefined) return undefined;
+    level.values.push(value);
+    level.children.push(child);
+    return at + n;
+  }
+
+  /** A bucket of keys [start, end): each key's document holds the path's values, ids strictly increase. */
+  private loadBucket(load: Loading<T>, start: number, end: number): Bucket<T> | undefined {
+    if (end - start === 1) return this.loadKey(load, start); // most buckets, in indexes over times or names
+    const ids: string[] = [];
+    const bucket: Entry<T>[] = [];
+    for (let k = start; k < end; k++) {
+      const entry = this.loadKey(load, k);
+      if (entry === undefined) return undefined;
+      const id = entry.doc.id; // an entry's id never changes
+      if (k > start && compareStrings(ids[ids.length - 1]!, id) >= 0) return undefined;
+      ids.push(id);
+      bucket.push(entry);
+    }
+    return bulkLoad(ids, bucket, MAX_NODE_SIZE, compareStrings);
+  }
+
+  /** The entry of key `k`, if its document holds the key and has not been found with all its keys yet. */
+  private loadKey(load: Loading<T>, k: number): Entry<T> | undefined {
+    const position = load.order.refs[k]!;
+    const entry = load.entries[position];
+    if (entry === undefined || load.expected[position] === 0) return undefined;
+    load.expected[position]!--;
+    const sole = load.sole[position];
+    const doc = load.docOf(entry);
+    if (sole !== undefined ? sole !== load.partition : !this.partitionValues(doc).includes(load.partition)) return undefined;
+    for (let p = 0; p < this.readers.length; p++) {
+      if (load.readAt[p] !== k && !this.holdsValue(doc, p, load.path[p]!)) return undefined;
+    }
+    return entry;
+  }
+
+  /** The only value the document has at tail field `p` (undefined if it has several: the order must keep them). */
+  private onlyValue(doc: T, p: number): IndexValue | undefined {
+    const raw = this.readers[p]!(doc);
+    if (shapeOf(raw) !== Shape.Many) return directValue(raw);
+    const values = manyValues(doc, this.tailPaths[p]!, raw);
+    return values.length === 1 ? values[0] : undefined;
+  }
+
+  /** Whether the document is keyed by `value` at tail field `p` (an array is searched in place). */
+  private holdsValue(doc: T, p: number, value: IndexValue): boolean {
+    const raw = this.readers[p]!(doc);
+    if (shapeOf(raw) !== Shape.Many) return directValue(raw) === value;
+    // Values are scalars (not NaN, see `isIndexValue`): an element equal to one is that scalar.
+    if (Array.isArray(raw) && value !== null) return raw.includes(value);
+    return manyValues(doc, this.tailPaths[p]!, raw).includes(value);
   }
 
   /** Adds the entry (values in `columns`) to a grouping of depth `p`: nested maps by value, then lists by id. */
@@ -349,7 +588,7 @@ export class OrderedIndex<T extends Doc> {
       const shape = shapeOf(raw);
       if (shape !== Shape.Scalar && shape !== Shape.Null) this.irregular[p]! += sign;
       if (shape === Shape.Many) {
-        const values = manyValues(doc, this.tailPaths[p]!);
+        const values = manyValues(doc, this.tailPaths[p]!, raw);
         if (values.length > 1) this.multi[p]! += sign;
         this.columns[p] = values;
         if (values[0] !== null) keyed = true;
@@ -441,9 +680,6 @@ function toNode<T extends Doc>(group: Group<T>, depth: number, m: number, stale?
   return children.length === 0 ? undefined : bulkLoad<BoundValue, Node<T>>(values, children, MAX_NODE_SIZE, compareIndexValues);
 }
 
-/** Awaited between steps of work spread over turns: true when the work is to be abandoned. */
-type Pause = () => Promise<boolean>;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const ABANDONED = Symbol('abandoned');
 /** Levels up to this many values are sorted in one step (a few milliseconds). */
 const SORTED_AT_ONCE = 4096;

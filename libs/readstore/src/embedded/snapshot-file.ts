@@ -2,10 +2,12 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Doc } from '../port';
 import type { CollectionDump } from './embedded-collection';
+import type { IndexOrder } from './indexes';
 import { SnapshotUnreadableError } from './snapshot-errors';
 import {
   asDataPayload,
   asEndPayload,
+  asIndexPayload,
   decodeHeader,
   decompressPayload,
   deserializePayload,
@@ -13,11 +15,13 @@ import {
   encodePayload,
   FRAME_PREFIX_BYTES,
   FrameKind,
+  gatherIndexes,
   MAX_FRAME_BYTES,
   openFrame,
   sealFrame,
   type DataPayload,
   type EndPayload,
+  type IndexPayload,
 } from './snapshot-format';
 import { destroySnapshotKeys, syncDirectory, type SnapshotKeys } from './snapshot-keys';
 
@@ -27,6 +31,8 @@ import { destroySnapshotKeys, syncDirectory, type SnapshotKeys } from './snapsho
  */
 export const ENTRIES_PER_FRAME = 1000;
 const TOMBSTONES_PER_FRAME = 10 * ENTRIES_PER_FRAME;
+/** Index keys per frame (4 bytes of position each, plus run lengths); a larger partition fills a frame alone. */
+const INDEX_KEYS_PER_FRAME = 256 * ENTRIES_PER_FRAME;
 /**
  * Frames decompressed ahead of the one being deserialized. With one, loading 1M users waited on decompression for a
  * fifth of its time on a busy machine; the thread pool has four threads.
@@ -40,6 +46,8 @@ export interface SnapshotStats {
   readonly collections: number;
   readonly entries: number;
   readonly tombstones: number;
+  /** Index orders written or read (one per ordered index of a collection). */
+  readonly indexes: number;
   readonly bytes: number;
 }
 
@@ -50,9 +58,9 @@ export const snapshotTempFile = (file: string) => `${file}.tmp`;
  * and renamed over `file`, the directory synced; only then are the older keys destroyed. A crash at any point leaves
  * either the previous snapshot with its key or the new one with its key.
  */
-export async function writeSnapshot(file: string, cut: StoreCut, keys: SnapshotKeys, readModelVersion: string): Promise<SnapshotStats> {
+export async function writeSnapshot(file: string, cut: StoreCut, keys: SnapshotKeys, readModelVersion: string, format?: number): Promise<SnapshotStats> {
   const key = await keys.create();
-  const header = encodeHeader(key.id, readModelVersion);
+  const header = encodeHeader(key.id, readModelVersion, format);
   const temp = snapshotTempFile(file);
   let stats: SnapshotStats;
   try {
@@ -82,7 +90,7 @@ async function writeFrames(
 ): Promise<SnapshotStats> {
   let bytes = 0;
   let index = 0;
-  const put = async (kind: FrameKind, payload: DataPayload | EndPayload) => {
+  const put = async (kind: FrameKind, payload: DataPayload | IndexPayload | EndPayload) => {
     const frame = seal(index++, kind, await encodePayload(payload));
     await handle.write(frame);
     bytes += frame.length;
@@ -92,6 +100,7 @@ async function writeFrames(
   let entries = 0;
   let tombstones = 0;
   let collections = 0;
+  let indexes = 0;
   for (const [name, dump] of cut) {
     if (dump.entries.length === 0 && dump.tombstones.length === 0) continue;
     collections++;
@@ -103,14 +112,35 @@ async function writeFrames(
     }
     entries += dump.entries.length;
     tombstones += dump.tombstones.length;
+    for (const order of dump.indexes ?? []) {
+      for (const partitions of indexFrames(order)) await put(FrameKind.Index, { c: name, f: order.fields, p: partitions });
+      indexes++;
+    }
   }
   await put(FrameKind.End, { frames: index, entries, tombstones });
-  return { collections, entries, tombstones, bytes };
+  return { collections, entries, tombstones, indexes, bytes };
+}
+
+/** An index's partitions in frames of about `INDEX_KEYS_PER_FRAME` keys (at least one frame, so an empty index is kept). */
+function* indexFrames(order: IndexOrder): Generator<IndexOrder['partitions']> {
+  let frame: IndexOrder['partitions'][number][] = [];
+  let keys = 0;
+  for (const partition of order.partitions) {
+    if (frame.length > 0 && keys + partition.refs.length > INDEX_KEYS_PER_FRAME) {
+      yield frame;
+      frame = [];
+      keys = 0;
+    }
+    frame.push(partition);
+    keys += partition.refs.length;
+  }
+  yield frame;
 }
 
 interface LoadedDump {
   readonly entries: (readonly [Doc, bigint])[];
   readonly tombstones: (readonly [string, bigint])[];
+  indexes?: IndexOrder[];
 }
 
 /**
@@ -144,7 +174,8 @@ export async function readSnapshot(
       if (prefix.length < FRAME_PREFIX_BYTES) throw new SnapshotUnreadableError('it is truncated (no end frame)');
       const length = prefix.readUInt32BE(0);
       const kind = prefix.readUInt8(4);
-      if (kind !== FrameKind.Data && kind !== FrameKind.End) throw new SnapshotUnreadableError(`frame ${index} has an unknown kind`);
+      const known = kind === FrameKind.Data || kind === FrameKind.End || (kind === FrameKind.Index && header.format >= 2);
+      if (!known) throw new SnapshotUnreadableError(`frame ${index} has an unknown kind`);
       if (length > MAX_FRAME_BYTES || offset + FRAME_PREFIX_BYTES + length > size) {
         throw new SnapshotUnreadableError(`it is truncated (frame ${index} ends past the end of the file)`);
       }
@@ -169,6 +200,7 @@ export async function readSnapshot(
     let consumed = 0;
     let reading = readAhead();
     const dumps = new Map<string, LoadedDump>();
+    const indexes = new Map<string, Map<string, { fields: readonly string[]; partitions: IndexOrder['partitions'][number][] }>>();
     let entries = 0;
     let tombstones = 0;
     for (let index = 0; ; index++) {
@@ -184,7 +216,20 @@ export async function readSnapshot(
           throw new SnapshotUnreadableError('the end frame does not match the frames read');
         }
         if (next.end !== size) throw new SnapshotUnreadableError('bytes follow the end frame');
-        return { dumps, stats: { collections: dumps.size, entries, tombstones, bytes: size } };
+        let orders = 0;
+        for (const [name, byFields] of indexes) {
+          dumps.get(name)!.indexes = [...byFields.values()];
+          orders += byFields.size;
+        }
+        return { dumps, stats: { collections: dumps.size, entries, tombstones, indexes: orders, bytes: size } };
+      }
+      if (next.kind === FrameKind.Index) {
+        const order = asIndexPayload(deserializePayload(plain));
+        // Positions refer to the collection's documents, which come first.
+        if (!dumps.has(order.c)) throw new SnapshotUnreadableError('an index frame precedes its collection');
+        if (!indexes.has(order.c)) indexes.set(order.c, new Map());
+        gatherIndexes(indexes.get(order.c)!, order);
+        continue;
       }
       const data = asDataPayload(deserializePayload(plain));
       let dump = dumps.get(data.c);

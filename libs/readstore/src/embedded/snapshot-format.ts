@@ -3,14 +3,20 @@ import { promisify } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
 import { brotliCompress, brotliDecompress, constants as zlib } from 'node:zlib';
 import type { Doc } from '../port';
+import type { PartitionOrder } from './ordered-index';
 import { SnapshotUnreadableError } from './snapshot-errors';
 import { SNAPSHOT_KEY_ID_BYTES } from './snapshot-keys';
 
 /**
- * The snapshot file, format 1:
+ * The snapshot file, format 2:
  *
  *   header  magic "RRSNAPSH" | version u16 | key id (16 bytes) | read model version length u16 | read model version
  *   frame*  body length u32 | kind u8 | body = AES-256-GCM(brotli(v8.serialize(payload))) | GCM tag (16 bytes)
+ *
+ * Per collection, its data frames (documents, then tombstones), then its index frames: each finished ordered
+ * index's partitions in index order (`PartitionOrder`: the keys' documents as positions in the collection's document
+ * order, run lengths per field, values only for multikey fields), several small partitions or one large one per
+ * frame. Format 1 (until 2026-11-25) is format 2 without index frames; it is still read (the indexes are then built).
  *
  * All integers big-endian. Every frame is sealed on its own under the snapshot's data key with the nonce
  * `0000 | frame index (u64)` and the header, kind and index as authenticated data, so a frame is authenticated before
@@ -22,7 +28,9 @@ import { SNAPSHOT_KEY_ID_BYTES } from './snapshot-keys';
  * faster than JSON both ways on user-list documents) and compressed with brotli at quality 1 (field names repeat in
  * every document: ~10x smaller for ~1 ms per frame, on the thread pool).
  */
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
+/** Format versions this code reads. */
+const READABLE_FORMATS = [1, 2];
 const MAGIC = Buffer.from('RRSNAPSH', 'latin1');
 const FIXED_HEADER_BYTES = MAGIC.length + 2 + SNAPSHOT_KEY_ID_BYTES + 2;
 export const FRAME_PREFIX_BYTES = 5;
@@ -30,7 +38,7 @@ const TAG_BYTES = 16;
 /** No frame the writer makes comes near this; a larger length is corruption. */
 export const MAX_FRAME_BYTES = 512 * 1024 * 1024;
 
-export const FrameKind = { Data: 1, End: 2 } as const;
+export const FrameKind = { Data: 1, End: 2, Index: 3 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** Documents or tombstones of one collection; a collection spans as many frames as its size needs. */
@@ -38,6 +46,14 @@ export interface DataPayload {
   readonly c: string;
   readonly e: readonly (readonly [Doc, bigint])[];
   readonly t: readonly (readonly [string, bigint])[];
+}
+
+/** Partitions of one ordered index of a collection, in index order; an index spans as many frames as it needs. */
+export interface IndexPayload {
+  readonly c: string;
+  /** The index's fields. */
+  readonly f: readonly string[];
+  readonly p: readonly PartitionOrder[];
 }
 
 export interface EndPayload {
@@ -48,19 +64,21 @@ export interface EndPayload {
 
 export interface SnapshotHeader {
   readonly bytes: Buffer;
+  readonly format: number;
   readonly keyId: string;
   readonly readModelVersion: string;
 }
 
-export function encodeHeader(keyId: string, readModelVersion: string): SnapshotHeader {
+/** `format` other than the current one only for tests of reading older files. */
+export function encodeHeader(keyId: string, readModelVersion: string, format = SNAPSHOT_FORMAT_VERSION): SnapshotHeader {
   const version = Buffer.from(readModelVersion, 'utf8');
   if (version.length > 0xffff) throw new RangeError('the read model version is too long');
   const fixed = Buffer.alloc(FIXED_HEADER_BYTES);
   MAGIC.copy(fixed, 0);
-  fixed.writeUInt16BE(SNAPSHOT_FORMAT_VERSION, MAGIC.length);
+  fixed.writeUInt16BE(format, MAGIC.length);
   Buffer.from(keyId, 'hex').copy(fixed, MAGIC.length + 2);
   fixed.writeUInt16BE(version.length, MAGIC.length + 2 + SNAPSHOT_KEY_ID_BYTES);
-  return { bytes: Buffer.concat([fixed, version]), keyId, readModelVersion };
+  return { bytes: Buffer.concat([fixed, version]), format, keyId, readModelVersion };
 }
 
 /** Reads the header through `read(offset, length)`; checks magic, format and read model version. */
@@ -73,21 +91,21 @@ export async function decodeHeader(
     throw new SnapshotUnreadableError('it is not a read store snapshot (bad magic or too short)');
   }
   const format = fixed.readUInt16BE(MAGIC.length);
-  if (format !== SNAPSHOT_FORMAT_VERSION) throw new SnapshotUnreadableError(`format version ${format} is not ${SNAPSHOT_FORMAT_VERSION}`);
+  if (!READABLE_FORMATS.includes(format)) throw new SnapshotUnreadableError(`format version ${format} is not one of ${READABLE_FORMATS.join(', ')}`);
   const keyId = fixed.subarray(MAGIC.length + 2, MAGIC.length + 2 + SNAPSHOT_KEY_ID_BYTES).toString('hex');
   const versionLength = fixed.readUInt16BE(MAGIC.length + 2 + SNAPSHOT_KEY_ID_BYTES);
   const version = await read(FIXED_HEADER_BYTES, versionLength);
   if (version.length < versionLength) throw new SnapshotUnreadableError('the header is truncated');
   const readModelVersion = version.toString('utf8');
   if (readModelVersion !== expectedReadModelVersion) throw new SnapshotUnreadableError('it was written for another read model version');
-  return { bytes: Buffer.concat([fixed, version]), keyId, readModelVersion };
+  return { bytes: Buffer.concat([fixed, version]), format, keyId, readModelVersion };
 }
 
 const compress = promisify(brotliCompress);
 const DECOMPRESS_CHUNK_BYTES = 1 << 20;
 const decompress = promisify(brotliDecompress);
 
-export async function encodePayload(payload: DataPayload | EndPayload): Promise<Buffer> {
+export async function encodePayload(payload: DataPayload | IndexPayload | EndPayload): Promise<Buffer> {
   const plain = serialize(payload);
   return compress(plain, {
     params: { [zlib.BROTLI_PARAM_QUALITY]: 1, [zlib.BROTLI_PARAM_SIZE_HINT]: plain.length },
@@ -172,6 +190,32 @@ export function asDataPayload(value: unknown): DataPayload {
     }
   }
   return payload as DataPayload;
+}
+
+/**
+ * The shape of an index frame; its content is checked against the documents when an index adopts it
+ * (`OrderedIndex.adopt`), which refuses it (the index is then built) if it does not match.
+ */
+export function asIndexPayload(value: unknown): IndexPayload {
+  const payload = value as Partial<IndexPayload> | null;
+  if (typeof payload !== 'object' || payload === null || typeof payload.c !== 'string' || payload.c === '') {
+    throw new SnapshotUnreadableError('an index frame names no collection');
+  }
+  if (!Array.isArray(payload.f) || payload.f.length === 0 || !payload.f.every((field) => typeof field === 'string' && field !== '')) {
+    throw new SnapshotUnreadableError('an index frame names no fields');
+  }
+  if (!Array.isArray(payload.p) || !payload.p.every((partition) => typeof partition === 'object' && partition !== null)) {
+    throw new SnapshotUnreadableError('an index frame lacks its partitions');
+  }
+  return payload as IndexPayload;
+}
+
+/** Index frames in file order, gathered per index (frames of one index follow each other). */
+export function gatherIndexes(indexes: Map<string, { fields: readonly string[]; partitions: PartitionOrder[] }>, payload: IndexPayload): void {
+  const key = JSON.stringify(payload.f);
+  let index = indexes.get(key);
+  if (!index) indexes.set(key, (index = { fields: payload.f, partitions: [] }));
+  for (const partition of payload.p) index.partitions.push(partition);
 }
 
 export function asEndPayload(value: unknown): EndPayload {

@@ -1,5 +1,19 @@
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Awaited between steps of work spread over turns: true when the work is to be abandoned. */
+export type Pause = () => Promise<boolean>;
+
+/** A `Pause` that yields to the event loop once `turnMs` have passed since the last yield, then asks `cancelled`. */
+export function turnPause(turnMs: number, cancelled: () => boolean): Pause {
+  let deadline = performance.now() + turnMs;
+  return async () => {
+    if (performance.now() < deadline) return false;
+    await nextTurn();
+    deadline = performance.now() + turnMs;
+    return cancelled();
+  };
+}
+
 /** Runs sorted at once before merging: a few milliseconds each. */
 const RUN = 4096;
 
