@@ -29,6 +29,10 @@ class Recording implements Collection<Doc> {
     return this.inner.get(id);
   }
 
+  getForUpdate(id: string): Promise<Readonly<Doc> | undefined> {
+    return this.inner.getForUpdate(id);
+  }
+
   positionOf(id: string): Promise<bigint | undefined> {
     return this.inner.positionOf(id);
   }
