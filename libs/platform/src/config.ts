@@ -2,6 +2,13 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { SERVICE_NAMES, type ServiceName } from '@roster/contracts';
 
+/**
+ * How far V8 lets a heap grow past what survived its last full collection before collecting again, in percent
+ * (ROSTER_HEAP_GROWING_PERCENT; 0 leaves it to V8, whose heuristics let a large heap grow to about twice its live
+ * data and more). docs/benchmarks.md (bench/search) has what it does at 1M users.
+ */
+export const DEFAULT_HEAP_GROWING_PERCENT = 0;
+
 /** Every setting comes from the environment; adapters are chosen by which URLs are set, never by code edits. */
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -20,6 +27,7 @@ const envSchema = z.object({
   ROSTER_PUBLIC_URL: z.url().optional(),
   ROSTER_SNAPSHOT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   ROSTER_WORKER_SERVICES: z.string().optional(),
+  ROSTER_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(DEFAULT_HEAP_GROWING_PERCENT),
 });
 
 /** Where embedded mode runs its services when ROSTER_WORKER_SERVICES is not set (docs/architecture.md says why). */
@@ -75,6 +83,11 @@ export interface RosterConfig {
    * `segmentation,user-profile`: two workers); the services named nowhere run in the main thread with the gateway. Distributed mode ignores it.
    */
   readonly workerServices: readonly (readonly ServiceName[])[];
+  /**
+   * V8's heap growing factor for every thread of the process (`--heap-growing-percent`), set at start; 0 = V8's own
+   * heuristics. Lower keeps RSS near the live data at the cost of more frequent full collections.
+   */
+  readonly heapGrowingPercent: number;
 }
 
 export class ConfigError extends Error {}
@@ -103,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
     publicUrl: e.ROSTER_PUBLIC_URL?.replace(/\/+$/, ''),
     snapshotIntervalSeconds: e.ROSTER_SNAPSHOT_INTERVAL_SECONDS,
     workerServices: parseWorkerServices(e.ROSTER_WORKER_SERVICES ?? DEFAULT_WORKER_SERVICES),
+    heapGrowingPercent: e.ROSTER_HEAP_GROWING_PERCENT,
   };
 }

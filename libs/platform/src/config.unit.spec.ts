@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig, parseWorkerServices } from './config';
+import { ConfigError, DEFAULT_HEAP_GROWING_PERCENT, loadConfig, parseWorkerServices } from './config';
+import { applyHeapSettings } from './heap';
 
 describe('ROSTER_WORKER_SERVICES', () => {
   it('places segmentation and user-profile in worker threads of their own when unset, nothing when empty', () => {
@@ -14,5 +15,25 @@ describe('ROSTER_WORKER_SERVICES', () => {
     expect(() => parseWorkerServices('search')).toThrow(ConfigError);
     expect(() => parseWorkerServices('gateway')).toThrow(/main thread/);
     expect(() => parseWorkerServices('segmentation,ingestion+segmentation')).toThrow(/twice/);
+  });
+});
+
+describe('ROSTER_HEAP_GROWING_PERCENT', () => {
+  it('defaults to DEFAULT_HEAP_GROWING_PERCENT and reads a whole percentage from 0 to 400', () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(DEFAULT_HEAP_GROWING_PERCENT);
+    expect(loadConfig({ ROSTER_HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(loadConfig({ ROSTER_HEAP_GROWING_PERCENT: '35' }).heapGrowingPercent).toBe(35);
+  });
+
+  it('refuses what is not a percentage V8 can use', () => {
+    for (const bad of ['-5', '12.5', 'lots', '401']) expect(() => loadConfig({ ROSTER_HEAP_GROWING_PERCENT: bad })).toThrow(/ROSTER_HEAP_GROWING_PERCENT/);
+  });
+
+  it('sets V8 --heap-growing-percent when above 0, nothing at 0 (V8 decides)', () => {
+    const set: string[] = [];
+    expect(applyHeapSettings({ heapGrowingPercent: 30 }, (flag) => set.push(flag))).toEqual(['--heap-growing-percent=30']);
+    expect(set).toEqual(['--heap-growing-percent=30']);
+    expect(applyHeapSettings({ heapGrowingPercent: 0 }, (flag) => set.push(flag))).toEqual([]);
+    expect(set).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './heap';
 export * from './logger';
 export * from './event-codec';
 export * from './command-handler';

@@ -9,6 +9,7 @@ import { BrokerBridge, InProcessServer, natsServerOptions } from '@roster/messag
 import { LoggerModule, Logger as PinoNestLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type RosterConfig } from '../config';
+import { applyHeapSettings } from '../heap';
 import { createLogger, loggerOptions } from '../logger';
 import { createDistributedInfra, createEmbeddedInfra, type RunningInfra } from '../runtime';
 import { InfraModule } from './infra.module';
@@ -107,6 +108,8 @@ async function guarded(service: string, start: (logger: Logger) => Promise<void>
 export function runService(service: ServiceName, module: Type<unknown>, options: HttpOptions = {}): Promise<void> {
   return guarded(service, async (logger) => {
     const config = loadConfig();
+    const heapFlags = applyHeapSettings(config);
+    if (heapFlags.length > 0) logger.info({ v8Flags: heapFlags }, 'heap settings');
     const infra = await createDistributedInfra(config, service, logger);
     const root = rootModule(infra, config, service, [module]);
     let app: INestApplication | INestMicroservice;
@@ -138,7 +141,11 @@ export function runService(service: ServiceName, module: Type<unknown>, options:
  */
 export function runEmbedded(modules: ServiceModules, options: EmbeddedOptions = {}): Promise<void> {
   return guarded('roster', async (logger) => {
-    const app = await startEmbedded(modules, options, loadConfig(), logger);
+    const config = loadConfig();
+    // Before the worker threads start: V8's flags are process-wide, their heaps follow them too.
+    const heapFlags = applyHeapSettings(config);
+    if (heapFlags.length > 0) logger.info({ v8Flags: heapFlags }, 'heap settings');
+    const app = await startEmbedded(modules, options, config, logger);
     logger.info({ port: app.config.port, dataDir: app.config.dataDir, mode: 'embedded', workerThreads: app.config.workerServices.map((g) => g.join('+')) }, 'listening');
     onSignals(logger, app.stop);
   });
