@@ -85,7 +85,8 @@ export interface RosterConfig {
   readonly workerServices: readonly (readonly ServiceName[])[];
   /**
    * V8's heap growing factor for every thread of the process (`--heap-growing-percent`), set at start; 0 = V8's own
-   * heuristics. Lower keeps RSS near the live data at the cost of more frequent full collections.
+   * heuristics. Lower makes V8 collect sooner, at the cost of more full collections (at 1M users 50 % did not lower
+   * RSS: docs/benchmarks.md).
    */
   readonly heapGrowingPercent: number;
 }
