@@ -104,12 +104,17 @@ async function guarded(service: string, start: (logger: Logger) => Promise<void>
   }
 }
 
+/** Applies the configuration's V8 heap settings (`heap.ts`) and logs them when any were set. */
+function heapSettings(config: RosterConfig, logger: Logger): void {
+  const flags = applyHeapSettings(config);
+  if (flags.length > 0) logger.info({ v8Flags: flags }, 'heap settings');
+}
+
 /** Distributed mode: one service in this process, on NATS. With `http`, it also serves HTTP on PORT (the gateway). */
 export function runService(service: ServiceName, module: Type<unknown>, options: HttpOptions = {}): Promise<void> {
   return guarded(service, async (logger) => {
     const config = loadConfig();
-    const heapFlags = applyHeapSettings(config);
-    if (heapFlags.length > 0) logger.info({ v8Flags: heapFlags }, 'heap settings');
+    heapSettings(config, logger);
     const infra = await createDistributedInfra(config, service, logger);
     const root = rootModule(infra, config, service, [module]);
     let app: INestApplication | INestMicroservice;
@@ -142,9 +147,7 @@ export function runService(service: ServiceName, module: Type<unknown>, options:
 export function runEmbedded(modules: ServiceModules, options: EmbeddedOptions = {}): Promise<void> {
   return guarded('roster', async (logger) => {
     const config = loadConfig();
-    // Before the worker threads start: V8's flags are process-wide, their heaps follow them too.
-    const heapFlags = applyHeapSettings(config);
-    if (heapFlags.length > 0) logger.info({ v8Flags: heapFlags }, 'heap settings');
+    heapSettings(config, logger); // before the worker threads start: their heaps follow V8's process-wide flags
     const app = await startEmbedded(modules, options, config, logger);
     logger.info({ port: app.config.port, dataDir: app.config.dataDir, mode: 'embedded', workerThreads: app.config.workerServices.map((g) => g.join('+')) }, 'listening');
     onSignals(logger, app.stop);
