@@ -10,7 +10,7 @@
  * their strings are fresh), upserts them into an `EmbeddedCollection`, then per query shape (the 20
  * shapes of bench/search, compiled by the segmentation domain's `parseFilter` + `compileFilter` into store filters,
  * plus the walk's "movers" query) times, as the median of `runs`:
- *   first page (limit 50, the shape's sort) · 20th page (cursors followed, the last page timed) · exact count
+ *   first page (limit 50, the shape's sort; also as search.service.ts asks for it: two finds, see `servicePage`) · 20th page (cursors followed, the last page timed) · exact count
  *   (`explainCount`, synchronous; then once through the port's `count()`, with the longest turn it held the loop),
  * first without indexes (the plain scan every query made before, `baseline-runs` times; `--baseline 0` skips it),
  * then after declaring
@@ -153,6 +153,8 @@ function time(action: () => void): number {
 
 interface Timing {
   first: number;
+  /** The first page as search.service.ts asks for it: the unchanged users' walk, then the movers (two finds). */
+  service: number;
   deep: number;
   count: number;
   plan: string;
@@ -161,15 +163,36 @@ interface Timing {
   work: string;
 }
 
-function measure(users: EmbeddedCollection<Doc>, query: Query, runs = RUNS): Timing {
+/**
+ * The first page as search.service.ts asks for it at snapshot position `snapshot`: the users whose sort key has not
+ * moved since (`sortStamp ≤ S`, walked in the page's order, limit + 1), then those that moved during the walk
+ * (`sortStamp > S`, created by then), within the reach of the page's last key. Both finds, one after the other.
+ */
+function servicePage(users: EmbeddedCollection<Doc>, query: Query, snapshot: string): { unchanged: QueryStats; moved: QueryStats } {
+  const sort = query.sort ?? { field: 'lastInteractionAt', order: 'desc' as const };
+  const first = users.explainFind({ filter: { and: [query.filter, { field: 'sortStamp', op: 'lte', value: snapshot }] }, sort, limit: 51 });
+  const reach = first.page.items.length > 50 ? first.page.items[49] : undefined;
+  const window: DocFilter[] = reach ? [{ field: `sortMoves.${sort.field}`, op: sort.order === 'desc' ? 'gte' : 'lte', value: String(reach[sort.field]) }] : [];
+  const moved = users.explainFind({
+    filter: { and: [query.filter, { field: 'sortStamp', op: 'gt', value: snapshot }, { field: 'createdPos', op: 'lte', value: snapshot }, ...window] },
+    limit: 100_000,
+  });
+  return { unchanged: first.stats, moved: moved.stats };
+}
+
+function measure(users: EmbeddedCollection<Doc>, query: Query, snapshot: string, runs = RUNS): Timing {
   const firsts: number[] = [];
+  const services: number[] = [];
   const deeps: number[] = [];
   const counts: number[] = [];
   let plan = '';
   let matches = 0;
   let work = '';
+  let service = '';
   for (let run = 0; run < runs; run++) {
     let firstStats: QueryStats | undefined;
+    let serviceStats: ReturnType<typeof servicePage> | undefined;
+    services.push(time(() => (serviceStats = servicePage(users, query, snapshot))));
     let countStats: QueryStats | undefined;
     firsts.push(time(() => (firstStats = users.explainFind({ filter: query.filter, sort: query.sort, limit: 50 }).stats)));
     let cursor: string | undefined;
@@ -181,8 +204,10 @@ function measure(users: EmbeddedCollection<Doc>, query: Query, runs = RUNS): Tim
     counts.push(time(() => ({ count: matches, stats: countStats } = users.explainCount(query.filter))));
     plan = firstStats!.strategy;
     work = `${firstStats!.examined}+${firstStats!.measured} / ${countStats!.examined}+${countStats!.measured}`;
+    const { unchanged, moved } = serviceStats!;
+    service = `${unchanged.strategy} ${unchanged.examined}+${unchanged.measured}, movers ${moved.strategy} ${moved.examined}+${moved.measured}`;
   }
-  return { first: median(firsts), deep: median(deeps), count: median(counts), plan, matches, work };
+  return { first: median(firsts), service: median(services), deep: median(deeps), count: median(counts), plan, matches, work: `${work}; service page: ${service}` };
 }
 
 /**
@@ -247,7 +272,7 @@ async function benchSize(size: number) {
   const before = new Map<string, Timing>();
   let updatesBefore = Number.NaN;
   if (BASELINE) {
-    for (const query of all) before.set(query.name, measure(users, query, BASELINE_RUNS));
+    for (const query of all) before.set(query.name, measure(users, query, snapshot, BASELINE_RUNS));
     ({ perSecond: updatesBefore, next: position } = await interactions(users, size, position));
   }
   // Over 50,000 documents ensureIndexes builds in the background: timed until every index is built, with the
@@ -268,14 +293,14 @@ async function benchSize(size: number) {
   const rows: string[] = [];
   const ratios: number[] = [];
   for (const query of all) {
-    const after = measure(users, query);
+    const after = measure(users, query, snapshot);
     const turns = await countTurns(users, query.filter);
     const base = before.get(query.name);
     const ratio = base ? base.first / after.first : Number.NaN;
     if (base) ratios.push(ratio);
     const baseText = base ? ` | before ${fmt(base.first)} / ${fmt(base.deep)} / ${fmt(base.count)} ms (×${ratio.toFixed(0)} first page)` : '';
     rows.push(
-      `[${size}] ${query.name.padEnd(38)} ${String(after.matches).padStart(8)} matches | first ${fmt(after.first)} ms, 20th ${fmt(after.deep)} ms, count ${fmt(after.count)} ms (through the port ${fmt(turns.wallMs)} ms, longest turn ${fmt(turns.longestMs)} ms) [${after.plan}; work ${after.work}]${baseText}`,
+      `[${size}] ${query.name.padEnd(38)} ${String(after.matches).padStart(8)} matches | first ${fmt(after.first)} ms (as the service asks it ${fmt(after.service)} ms), 20th ${fmt(after.deep)} ms, count ${fmt(after.count)} ms (through the port ${fmt(turns.wallMs)} ms, longest turn ${fmt(turns.longestMs)} ms) [${after.plan}; work ${after.work}]${baseText}`,
     );
     console.log(rows[rows.length - 1]);
   }

@@ -32,15 +32,31 @@ const UNKNOWN = { lower: SeqSet.EMPTY, upper: SeqSet.ALL };
  * values repeat).
  */
 export const RANGE_KEY_COST = 4;
+/**
+ * What evaluating the predicate on a member of a set costs, in the same units: its document is read (in seq order,
+ * but sparse members each miss the cache) — about what a walk pays for a document it examines (executor.ts).
+ */
+export const MEMBER_COST = 32;
+/** The first cap under which a conjunction's exactly held conjuncts are counted to find the smallest. */
+const FIRST_COUNT = 256;
 const RANGE_OPS: ReadonlySet<string> = new Set(['gt', 'gte', 'lt', 'lte']);
+/** Conditions an index holds exactly: its ranges, and what a key costs to put into a set. */
+interface Located<T extends Doc> {
+  readonly key: string;
+  readonly index: OrderedIndex<T>;
+  readonly ranges: readonly Range<T>[];
+  readonly weight: number;
+}
 const isGroup = (unit: DocFilter | readonly Condition[]): unit is readonly Condition[] => Array.isArray(unit);
 
 /**
  * Builds the set bounds of a conjunction whose conditions include an equality on the first field of the indexes
  * (the universe), putting keys worth at most `budget` bucket keys (`RANGE_KEY_COST`) into sets, the cheapest
  * conditions first: the others are left unknown. A range over values is counted up to `rangesUpTo` keys at most
- * (counting it costs as much as building its set). `worth` sees the bounds' shape before any set is built (their
- * sets stand-ins; `exact`: no condition was left unknown, so lower = upper). `size` bounds the entries' seqs.
+ * (counting it costs as much as building its set). Both shrink to what evaluating the predicate on the members of
+ * the smallest conjunct an index holds exactly would cost (`MEMBER_COST`): no set is worth more than the work it can
+ * save. `worth` sees the bounds' shape before any set is built (their sets stand-ins; `exact`: no condition was left
+ * unknown, so lower = upper). `size` bounds the entries' seqs.
  * Undefined when no condition could be answered from an index, or the shape was not worth it.
  */
 export function planSets<T extends Doc>(
@@ -64,27 +80,44 @@ export function planSets<T extends Doc>(
     return UNKNOWN;
   };
 
-  // Conditions as an index holds them (one, or range conditions on one field that bound one range), sized.
-  const primitives = new Map<string, { readonly index: OrderedIndex<T>; readonly ranges: readonly Range<T>[]; readonly keys: number; readonly cost: number } | undefined>();
-  const primitive = (conditions: readonly Condition[]) => {
+  // Conditions as an index holds them (one, or range conditions on one field that bound one range).
+  const located = new Map<string, Located<T> | undefined>();
+  const locate = (conditions: readonly Condition[]): Located<T> | undefined => {
     const key = JSON.stringify(conditions);
-    if (!primitives.has(key)) {
-      let found: { index: OrderedIndex<T>; ranges: readonly Range<T>[]; keys: number; cost: number } | undefined;
+    if (!located.has(key)) {
+      let found: Located<T> | undefined;
       for (const index of byField) {
         const ranges = exactRanges(index, pin.value, conditions);
         if (!ranges) continue;
-        const weight = ranges.some((range) => range.low || range.high) ? RANGE_KEY_COST : 1;
-        // Counting a range over values costs as much as building its set (a bucket counts its keys at once).
-        const cap = Math.ceil(Math.min(budget / weight, weight > 1 ? rangesUpTo : Number.POSITIVE_INFINITY));
-        let n = 0;
-        for (const range of ranges) if (n <= cap) n += index.countUpTo(range, cap - n);
-        keys += Math.min(n, cap + 1);
-        found = { index, ranges, keys: n, cost: n * weight };
+        found = { key, index, ranges, weight: ranges.some((range) => range.low || range.high) ? RANGE_KEY_COST : 1 };
         break;
       }
-      primitives.set(key, found);
+      located.set(key, found);
     }
-    return primitives.get(key);
+    return located.get(key);
+  };
+  /** Counting a range over values costs as much as building its set (a bucket counts its keys at once). */
+  const capOf = (found: Located<T>) => Math.ceil(Math.min(budget / found.weight, found.weight > 1 ? rangesUpTo : Number.POSITIVE_INFINITY));
+  const counted = new Map<string, { readonly n: number; readonly cap: number }>();
+  /** The keys of located conditions if at most `cap`, else some number above it (counted again only past an earlier cap). */
+  const countOf = (found: Located<T>, cap: number): number => {
+    const earlier = counted.get(found.key);
+    if (earlier && (earlier.n <= earlier.cap || earlier.cap >= cap)) return earlier.n;
+    let n = 0;
+    for (const range of found.ranges) if (n <= cap) n += found.index.countUpTo(range, cap - n);
+    keys += Math.min(n, cap + 1);
+    counted.set(found.key, { n, cap });
+    return n;
+  };
+  // Located conditions, sized within the budget.
+  const primitives = new Map<string, { readonly index: OrderedIndex<T>; readonly ranges: readonly Range<T>[]; readonly keys: number; readonly cost: number } | undefined>();
+  const primitive = (conditions: readonly Condition[]) => {
+    const found = locate(conditions);
+    if (found && !primitives.has(found.key)) {
+      const n = countOf(found, capOf(found));
+      primitives.set(found.key, { index: found.index, ranges: found.ranges, keys: n, cost: n * found.weight });
+    }
+    return found && primitives.get(found.key);
   };
   /** An `and`'s children, range conditions on one field grouped where an index bounds one range by them. */
   const unitsOf = (children: readonly DocFilter[]): (DocFilter | readonly Condition[])[] => {
@@ -100,7 +133,7 @@ export function planSets<T extends Doc>(
     for (const child of children) {
       if (grouped.has(child)) continue;
       const group = 'field' in child && RANGE_OPS.has(child.op) ? ranges.get(child.field) : undefined;
-      if (group && group.length > 1 && primitive(group)) {
+      if (group && group.length > 1 && locate(group)) {
         group.forEach((condition) => grouped.add(condition));
         units.push(group);
       } else units.push(child);
@@ -169,6 +202,30 @@ export function planSets<T extends Doc>(
     const set = leaf(filter, chosen);
     return set ? { lower: set, upper: set } : unknown();
   };
+
+  // A conjunct an index holds exactly bounds the matches: with n keys, evaluating the predicate on its members costs
+  // about n × MEMBER_COST, so sets worth more than that are neither built nor counted that far (a find of the few
+  // users who moved during a walk must not build the set of a broad filter beside them). The conjuncts are counted
+  // together under a growing cap: the smallest is found at a few times its size.
+  const top: Located<T>[] = [];
+  for (const unit of unitsOf(conjuncts)) {
+    const filter = isGroup(unit) ? unit : rewritten(unit);
+    const found = isGroup(filter) ? locate(filter) : 'field' in filter && filter.field !== pin.field ? locate([filter]) : undefined;
+    if (found) top.push(found);
+  }
+  for (let cap = FIRST_COUNT; top.length > 0; cap *= 4) {
+    let bound = Number.POSITIVE_INFINITY;
+    for (const found of top) {
+      const within = Math.min(cap, capOf(found));
+      const n = countOf(found, within);
+      if (n <= within) bound = Math.min(bound, n * (found.weight + MEMBER_COST));
+    }
+    if (bound < budget) {
+      budget = bound;
+      rangesUpTo = Math.min(rangesUpTo, bound);
+    }
+    if (bound !== Number.POSITIVE_INFINITY || top.every((found) => cap >= capOf(found))) break;
+  }
 
   // The smallest primitives first, as many as the budget allows (sizing them costs at most the budget each, and
   // nothing for a whole bucket: a tag, a status).
