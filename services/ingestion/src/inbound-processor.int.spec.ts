@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { INGESTION_EVENTS, SUBJECTS, type RecordInteraction } from '@roster/contracts';
 import type { DeliveredEvent } from '@roster/messaging';
 import { createTestInfra, type Infra, type TestInfra } from '@roster/platform';
-import { InboundProcessor } from './inbound-processor';
+import { CHUNK, InboundProcessor } from './inbound-processor';
 import { IngestionService } from './ingestion.service';
 import { RecentlyAccepted } from './recently-accepted';
 
@@ -100,6 +100,58 @@ describe('InboundProcessor', () => {
     const [event] = await acceptedEvents();
     recent.forgetUser((event!.data as { userId: string }).userId);
     expect(recent.size).toBe(0);
+  });
+
+  it('sends a large batch in chunks, in order, one at a time, and checkpoints only when the last is applied', async () => {
+    const count = 2 * CHUNK + 7;
+    const ingestion = new IngestionService(infra);
+    await ingestion.ingest(botId, {
+      events: Array.from({ length: count }, (_, i) => ({
+        eventId: `e${i}`,
+        type: 'message.received',
+        channel: 'sms',
+        channelUserId: `+316${String(i % 40).padStart(8, '0')}`,
+        occurredAt: new Date(Date.UTC(2026, 10, 1, 0, 0, i)).toISOString(),
+      })),
+    });
+    const events = (await infra.eventStore.readAll()).filter((e) => e.type === INGESTION_EVENTS.inboundAccepted).map((e) => ({ ...e, source: 'ingestion' }));
+    let inFlight = 0;
+    let overlapped = false;
+    const chunks: RecordInteraction[][] = [];
+    const checkpointed: (bigint | undefined)[] = [];
+    // Decoded while user-profile applies the chunk before: by the end of each request the next chunk is being decoded.
+    const decodes = jest.spyOn(infra.codec, 'decodeAll');
+    const decodedBy: number[] = [];
+    const slow = {
+      request: async (_: string, payload: { items: RecordInteraction[] }) => {
+        overlapped ||= inFlight > 0;
+        inFlight++;
+        checkpointed.push(await infra.eventStore.readCheckpoint('ingestion-inbound-processor'));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        chunks.push(payload.items);
+        decodedBy.push(decodes.mock.calls.length);
+        inFlight--;
+      },
+    };
+    await new InboundProcessor({ ...infra, rpc: slow } as unknown as Infra).apply(events);
+    expect(chunks.map((items) => items.length)).toEqual([CHUNK, CHUNK, 7]);
+    expect(overlapped).toBe(false);
+    expect(decodedBy).toEqual([2, 3, 3]);
+    expect(chunks.flat().map((item) => item.occurredAt)).toEqual(events.map((_, i) => new Date(Date.UTC(2026, 10, 1, 0, 0, i)).toISOString()));
+    expect(checkpointed).toEqual([undefined, undefined, undefined]);
+    expect(await infra.eventStore.readCheckpoint('ingestion-inbound-processor')).toBe(events[count - 1]!.position);
+
+    // A chunk user-profile did not take fails the batch: nothing is checkpointed, the rest is not sent.
+    const fresh = await createTestInfra();
+    try {
+      let calls = 0;
+      const second = { request: async () => (++calls === 2 ? Promise.reject(new Error('no responders')) : undefined) };
+      await expect(new InboundProcessor({ ...infra, eventStore: fresh.eventStore, rpc: second } as unknown as Infra).apply(events)).rejects.toThrow('no responders');
+      expect(calls).toBe(2);
+      expect(await fresh.eventStore.readCheckpoint('ingestion-inbound-processor')).toBeUndefined();
+    } finally {
+      await fresh.dispose();
+    }
   });
 
   it('does not checkpoint a batch that user-profile did not take (it is delivered again)', async () => {

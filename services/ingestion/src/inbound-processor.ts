@@ -5,6 +5,11 @@ import { INFRA, type Infra } from '@roster/platform';
 import { RecentlyAccepted } from './recently-accepted';
 
 const CONSUMER = 'ingestion-inbound-processor';
+/**
+ * Events per request to user-profile. A delivered batch (500) goes as several, so that decoding one overlaps
+ * user-profile applying the one before; user-profile still appends each request's events in one transaction.
+ */
+export const CHUNK = 125;
 
 /**
  * Applies accepted inbound events to bot users: a durable consumer of ingestion's own `InboundEventAccepted` events
@@ -40,10 +45,36 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
     await this.handle?.stop();
   }
 
-  /** Applies one delivered batch (public for tests: redelivery and reordering are driven through it). */
+  /**
+   * Applies one delivered batch (public for tests: redelivery and reordering are driven through it): in chunks of
+   * `CHUNK` events, in order, each sent only after user-profile has applied the one before (so a user's events never
+   * race each other), while the next chunk is decoded — the decoding (decryption, on this thread) overlaps
+   * user-profile's work instead of alternating with it. Resolves when every chunk is applied, then checkpoints;
+   * a failed chunk rejects the whole batch, which is delivered again (user-profile's decisions are idempotent).
+   */
   async apply(events: readonly DeliveredEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const items: RecordInteraction[] = (await this.acceptedData(events))
+    let next = this.interactions(events.slice(0, CHUNK));
+    for (let start = 0; start < events.length; start += CHUNK) {
+      const items = await next;
+      const applied = items.length > 0 ? this.infra.rpc.request(SUBJECTS.userProfile.recordInteractions, { items }, { timeoutMs: 60_000 }) : undefined;
+      if (start + CHUNK < events.length) {
+        next = this.interactions(events.slice(start + CHUNK, start + 2 * CHUNK));
+        // Awaited in the next round (or given up with the batch when `applied` fails): never an unhandled rejection.
+        next.catch(() => undefined);
+      }
+      await applied;
+    }
+    const highest = events.reduce((max, e) => (e.position > max ? e.position : max), this.checkpoint ?? -1n);
+    if (this.checkpoint === undefined || highest > this.checkpoint) {
+      await this.infra.eventStore.writeCheckpoint(CONSUMER, highest);
+      this.checkpoint = highest;
+    }
+  }
+
+  /** The interactions of accepted events, decoded, in order. */
+  private async interactions(events: readonly DeliveredEvent[]): Promise<RecordInteraction[]> {
+    return (await this.acceptedData(events))
       .map(({ botId, userId, event }) => ({
         botId,
         userId,
@@ -55,14 +86,6 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
         ...typeSpecific(event),
       }))
       .filter((item) => typeof item.channelUserId === 'string');
-    if (items.length > 0) {
-      await this.infra.rpc.request(SUBJECTS.userProfile.recordInteractions, { items }, { timeoutMs: 60_000 });
-    }
-    const highest = events.reduce((max, e) => (e.position > max ? e.position : max), this.checkpoint ?? -1n);
-    if (this.checkpoint === undefined || highest > this.checkpoint) {
-      await this.infra.eventStore.writeCheckpoint(CONSUMER, highest);
-      this.checkpoint = highest;
-    }
   }
 
   /**
