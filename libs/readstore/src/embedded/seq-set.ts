@@ -20,12 +20,20 @@ export class SeqSet {
    */
   static readonly SOME = new SeqSet(new Uint32Array(0), false);
 
-  /** The set of the seqs `fill` adds, for entries with seq below `size`. */
-  static of(size: number, fill: (add: (seq: number) => void) => void): SeqSet {
+  /**
+   * The set of the seqs `fill` adds, for entries with seq below `size`: one by one (`add`), or as words of bits by seq
+   * (`addWords`: bit `seq & 31` of word `seq >>> 5`, none at or above `size`).
+   */
+  static of(size: number, fill: (add: (seq: number) => void, addWords: (bits: Uint32Array) => void) => void): SeqSet {
     const words = new Uint32Array((size + 31) >>> 5);
-    fill((seq) => {
-      words[seq >>> 5]! |= 1 << (seq & 31);
-    });
+    fill(
+      (seq) => {
+        words[seq >>> 5]! |= 1 << (seq & 31);
+      },
+      (bits) => {
+        for (let i = 0, n = Math.min(bits.length, words.length); i < n; i++) words[i]! |= bits[i]!;
+      },
+    );
     return new SeqSet(words, false);
   }
 

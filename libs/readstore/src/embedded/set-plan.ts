@@ -1,6 +1,6 @@
 import type { Doc, DocFilter } from '../port';
 import type { IndexValue } from './index-values';
-import type { OrderedIndex, Range } from './ordered-index';
+import { hasBits, type OrderedIndex, type Range } from './ordered-index';
 import { exactRanges, type Condition } from './planner';
 import { SeqSet } from './seq-set';
 
@@ -37,6 +37,8 @@ export const RANGE_KEY_COST = 4;
  * but sparse members each miss the cache) — about what a walk pays for a document it examines (executor.ts).
  */
 export const MEMBER_COST = 32;
+/** Copying the bits of this many seqs (32 words) costs about what putting one bucket key into a set does. */
+const SEQS_PER_KEY_COST = 1024;
 /** The first cap under which a conjunction's exactly held conjuncts are counted to find the smallest. */
 const FIRST_COUNT = 256;
 const RANGE_OPS: ReadonlySet<string> = new Set(['gt', 'gte', 'lt', 'lte']);
@@ -115,7 +117,7 @@ export function planSets<T extends Doc>(
     const found = locate(conditions);
     if (found && !primitives.has(found.key)) {
       const n = countOf(found, capOf(found));
-      primitives.set(found.key, { index: found.index, ranges: found.ranges, keys: n, cost: n * found.weight });
+      primitives.set(found.key, { index: found.index, ranges: found.ranges, keys: n, cost: setCost(found, n, size) });
     }
     return found && primitives.get(found.key);
   };
@@ -154,8 +156,8 @@ export function planSets<T extends Doc>(
     const [condition] = conditions as [Condition];
     fields.add(condition.field);
     keys += found.keys;
-    return SeqSet.of(size, (add) => {
-      for (const range of found.ranges) found.index.scan(range, (entry) => void add(entry.seq));
+    return SeqSet.of(size, (add, addWords) => {
+      for (const range of found.ranges) found.index.addSeqs(range, size, add, addWords);
     });
   };
   const leaves = (unit: DocFilter | readonly Condition[]): void => {
@@ -247,6 +249,21 @@ export function planSets<T extends Doc>(
   const { lower, upper } = bounds(filter);
   if (fields.size === 0) return undefined;
   return { lower, upper, pin, universe, keys, fields: [...fields] };
+}
+
+/**
+ * What building the set of located conditions with `n` keys costs: a key each, a range over values `RANGE_KEY_COST`
+ * each; a whole bucket large enough to keep its bits (`hasBits`) a copy of its words, whatever its size.
+ */
+function setCost<T extends Doc>(found: Located<T>, n: number, size: number): number {
+  const m = found.index.tail.length;
+  if (found.weight !== 1 || !found.ranges.every((range) => range.prefix.length === m)) return n * found.weight;
+  let cost = 0;
+  for (const range of found.ranges) {
+    const keys = found.index.countUpTo(range, Number.POSITIVE_INFINITY); // a bucket's size, at once
+    cost += hasBits(keys, range.partition.docs) ? Math.ceil(size / SEQS_PER_KEY_COST) : keys;
+  }
+  return cost;
 }
 
 /**
