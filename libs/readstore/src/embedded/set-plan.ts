@@ -112,12 +112,14 @@ export function planSets<T extends Doc>(
     return n;
   };
   // Located conditions, sized within the budget.
-  const primitives = new Map<string, { readonly index: OrderedIndex<T>; readonly ranges: readonly Range<T>[]; readonly keys: number; readonly cost: number } | undefined>();
+  /** `reads`: the keys building the set reads (a bucket with bits: its words / 32); `cost`: the planner's units. */
+  const primitives = new Map<string, { readonly index: OrderedIndex<T>; readonly ranges: readonly Range<T>[]; readonly reads: number; readonly cost: number } | undefined>();
   const primitive = (conditions: readonly Condition[]) => {
     const found = locate(conditions);
     if (found && !primitives.has(found.key)) {
       const n = countOf(found, capOf(found));
-      primitives.set(found.key, { index: found.index, ranges: found.ranges, keys: n, cost: setCost(found, n, size) });
+      const cost = setCost(found, n, size);
+      primitives.set(found.key, { index: found.index, ranges: found.ranges, reads: Math.ceil(cost / found.weight), cost });
     }
     return found && primitives.get(found.key);
   };
@@ -155,7 +157,7 @@ export function planSets<T extends Doc>(
     if (dry) return SeqSet.SOME;
     const [condition] = conditions as [Condition];
     fields.add(condition.field);
-    keys += found.keys;
+    keys += found.reads;
     return SeqSet.of(size, (add, addWords) => {
       for (const range of found.ranges) found.index.addSeqs(range, size, add, addWords);
     });
