@@ -110,7 +110,7 @@ describe('index orders kept by a dump', () => {
     dump = await dumped(1200);
     reference = answers(await built(dump));
     expect(reference).toEqual(answers(scanned(dump)));
-  });
+  }, 30_000); // ~1–3 s alone; more on a busy machine
 
   it('holds every finished ordered index (one per distinct list of fields), unique ones aside', () => {
     expect(dump.indexes!.map((index) => index.fields.join(','))).toEqual([

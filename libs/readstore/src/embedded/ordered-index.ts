@@ -507,6 +507,27 @@ export class OrderedIndex<T extends Doc> {
     });
   }
 
+  /**
+   * What `addSeqs` costs for a range without bounds (an equality's, with any levels below it), in keys read: one per
+   * entry, a bucket with bits `bitsCost` whatever its size; if at most `cap`, else some number above `cap`.
+   */
+  setCostUpTo(range: Range<T>, bitsCost: number, cap: number): number {
+    const m = this.tail.length;
+    const docs = range.partition.docs;
+    let cost = 0;
+    const costOf = (node: Node<T>, depth: number): boolean => {
+      if (depth < m) return (node as Level<T>).forEachPair((_value, child) => (costOf(child, depth + 1) ? STOP : undefined)) === true;
+      if (!isBucketTree(node as Bucket<T>)) cost += 1;
+      else {
+        const keys = (node as BTree<string, Entry<T>>).size;
+        cost += hasBits(keys, docs) ? bitsCost : keys;
+      }
+      return cost > cap;
+    };
+    this.forEachChild(range, costOf);
+    return cost;
+  }
+
   /** The number of keys in the range, if at most `cap`; else some number above `cap`. */
   countUpTo(range: Range<T>, cap: number): number {
     if (range.prefix.length === 0 && !range.low && !range.high) return range.partition.keys;

@@ -1,6 +1,6 @@
 import type { Doc, DocFilter } from '../port';
 import type { IndexValue } from './index-values';
-import { hasBits, type OrderedIndex, type Range } from './ordered-index';
+import type { OrderedIndex, Range } from './ordered-index';
 import { exactRanges, type Condition } from './planner';
 import { SeqSet } from './seq-set';
 
@@ -255,17 +255,14 @@ export function planSets<T extends Doc>(
 
 /**
  * What building the set of located conditions with `n` keys costs: a key each, a range over values `RANGE_KEY_COST`
- * each; a whole bucket large enough to keep its bits (`hasBits`) a copy of its words, whatever its size.
+ * each; a bucket large enough to keep its bits (`hasBits`) a copy of its words, whatever its size.
  */
 function setCost<T extends Doc>(found: Located<T>, n: number, size: number): number {
-  const m = found.index.tail.length;
-  if (found.weight !== 1 || !found.ranges.every((range) => range.prefix.length === m)) return n * found.weight;
+  if (found.weight !== 1) return n * found.weight;
+  const bitsCost = Math.ceil(size / SEQS_PER_KEY_COST);
   let cost = 0;
-  for (const range of found.ranges) {
-    const keys = found.index.countUpTo(range, Number.POSITIVE_INFINITY); // a bucket's size, at once
-    cost += hasBits(keys, range.partition.docs) ? Math.ceil(size / SEQS_PER_KEY_COST) : keys;
-  }
-  return cost;
+  for (const range of found.ranges) cost += found.index.setCostUpTo(range, bitsCost, n);
+  return Math.min(cost, n);
 }
 
 /**
