@@ -157,6 +157,10 @@ export function rosterSuite(mode: string, start: () => Promise<Deployment>, extr
     });
 
     it('keeps everything across a restart', async () => {
+      // Events accepted just before (by earlier tests) may still be on their way to the list: the pipeline applies
+      // them in order, so once a marker posted now is listed, so is everything accepted before it.
+      await ctx.bot.api.post(`/v1/bots/${ctx.bot.id}/events`, event({ channelUserId: 'restart-marker' }));
+      await waitFor(async () => findUser(ctx.bot.api, ctx.bot.id, 'restart-marker'), { timeoutMs: 30_000, what: 'the marker in the list' });
       const before = await listAll(ctx.bot.api, ctx.bot.id);
       await ctx.deployment.restart();
       const after = await waitFor(async () => {
