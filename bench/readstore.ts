@@ -10,7 +10,8 @@
  * their strings are fresh), upserts them into an `EmbeddedCollection`, then per query shape (the 20
  * shapes of bench/search, compiled by the segmentation domain's `parseFilter` + `compileFilter` into store filters,
  * plus the walk's "movers" query) times, as the median of `runs`:
- *   first page (limit 50, the shape's sort; also as search.service.ts asks for it: two finds, see `servicePage`) · 20th page (cursors followed, the last page timed) · exact count
+ *   first page (limit 50, the shape's sort; also as search.service.ts asks for it: two finds, see `servicePage`) ·
+ *   20th page (cursors followed, the last page timed) · exact count
  *   (`explainCount`, synchronous; then once through the port's `count()`, with the longest turn it held the loop),
  * first without indexes (the plain scan every query made before, `baseline-runs` times; `--baseline 0` skips it),
  * then after declaring

@@ -494,17 +494,13 @@ export class OrderedIndex<T extends Doc> {
   addSeqs(range: Range<T>, size: number, add: (seq: number) => void, addWords: (bits: Uint32Array) => void): void {
     const m = this.tail.length;
     const docs = range.partition.docs;
-    const addNode = (node: Node<T>, depth: number): void => {
-      if (depth < m) return void (node as Level<T>).forEachPair((_value, child) => void addNode(child, depth + 1));
-      if (!isBucketTree(node as Bucket<T>)) return add((node as Entry<T>).seq);
-      const bucket = node as BTree<string, Entry<T>>;
-      if (hasBits(bucket.size, docs)) addWords(bitsOf(bucket, size));
-      else bucket.forEachPair((_id, entry) => void add(entry.seq));
-    };
-    this.forEachChild(range, (child, depth) => {
-      addNode(child, depth);
-      return false;
-    });
+    this.forEachChild(range, (child, depth) =>
+      visitBuckets(child, depth, m, (bucket) => {
+        if (!isBucketTree(bucket)) add(bucket.seq);
+        else if (hasBits(bucket.size, docs)) addWords(bitsOf(bucket, size));
+        else bucket.forEachPair((_id, entry) => void add(entry.seq));
+      }),
+    );
   }
 
   /**
@@ -515,16 +511,12 @@ export class OrderedIndex<T extends Doc> {
     const m = this.tail.length;
     const docs = range.partition.docs;
     let cost = 0;
-    const costOf = (node: Node<T>, depth: number): boolean => {
-      if (depth < m) return (node as Level<T>).forEachPair((_value, child) => (costOf(child, depth + 1) ? STOP : undefined)) === true;
-      if (!isBucketTree(node as Bucket<T>)) cost += 1;
-      else {
-        const keys = (node as BTree<string, Entry<T>>).size;
-        cost += hasBits(keys, docs) ? bitsCost : keys;
-      }
-      return cost > cap;
-    };
-    this.forEachChild(range, costOf);
+    this.forEachChild(range, (child, depth) =>
+      visitBuckets(child, depth, m, (bucket) => {
+        cost += !isBucketTree(bucket) ? 1 : hasBits(bucket.size, docs) ? bitsCost : bucket.size;
+        return cost > cap;
+      }),
+    );
     return cost;
   }
 
@@ -807,7 +799,7 @@ const BITS_SHARE = 64;
 const MIN_BITS_BUCKET = 256;
 
 /** Whether a bucket of `keys` entries in a partition of `docs` documents makes its sets from bits. */
-export const hasBits = (keys: number, docs: number): boolean => keys >= MIN_BITS_BUCKET && keys * BITS_SHARE >= docs;
+const hasBits = (keys: number, docs: number): boolean => keys >= MIN_BITS_BUCKET && keys * BITS_SHARE >= docs;
 
 function bitsOf<T extends Doc>(bucket: BTree<string, Entry<T>>, size: number): Uint32Array {
   let bits = bucketBits.get(bucket);
@@ -858,6 +850,12 @@ function removeFromBucket<T extends Doc>(bucket: Bucket<T>, entry: Entry<T>): Bu
   else if (bits && entry.seq >>> 5 < bits.words.length) bits.words[entry.seq >>> 5]! &= ~(1 << (entry.seq & 31));
   // Back to a single entry when one is left, so that a bucket tree exists only where values repeat.
   return bucket.size === 1 ? bucket.get(bucket.minKey()!) : bucket;
+}
+
+/** Visits every bucket below a node at `depth` (of `m` levels), in order; true when `visit` asked to stop. */
+function visitBuckets<T extends Doc>(node: Node<T>, depth: number, m: number, visit: (bucket: Bucket<T>) => boolean | void): boolean {
+  if (depth === m) return visit(node as Bucket<T>) === true;
+  return (node as Level<T>).forEachPair((_value, child) => (visitBuckets(child, depth + 1, m, visit) ? STOP : undefined)) === true;
 }
 
 /** Visits every entry below a node at `depth` (of `m` levels), in order; true when `visit` asked to stop. */
