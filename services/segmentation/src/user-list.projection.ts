@@ -45,6 +45,9 @@ export const USER_LIST_INDEXES = [
   { name: 'bot_status_channel', fields: [['botId', 1], ['status', 1], ['channel', 1]] },
   // Language is in most audience filters (5 of bench/search's 20 shapes): a few values, so ~10 B per user.
   { name: 'bot_language', fields: [['botId', 1], ['language', 1]] },
+  // Gender and timezone, the other few-valued profile fields audiences are cut by (equality, `in`, presence).
+  { name: 'bot_gender', fields: [['botId', 1], ['gender', 1]] },
+  { name: 'bot_timezone', fields: [['botId', 1], ['timezone', 1]] },
   // A walk's page asks for the users whose sort key moved after its snapshot (search.service.ts): those whose earlier
   // key (as of the walk's snapshot) can fall into the page, through their remembered earlier keys.
   { name: 'bot_sortStamp', fields: [['botId', 1], ['sortStamp', 1]] },

@@ -9,6 +9,7 @@ import { childrenOf, customFieldKey, isGroup, kindOf, type FieldTypes, type Filt
  *
  * How the documents make each operator a plain store condition:
  * - text matching is case-insensitive through the lower-cased copies under `search` (`is` is an equality there);
+ *   a profile text field's presence is its copy's;
  * - negative operators are `not(positive)`, which also matches users without a value, as api.md requires;
  * - stored times are UTC ISO strings of one fixed format, so range comparisons on strings order them in time; the
  *   filter's times are normalized the same way, and a date-only time means midnight UTC of that day;
@@ -36,8 +37,12 @@ function compileCondition(condition: FilterCondition, fieldTypes: FieldTypes, no
   const path = documentPath(field);
   const fail = () => new Error(`cannot compile ${field} ${op}: parse the filter with the same field types first`);
   if (kind === undefined) throw fail();
-  if (op === 'isSet') return ANY_VALUE(path);
-  if (op === 'isNotSet') return { field: path, op: 'exists', value: false };
+  if (op === 'isSet' || op === 'isNotSet') {
+    // A profile text field has its lower-cased copy exactly when it has a value (`withSearchKeys`): the copies are
+    // what the indexes hold (`bot_email`, `bot_phone`), so presence is answered there.
+    const presencePath = kind === 'text' && customFieldKey(field) === undefined ? searchPathOf(field) : path;
+    return { field: presencePath, op: 'exists', value: op === 'isSet' };
+  }
   switch (kind) {
     case 'list': {
       const values = field === 'tag' ? unique(strings(condition).map(lower)) : unique(strings(condition));

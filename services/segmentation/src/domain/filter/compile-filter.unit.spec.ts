@@ -179,6 +179,10 @@ describe('compileFilter: name, firstName, lastName, phone, email', () => {
   it('tells set from unset', () => {
     expect(select(users, where('email', 'isSet'))).toEqual(['a']);
     expect(select(users, where('name', 'isNotSet'))).toEqual(['d']);
+    expect(select(users, where('phone', 'isSet'))).toEqual(['b']);
+    // Presence of a profile text field is its indexed lower-cased copy's.
+    expect(compileFilter(parsed(where('email', 'isSet')), fieldTypes, now)).toEqual({ field: 'search.email', op: 'exists', value: true });
+    expect(compileFilter(parsed(where('phone', 'isNotSet')), fieldTypes, now)).toEqual({ field: 'search.phone', op: 'exists', value: false });
   });
 });
 
