@@ -123,7 +123,8 @@ export class Cases {
     if (r < 0.78) return c('seen', this.pick(['gt', 'gte', 'lt', 'lte']), this.pick(['2024-01-02', '2024', 0, 7, '😀']));
     if (r < 0.82) return c('seen', 'exists', true);
     if (r < 0.88) return c('fields.n', this.pick(['gt', 'lte', 'eq']), this.pick([1, 2.5, 'x']));
-    if (r < 0.92) return c('tags', 'contains', this.pick(['v', 'I']));
+    if (r < 0.9) return c('tags', 'contains', this.pick(['v', 'I']));
+    if (r < 0.94) return c(this.pick(['fields.plan', 'seen', 'score']), this.pick(['contains', 'startsWith']), this.pick(['o', 'G', 'ol', '202', '5', '']));
     return { not: this.condition() };
   }
 

@@ -136,6 +136,11 @@ const DECIDED_ADVANTAGE = 2;
 const TOP_K_ADVANTAGE = 1;
 /** A count may spend this much on sets per document in the collection (a scan evaluates each once, ~26 units each). */
 const COUNT_SET_BUDGET = 1;
+/**
+ * A count that would scan may spend this much per document on sets that answer it exactly (no predicate at all):
+ * still a third of the scan's cost at most (e.g. `email notContains …` from the address index's values).
+ */
+const EXACT_COUNT_SET_BUDGET = 8;
 
 /** The collection's entries by `seq` (undefined where deleted): what set plans enumerate. */
 export type EntriesBySeq<T extends Doc> = readonly (Entry<T> | undefined)[];
@@ -150,6 +155,9 @@ const useful: Shape = ({ lower, upper }) => !(upper.isAll && lower.isEmpty);
  * be a scan again.
  */
 const decisive: Shape = ({ lower, upper, exact }) => exact || !upper.and(lower.not()).negated;
+
+/** Sets that answer the filter alone. */
+const exactly: Shape = ({ exact }) => exact;
 
 function setsFor<T extends Doc>(plan: Plan<T>, bySeq: EntriesBySeq<T>, budget: number, rangesUpTo?: number, worth: Shape = useful): SetBounds | undefined {
   if (bySeq.length === 0) return undefined;
@@ -338,7 +346,10 @@ export function planCount<T extends Doc>(plan: Plan<T>, all: ReadonlyMap<string,
   const isExact = (m: Measured<T>) => plan.conjuncts.every((conjunct) => m.source.exactFor.has(conjunct));
   const exact = smallest(measured.filter(isExact));
   // A count that gives its sets up scans: the ranges it counts in vain are kept to a sixteenth of a scan's cost.
-  const sets = exact ? undefined : setsFor(plan, bySeq, all.size * COUNT_SET_BUDGET, all.size / 16, decisive);
+  const sets = exact
+    ? undefined
+    : (setsFor(plan, bySeq, all.size * COUNT_SET_BUDGET, all.size / 16, decisive) ??
+      setsFor(plan, bySeq, all.size * EXACT_COUNT_SET_BUDGET, all.size / 16, exactly));
   if (sets) return countFromSets(sets, sets.upper.and(sets.lower.not()), all, bySeq, spent(measured));
   const chosen = exact ?? smallest(measured.filter((m) => !isExact(m)), worthwhile(all));
   if (!chosen) return { evaluate: [...all.values()], counted: 0, stats: { strategy: 'scan', measured: spent(measured) } };

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { Doc } from '../port';
 import type { Entry } from './entry';
-import { OrderedIndex, type Bound } from './ordered-index';
+import { Edge } from './index-values';
+import { OrderedIndex, type Bound, type Range } from './ordered-index';
 
 /**
  * `countUpTo` answers a range's key count when it is at most the cap, else any number above the cap — whether it
@@ -96,5 +97,106 @@ describe('OrderedIndex.addSeqs', () => {
         expect({ step, tag, members: setOf(tag, partition) }).toEqual({ step, tag, members: scanned.sort((a, b) => a - b) });
       }
     }
+  });
+});
+
+/**
+ * A range holding a partition's whole tree (`exists: true` over one field, whose documents without a value are left
+ * out of the tree) makes its set from the bits of the tree's documents, kept up to date once made: across adds,
+ * removes, documents losing and gaining a value and a rebuild, the set is what a scan of the range visits. So do the
+ * bits of the documents whose value passes a test (`where`, a text condition), kept once made.
+ */
+describe('OrderedIndex tree bits and tested values', () => {
+  const random = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const present = (partition: Range<Doc>['partition']): Range<Doc> => ({
+    partition,
+    prefix: [],
+    low: { value: Edge.AFTER_NULL, inclusive: false },
+    high: { value: Edge.AFTER_ALL, inclusive: false },
+  });
+
+  it.each([1, 2, 3])('is the set of the seqs a scan visits, as documents gain and lose a value (seed %i)', (seed) => {
+    const next = random(seed);
+    const index = new OrderedIndex<Doc>(['bot', 'email']);
+    const live = new Map<number, Entry<Doc>>();
+    let nextSeq = 0;
+    let fromBits = 0;
+    let testMade = false;
+    for (let step = 0; step < 5000; step++) {
+      const id = Math.floor(next() * 1200);
+      const entry = live.get(id);
+      if (next() < 0.15) {
+        if (!entry) continue;
+        index.remove(entry);
+        entry.seq = -1;
+        live.delete(id);
+      } else {
+        const email = next() < 0.7 ? `u${Math.floor(next() * 5000)}@example.com` : null;
+        const doc: Doc = { id: `d${String(id).padStart(4, '0')}`, bot: 'b1', email };
+        if (entry) {
+          index.remove(entry);
+          entry.doc = doc;
+          index.add(entry);
+        } else {
+          const created = { doc, position: 1n, seq: nextSeq++ } as Entry<Doc>;
+          live.set(id, created);
+          index.add(created);
+        }
+      }
+      if (step === 3000) {
+        // A bulk build gives the partition a tree made at once: bits of the old one must not survive it.
+        index.clear();
+        index.build([...live.values()]);
+        testMade = false;
+      }
+      if (step % 200 !== 199) continue;
+      const range = present(index.partitions.get('b1')!);
+      const scanned: number[] = [];
+      index.scan(range, (e) => void scanned.push(e.seq));
+      expect(index.holdsAll(range)).toBe(true);
+      expect(index.countUpTo(range, 0)).toBe(scanned.length);
+      if (index.setFromBits(range)) fromBits++;
+      const members: number[] = [];
+      index.addSeqs(range, nextSeq, (seq) => void members.push(seq), (words) =>
+        words.forEach((word, i) => {
+          for (let bit = 0; bit < 32; bit++) if (word & (1 << bit)) members.push(i * 32 + bit);
+        }),
+      );
+      expect({ step, members: members.sort((a, b) => a - b) }).toEqual({ step, members: scanned.sort((a, b) => a - b) });
+      // A test of the values (a text condition): its bits, kept once made, against a scan of the documents.
+      const tested: Range<Doc> = { partition: range.partition, prefix: [], where: { key: 'has 7', test: (v) => typeof v === 'string' && v.includes('7') } };
+      const kept = index.keepsTest(tested);
+      const passed: number[] = [];
+      index.addSeqs(tested, nextSeq, () => {
+        throw new Error('a test makes its set as bits');
+      }, (words) =>
+        words.forEach((word, i) => {
+          for (let bit = 0; bit < 32; bit++) if (word & (1 << bit)) passed.push(i * 32 + bit);
+        }),
+      );
+      const expected = [...live.values()].filter((e) => typeof e.doc.email === 'string' && e.doc.email.includes('7')).map((e) => e.seq);
+      expect({ step, kept, passed: passed.sort((a, b) => a - b) }).toEqual({ step, kept: testMade, passed: expected.sort((a, b) => a - b) });
+      testMade = true;
+      expect(index.countUpTo(tested, Number.POSITIVE_INFINITY)).toBe(expected.length);
+    }
+    expect(fromBits).toBeGreaterThan(10);
+  });
+
+  it('holds all only when the bounds hold the first and the last value', () => {
+    const index = new OrderedIndex<Doc>(['bot', 'n']);
+    [5, 7, 9].forEach((n, seq) => index.add({ doc: { id: `d${n}`, bot: 'b1', n }, position: 1n, seq } as Entry<Doc>));
+    const partition = index.partitions.get('b1')!;
+    const range = (low?: Bound, high?: Bound): Range<Doc> => ({ partition, prefix: [], low, high });
+    expect(index.holdsAll(range({ value: 5, inclusive: true }, { value: 9, inclusive: true }))).toBe(true);
+    expect(index.holdsAll(range({ value: 5, inclusive: false }))).toBe(false);
+    expect(index.holdsAll(range(undefined, { value: 9, inclusive: false }))).toBe(false);
+    expect(index.holdsAll(range({ value: 4, inclusive: false }, { value: 10, inclusive: false }))).toBe(true);
+    expect(index.holdsAll({ partition, prefix: [7] })).toBe(false);
+    expect(index.countUpTo(range({ value: 5, inclusive: false }), 10)).toBe(2);
   });
 });

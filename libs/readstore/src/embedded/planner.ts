@@ -1,4 +1,5 @@
 import type { Keyset } from '../cursor';
+import { textTest } from '../filter/regex';
 import type { Doc, DocFilter, Scalar, SortSpec } from '../port';
 import { Edge, type IndexValue } from './index-values';
 import type { Bound, OrderedIndex, Partition, Range } from './ordered-index';
@@ -213,6 +214,20 @@ export function exactRanges<T extends Doc>(index: OrderedIndex<T>, value: IndexV
   if (conditions.some((condition) => condition.field !== field)) return undefined;
   const source = candidateSource(index, { values: [value] }, new Map([[field!, [...conditions]]]));
   return source && conditions.every((condition) => source.exactFor.has(condition)) ? source.ranges : undefined;
+}
+
+/**
+ * The ranges of `index` holding exactly the documents of one partition whose value of the index's second field passes
+ * a text condition (`contains`, `startsWith`): the values of that level are tested (with the predicate's own test)
+ * and the documents of those that pass are the range's. Only where every document holds one value there at most, a
+ * string, a number or null (a multikey field's elements are left to the predicate). Undefined when the index cannot.
+ */
+export function matchingRanges<T extends Doc>(index: OrderedIndex<T>, value: IndexValue, condition: Condition): readonly Range<T>[] | undefined {
+  if (condition.op !== 'contains' && condition.op !== 'startsWith') return undefined;
+  if (index.tail[0] !== condition.field || index.irregular[0] !== 0) return undefined;
+  const partition = index.partitions.get(value);
+  const where = { key: JSON.stringify([condition.op, condition.value]), test: textTest(condition.op, condition.value) };
+  return partition ? [{ partition, prefix: [], where }] : [];
 }
 
 function sortWalk<T extends Doc>(

@@ -152,6 +152,21 @@ describe('the embedded planner', () => {
     }
   });
 
+  it('counts a text condition from the values of an index, exactly, when that spares a scan', () => {
+    // Names are unique values of `bot_name`: `contains` tests each value, never a document.
+    for (const filter of [
+      and({ not: { field: 'name', op: 'contains', value: '7' } }),
+      and({ field: 'name', op: 'startsWith', value: 'N01' }, { not: { field: 'tags', op: 'eq', value: 'common' } }),
+    ]) {
+      const { count, stats } = users.explainCount(filter);
+      expect({ filter, count }).toEqual({ filter, count: plain.explainCount(filter).count });
+      expect({ filter, strategy: stats.strategy, examined: stats.examined }).toEqual({ filter, strategy: 'sets', examined: 0 });
+    }
+    // Beside a condition no index holds, such sets would not spare the scan.
+    const mixed = and({ not: { field: 'name', op: 'contains', value: '7' } }, { field: 'note', op: 'eq', value: 'needle' });
+    expect(users.explainCount(mixed)).toEqual({ count: plain.explainCount(mixed).count, stats: expect.objectContaining({ strategy: 'scan' }) });
+  });
+
   it('evaluates the predicate of a count only on what the sets leave undecided', () => {
     // Even users with score < 10 match for sure; the other even users need the predicate (`note` has no index).
     const filter = and({ field: 'tags', op: 'eq', value: 'common' }, { or: [{ field: 'score', op: 'lt', value: 10 }, { field: 'note', op: 'eq', value: 'needle' }] });

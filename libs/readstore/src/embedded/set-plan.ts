@@ -1,7 +1,7 @@
 import type { Doc, DocFilter } from '../port';
 import type { IndexValue } from './index-values';
 import type { OrderedIndex, Range } from './ordered-index';
-import { exactRanges, type Condition } from './planner';
+import { exactRanges, matchingRanges, type Condition } from './planner';
 import { SeqSet } from './seq-set';
 
 /**
@@ -37,17 +37,27 @@ export const RANGE_KEY_COST = 4;
  * but sparse members each miss the cache) — about what a walk pays for a document it examines (executor.ts).
  */
 export const MEMBER_COST = 32;
+/**
+ * What testing one value of a level costs (a text condition, `matchingRanges`), in the same units: the value's string
+ * is read (a cache miss, each one anywhere in memory) and matched (~100–150 ns a value at 1M), then each that passes
+ * costs a key of a range over values.
+ */
+const TESTED_VALUE_COST = 5;
 /** Copying the bits of this many seqs (32 words) costs about what putting one bucket key into a set does. */
 const SEQS_PER_KEY_COST = 1024;
 /** The first cap under which a conjunction's exactly held conjuncts are counted to find the smallest. */
 const FIRST_COUNT = 256;
 const RANGE_OPS: ReadonlySet<string> = new Set(['gt', 'gte', 'lt', 'lte']);
-/** Conditions an index holds exactly: its ranges, and what a key costs to put into a set. */
+/**
+ * Conditions an index holds exactly: its ranges, and what a key costs to put into a set; `tested`: the values its
+ * ranges test (a text condition: not counted before its set is built, which costs as much as counting it would).
+ */
 interface Located<T extends Doc> {
   readonly key: string;
   readonly index: OrderedIndex<T>;
   readonly ranges: readonly Range<T>[];
   readonly weight: number;
+  readonly tested?: number;
 }
 const isGroup = (unit: DocFilter | readonly Condition[]): unit is readonly Condition[] => Array.isArray(unit);
 
@@ -94,6 +104,14 @@ export function planSets<T extends Doc>(
         found = { key, index, ranges, weight: ranges.some((range) => range.low || range.high) ? RANGE_KEY_COST : 1 };
         break;
       }
+      const [text] = conditions;
+      for (const index of found || conditions.length !== 1 ? [] : byField) {
+        const ranges = matchingRanges(index, pin.value, text!);
+        if (!ranges) continue;
+        const tested = ranges.reduce((n, range) => n + index.valuesBelow(range), 0);
+        found = { key, index, ranges, weight: RANGE_KEY_COST, tested };
+        break;
+      }
       located.set(key, found);
     }
     return located.get(key);
@@ -117,9 +135,10 @@ export function planSets<T extends Doc>(
   const primitive = (conditions: readonly Condition[]) => {
     const found = locate(conditions);
     if (found && !primitives.has(found.key)) {
-      const n = countOf(found, capOf(found));
+      // A text condition's values are all tested, and each may pass: at most as many keys as values (one each).
+      const n = found.tested ?? countOf(found, capOf(found));
       const cost = setCost(found, n, size);
-      primitives.set(found.key, { index: found.index, ranges: found.ranges, reads: Math.ceil(cost / found.weight), cost });
+      primitives.set(found.key, { index: found.index, ranges: found.ranges, reads: found.tested ?? Math.ceil(cost / found.weight), cost });
     }
     return found && primitives.get(found.key);
   };
@@ -215,7 +234,7 @@ export function planSets<T extends Doc>(
   for (const unit of unitsOf(conjuncts)) {
     const filter = isGroup(unit) ? unit : rewritten(unit);
     const found = isGroup(filter) ? locate(filter) : 'field' in filter && filter.field !== pin.field ? locate([filter]) : undefined;
-    if (found) top.push(found);
+    if (found && found.tested === undefined) top.push(found);
   }
   for (let cap = FIRST_COUNT; top.length > 0; cap *= 4) {
     let bound = Number.POSITIVE_INFINITY;
@@ -255,11 +274,19 @@ export function planSets<T extends Doc>(
 
 /**
  * What building the set of located conditions with `n` keys costs: a key each, a range over values `RANGE_KEY_COST`
- * each; a bucket large enough to keep its bits (`hasBits`) a copy of its words, whatever its size.
+ * each; a bucket large enough to keep its bits (`hasBits`), or a range holding its partition's whole tree, a copy of
+ * its words, whatever its size.
  */
 function setCost<T extends Doc>(found: Located<T>, n: number, size: number): number {
-  if (found.weight !== 1) return n * found.weight;
   const bitsCost = Math.ceil(size / SEQS_PER_KEY_COST);
+  // A text condition tests every value (and may keep all), unless the bits of what passed are kept.
+  if (found.tested !== undefined) {
+    const kept = found.ranges.every((range) => found.index.keepsTest(range));
+    return kept ? bitsCost * found.ranges.length : found.tested * (TESTED_VALUE_COST + found.weight);
+  }
+  // A range holding a whole partition's tree (`exists: true` on one field) copies the bits of its documents.
+  if (found.weight !== 1 && found.ranges.every((range) => found.index.setFromBits(range))) return Math.min(bitsCost * found.ranges.length, n * found.weight);
+  if (found.weight !== 1) return n * found.weight;
   let cost = 0;
   for (const range of found.ranges) cost += found.index.setCostUpTo(range, bitsCost, n);
   return Math.min(cost, n);

@@ -10,3 +10,9 @@ export function escapeRegex(literal: string): string {
 export function textPattern(op: 'contains' | 'startsWith', value: string): string {
   return op === 'startsWith' ? `^${escapeRegex(value)}` : escapeRegex(value);
 }
+
+/** Whether one value (neither missing nor null) passes a `contains` or `startsWith` condition: strings only. */
+export function textTest(op: 'contains' | 'startsWith', value: string): (candidate: unknown) => boolean {
+  const pattern = new RegExp(textPattern(op, value), 'i');
+  return (candidate) => typeof candidate === 'string' && pattern.test(candidate);
+}

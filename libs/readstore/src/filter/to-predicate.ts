@@ -1,7 +1,7 @@
 import type { DocFilter, Scalar } from '../port';
 import { compareStrings } from './compare';
 import { isPlainObject, ownReader, splitPath, type FieldPath } from './paths';
-import { textPattern } from './regex';
+import { textTest } from './regex';
 import { assertValidFilter } from './validate-filter';
 
 export type DocPredicate = (doc: object) => boolean;
@@ -53,10 +53,8 @@ function compileCondition(condition: Condition): DocPredicate {
       return condition.value ? (doc) => !missing(doc) : missing;
     }
     case 'contains':
-    case 'startsWith': {
-      const pattern = new RegExp(textPattern(condition.op, condition.value), 'i');
-      return atPath(path, (v) => typeof v === 'string' && pattern.test(v), false);
-    }
+    case 'startsWith':
+      return atPath(path, textTest(condition.op, condition.value), false);
     default: {
       const unknown: never = condition;
       throw new Error(`unhandled filter condition ${JSON.stringify(unknown)}`);
