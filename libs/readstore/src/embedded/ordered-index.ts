@@ -521,6 +521,10 @@ export class OrderedIndex<T extends Doc> {
     const docs = range.partition.docs;
     if (this.setFromBits(range)) return addWords(treeBitsOf(range.partition, size, m));
     if (range.where && range.prefix.length === 0 && !range.low && !range.high && m > 0) return addWords(this.testBitsOf(range.partition, range.where, size));
+    if (!range.where && range.prefix.length === 0 && (range.low || range.high) && m > 0) {
+      const kept = this.keptRangeFor(range) ?? this.keepRange(range, size);
+      if (kept) return addWords(kept);
+    }
     this.forEachChild(range, (child, depth) =>
       visitBuckets(child, depth, m, (bucket) => {
         if (!isBucketTree(bucket)) add(bucket.seq);
@@ -615,6 +619,70 @@ export class OrderedIndex<T extends Doc> {
     tested.set(where.key, made);
     if (tested.size > MAX_KEPT_TESTS) tested.delete(tested.keys().next().value!);
     return made.words;
+  }
+
+  /**
+   * The kept bits of a prefix-less range on the top level (`testBits`, as a test of the value within moving bounds),
+   * moved onto the range's bounds, if bits of a range sharing one of its bounds are kept: the keys between the two
+   * other bounds (usually few: a relative time's bound moves by the seconds between two requests) are added or taken
+   * out. Undefined when none is kept that close (at most as many keys between them as a range must hold to be kept),
+   * or some document holds several values there (taking out one key of a document would not take the document out).
+   */
+  private keptRangeFor(range: Range<T>): Uint32Array | undefined {
+    const move = this.keptMove(range);
+    if (!move) return undefined;
+    const { kept, slice, add } = move;
+    const m = this.tail.length;
+    if (slice) this.forEachChild(slice, (child, depth) => visitAll(child, depth, m, (entry) => void (add ? setBit(kept, entry.seq) : unsetBit(kept, entry.seq))));
+    kept.bounds!.low = range.low;
+    kept.bounds!.high = range.high;
+    const tested = testBits.get(range.partition)!;
+    tested.delete(kept.key);
+    tested.set(kept.key, kept);
+    return kept.words;
+  }
+
+  /**
+   * The keys a set of the range reads when kept bits are moved onto it (`keptRangeFor`): those between its bounds and
+   * the kept ones. Undefined when no bits kept are that close.
+   */
+  keptSlice(range: Range<T>): number | undefined {
+    return this.keptMove(range)?.keys;
+  }
+
+  private keptMove(range: Range<T>): { kept: KeptTest; slice?: Range<T>; add: boolean; keys: number } | undefined {
+    if (range.prefix.length > 0 || range.where || (!range.low && !range.high) || this.tail.length === 0 || this.multi[0] !== 0) return undefined;
+    const tested = testBits.get(range.partition);
+    if (!tested) return undefined;
+    const cap = keptShare(range.partition.docs) - 1;
+    let best: { kept: KeptTest; slice?: Range<T>; add: boolean; keys: number } | undefined;
+    for (const kept of tested.values()) {
+      if (!kept.bounds) continue;
+      const move = sliceBetween(kept.bounds, range);
+      if (!move) continue;
+      const slice = move.slice && { partition: range.partition, prefix: [], ...move.slice };
+      const keys = slice ? this.countUpTo(slice, Math.min(cap, best ? best.keys : cap)) : 0;
+      if (keys <= cap && (!best || keys < best.keys)) best = { kept, slice, add: move.add, keys };
+      if (keys === 0) break;
+    }
+    return best;
+  }
+
+  /** Makes and keeps the bits of a range holding a large share of its partition (as a bucket's); else undefined. */
+  private keepRange(range: Range<T>, size: number): Uint32Array | undefined {
+    const { partition } = range;
+    if (this.multi[0] !== 0) return undefined;
+    const enough = keptShare(partition.docs);
+    if (this.countUpTo(range, enough - 1) < enough) return undefined;
+    const bounds = { low: range.low, high: range.high };
+    const kept: KeptTest = { key: `range ${++keptRanges}`, bounds, words: new Uint32Array((size + 31) >>> 5), test: (value) => withinBounds(bounds, value) };
+    const m = this.tail.length;
+    this.forEachChild(range, (child, depth) => visitAll(child, depth, m, (entry) => void setBit(kept, entry.seq)));
+    let tested = testBits.get(partition);
+    if (!tested) testBits.set(partition, (tested = new Map()));
+    tested.set(kept.key, kept);
+    if (tested.size > MAX_KEPT_TESTS) tested.delete(tested.keys().next().value!);
+    return kept.words;
   }
 
   /** Whether the document whose values are in `columns` has a top-level value that passes the test. */
@@ -940,8 +1008,74 @@ function treeBitsOf<T extends Doc>(partition: Partition<T>, size: number, m: num
  * (a test per kept bits for the documents of that partition whose keys in this index change: an address, not an
  * interaction). Dropped with the tree they were made of.
  */
-const testBits = new WeakMap<object, Map<string, { readonly key: string; readonly test: (value: IndexValue) => boolean; words: Uint32Array }>>();
+const testBits = new WeakMap<object, Map<string, KeptTest>>();
 const MAX_KEPT_TESTS = 8;
+/**
+ * Bits kept for a test of a partition's top-level values; `bounds`: the test is a range's (a value within them), and
+ * the bounds move with the ranges asked for (`keptRangeFor`).
+ */
+interface KeptTest {
+  readonly key: string;
+  readonly test: (value: IndexValue) => boolean;
+  readonly bounds?: { low?: Bound; high?: Bound };
+  words: Uint32Array;
+}
+let keptRanges = 0;
+/** A range keeps bits when it holds this many keys (as a bucket does); kept bits move by fewer keys than that. */
+const keptShare = (docs: number): number => Math.max(MIN_BITS_BUCKET, Math.ceil(docs / BITS_SHARE));
+
+/** Whether a value lies within a range's bounds, as `forEachChild` reads them. */
+function withinBounds(bounds: { readonly low?: Bound; readonly high?: Bound }, value: IndexValue): boolean {
+  const { low, high } = bounds;
+  if (low) {
+    const c = compareIndexValues(value, low.value);
+    if (c < 0 || (c === 0 && !low.inclusive)) return false;
+  }
+  if (high) {
+    const c = compareIndexValues(value, high.value);
+    if (c > 0 || (c === 0 && !high.inclusive)) return false;
+  }
+  return true;
+}
+
+/** Orders two low bounds (none: before every value; at one value, inclusive first). */
+function compareLows(a: Bound | undefined, b: Bound | undefined): number {
+  if (!a || !b) return (a ? 1 : 0) - (b ? 1 : 0);
+  return compareIndexValues(a.value, b.value) || (a.inclusive === b.inclusive ? 0 : a.inclusive ? -1 : 1);
+}
+
+/** Orders two high bounds (none: after every value; at one value, exclusive first). */
+function compareHighs(a: Bound | undefined, b: Bound | undefined): number {
+  if (!a || !b) return (a ? 0 : 1) - (b ? 0 : 1);
+  return compareIndexValues(a.value, b.value) || (a.inclusive === b.inclusive ? 0 : a.inclusive ? 1 : -1);
+}
+
+const flip = (bound: Bound): Bound => ({ value: bound.value, inclusive: !bound.inclusive });
+
+/**
+ * How the keys within `from` become those within `to` when they share a bound: the keys between the other two bounds
+ * (`slice`, none when those are equal too), added or taken out. Undefined when they share no bound.
+ */
+function sliceBetween(from: { readonly low?: Bound; readonly high?: Bound }, to: { readonly low?: Bound; readonly high?: Bound }): { slice?: { low?: Bound; high?: Bound }; add: boolean } | undefined {
+  if (compareHighs(from.high, to.high) === 0) {
+    const c = compareLows(from.low, to.low);
+    if (c === 0) return { add: true };
+    // The keys from the lower low bound up to (not reaching) the higher one.
+    const [lower, higher] = c < 0 ? [from.low, to.low!] : [to.low, from.low!];
+    return { slice: { low: lower, high: flip(higher) }, add: c > 0 };
+  }
+  if (compareLows(from.low, to.low) === 0) {
+    const c = compareHighs(from.high, to.high);
+    // The keys past the lower high bound up to the higher one.
+    const [lower, higher] = c < 0 ? [from.high!, to.high] : [to.high!, from.high];
+    return { slice: { low: flip(lower), high: higher }, add: c < 0 };
+  }
+  return undefined;
+}
+
+function unsetBit(bits: { words: Uint32Array }, seq: number): void {
+  if (seq >= 0 && seq >>> 5 < bits.words.length) bits.words[seq >>> 5]! &= ~(1 << (seq & 31));
+}
 
 /** A partition given a tree made at once (a build, an adoption): bits made of an earlier tree no longer hold. */
 function setRoot<T extends Doc>(partition: Partition<T>, root: Node<T> | undefined): void {

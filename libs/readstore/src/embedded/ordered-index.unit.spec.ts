@@ -200,3 +200,71 @@ describe('OrderedIndex tree bits and tested values', () => {
     expect(index.countUpTo(range({ value: 5, inclusive: false }), 10)).toBe(2);
   });
 });
+
+/**
+ * A bounded range holding a large share of its partition keeps its bits, and a later range sharing one of its bounds
+ * moves them by the keys between the other two (a relative time's bound, moving a little between requests): across
+ * bounds moving both ways, other bounds, adds, removes and re-keyed documents, each set is what a scan visits.
+ */
+describe('OrderedIndex kept ranges', () => {
+  const random = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+
+  it.each([1, 2, 3, 4])('makes each set what a scan of its range visits (seed %i)', (seed) => {
+    const next = random(seed);
+    const index = new OrderedIndex<Doc>(['bot', 't']);
+    const live = new Map<number, Entry<Doc>>();
+    let nextSeq = 0;
+    let moved = 0;
+    let low = 300;
+    let high = 700;
+    for (let step = 0; step < 6000; step++) {
+      const id = Math.floor(next() * 1000);
+      const entry = live.get(id);
+      if (next() < 0.1 && entry) {
+        index.remove(entry);
+        entry.seq = -1;
+        live.delete(id);
+      } else {
+        const doc: Doc = { id: `d${String(id).padStart(4, '0')}`, bot: 'b1', t: next() < 0.05 ? null : Math.floor(next() * 1000) };
+        if (entry) {
+          index.remove(entry);
+          entry.doc = doc;
+          index.add(entry);
+        } else {
+          const created = { doc, position: 1n, seq: nextSeq++ } as Entry<Doc>;
+          live.set(id, created);
+          index.add(created);
+        }
+      }
+      if (step % 40 !== 39) continue;
+      // Mostly a low bound creeping up (or back) under a fixed high one; now and then a high bound or new bounds.
+      const r = next();
+      if (r < 0.6) low += Math.floor(next() * 12) - 3;
+      else if (r < 0.8) high += Math.floor(next() * 12) - 6;
+      else [low, high] = [Math.floor(next() * 400), 500 + Math.floor(next() * 500)];
+      const partition = index.partitions.get('b1')!;
+      const range: Range<Doc> = {
+        partition,
+        prefix: [],
+        low: next() < 0.9 ? { value: low, inclusive: next() < 0.5 } : undefined,
+        high: { value: high, inclusive: next() < 0.5 },
+      };
+      if (index.keptSlice(range) !== undefined) moved++;
+      const scanned: number[] = [];
+      index.scan(range, (e) => void scanned.push(e.seq));
+      const members: number[] = [];
+      index.addSeqs(range, nextSeq, (seq) => void members.push(seq), (words) =>
+        words.forEach((word, i) => {
+          for (let bit = 0; bit < 32; bit++) if (word & (1 << bit)) members.push(i * 32 + bit);
+        }),
+      );
+      expect({ step, members: members.sort((a, b) => a - b) }).toEqual({ step, members: scanned.sort((a, b) => a - b) });
+    }
+    expect(moved).toBeGreaterThan(30);
+  });
+});

@@ -284,9 +284,14 @@ function setCost<T extends Doc>(found: Located<T>, n: number, size: number): num
     const kept = found.ranges.every((range) => found.index.keepsTest(range));
     return kept ? bitsCost * found.ranges.length : found.tested * (TESTED_VALUE_COST + found.weight);
   }
-  // A range holding a whole partition's tree (`exists: true` on one field) copies the bits of its documents.
+  // A range holding a whole partition's tree (`exists: true` on one field) copies the bits of its documents; one
+  // close to a range whose bits are kept moves them by the keys between the two (a relative time's moving bound).
   if (found.weight !== 1 && found.ranges.every((range) => found.index.setFromBits(range))) return Math.min(bitsCost * found.ranges.length, n * found.weight);
-  if (found.weight !== 1) return n * found.weight;
+  if (found.weight !== 1) {
+    const slices = found.ranges.map((range) => found.index.keptSlice(range));
+    const moved = slices.every((keys) => keys !== undefined) ? slices.reduce<number>((sum, keys) => sum + bitsCost + keys! * found.weight, 0) : Number.POSITIVE_INFINITY;
+    return Math.min(moved, n * found.weight);
+  }
   let cost = 0;
   for (const range of found.ranges) cost += found.index.setCostUpTo(range, bitsCost, n);
   return Math.min(cost, n);
