@@ -19,7 +19,8 @@
  * Memory: heap bytes per document for the documents and for all indexes (after a forced GC). Also times index
  * builds (over 50,000 documents in the background: timed until all are built, with the longest event-loop stall),
  * a `load()` rebuild (snapshot restore), and 20,000 interaction updates with and without indexes.
- * Prints one line per shape and size, and one summary line.
+ * Prints one line per shape and size, and one summary line; with `SHOW=1` in the environment also each run's count
+ * time and what answered it (the first count of a shape makes the bits that later ones copy: a one-off).
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -205,6 +206,7 @@ function measure(users: EmbeddedCollection<Doc>, query: Query, snapshot: string,
     counts.push(time(() => ({ count: matches, stats: countStats } = users.explainCount(query.filter))));
     plan = firstStats!.strategy;
     work = `${firstStats!.examined}+${firstStats!.measured} / ${countStats!.examined}+${countStats!.measured}`;
+    if (process.env.SHOW) console.log(`run ${run}: count ${counts[counts.length - 1]!.toFixed(1)} ms, ${countStats!.source}`);
     const { unchanged, moved } = serviceStats!;
     service = `${unchanged.strategy} ${unchanged.examined}+${unchanged.measured}, movers ${moved.strategy} ${moved.examined}+${moved.measured}`;
   }

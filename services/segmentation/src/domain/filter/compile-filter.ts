@@ -70,11 +70,14 @@ function compileCondition(condition: FilterCondition, fieldTypes: FieldTypes, no
       throw fail();
     }
     case 'instant': {
+      // A lower bound on subscribedAt is one on its sort key (`sortSubscribedAt`: the time, or '' before every time),
+      // which `bot_subscribedAt` indexes; an upper bound is not ('' would pass it).
+      const fromPath = field === 'subscribedAt' ? 'sortSubscribedAt' : path;
       if (op === 'before') return { field: path, op: 'lt', value: isoOf(instantOf(string(condition))) };
-      if (op === 'after') return { field: path, op: 'gt', value: isoOf(instantOf(string(condition))) };
+      if (op === 'after') return { field: fromPath, op: 'gt', value: isoOf(instantOf(string(condition))) };
       if (op === 'withinLast' || op === 'notWithinLast') {
         const since = sinceOf(condition, now);
-        const within = Number.isNaN(since) ? ANY_VALUE(path) : { field: path, op: 'gte' as const, value: isoOf(since) };
+        const within = Number.isNaN(since) ? ANY_VALUE(path) : { field: fromPath, op: 'gte' as const, value: isoOf(since) };
         return op === 'withinLast' ? within : not(within);
       }
       throw fail();

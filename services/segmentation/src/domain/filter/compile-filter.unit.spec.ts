@@ -219,6 +219,14 @@ describe('compileFilter: subscribedAt, lastInteractionAt, createdAt', () => {
     expect(select(users, where('createdAt', 'withinLast', 'P365D'))).toEqual(['a', 'c', 'd']);
   });
 
+  it('bounds subscribedAt from below by its indexed sort key, which users never subscribed hold as \'\'', () => {
+    expect(select(users, where('subscribedAt', 'withinLast', 'P30D'))).toEqual(['b', 'c', 'd']);
+    expect(select(users, where('subscribedAt', 'after', '2026-10-01'))).toEqual(['b', 'c', 'd']);
+    expect(select(users, where('subscribedAt', 'before', '2026-12-01'))).toEqual(['b', 'c', 'd']);
+    expect(compileFilter(parsed(where('subscribedAt', 'withinLast', 'P7D')), fieldTypes, now)).toEqual({ field: 'sortSubscribedAt', op: 'gte', value: '2026-11-18T10:00:00.000Z' });
+    expect(compileFilter(parsed(where('subscribedAt', 'before', '2026-12-01')), fieldTypes, now)).toEqual({ field: 'subscribedAt', op: 'lt', value: '2026-12-01T00:00:00.000Z' });
+  });
+
   it('a duration reaching before the year 0 covers every time', () => {
     expect(select(users, where('subscribedAt', 'withinLast', 'P999999Y'))).toEqual(['b', 'c', 'd']);
     expect(select(users, where('subscribedAt', 'notWithinLast', `P${'9'.repeat(30)}D`))).toEqual(['a']);
