@@ -4,6 +4,57 @@ import type { Entry } from './entry';
 import { Edge } from './index-values';
 import { OrderedIndex, type Bound, type Range } from './ordered-index';
 
+/** A seeded PRNG (mulberry32): a failing run names its seed. */
+const random = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+
+/** The seqs `addSeqs` puts into a set of the range, ascending; `oneByOne` receives those not given as words. */
+function setOf(index: OrderedIndex<Doc>, range: Range<Doc>, size: number, oneByOne?: (seq: number) => void): number[] {
+  const members: number[] = [];
+  index.addSeqs(range, size, oneByOne ?? ((seq) => void members.push(seq)), (words) =>
+    words.forEach((word, i) => {
+      for (let bit = 0; bit < 32; bit++) if (word & (1 << bit)) members.push(i * 32 + bit);
+    }),
+  );
+  return members.sort((a, b) => a - b);
+}
+
+/** One bot's documents as a collection changes them in an index: created (the next seq), replaced, deleted. */
+class Churn {
+  readonly live = new Map<number, Entry<Doc>>();
+  seqs = 0;
+
+  constructor(private readonly index: OrderedIndex<Doc>) {}
+
+  put(id: number, fields: Record<string, unknown>): void {
+    const doc = { id: `d${String(id).padStart(4, '0')}`, bot: 'b1', ...fields } as Doc;
+    const entry = this.live.get(id);
+    if (entry) {
+      this.index.remove(entry);
+      entry.doc = doc;
+      this.index.add(entry);
+      return;
+    }
+    const created = { doc, position: 1n, seq: this.seqs++ } as Entry<Doc>;
+    this.live.set(id, created);
+    this.index.add(created);
+  }
+
+  /** False when there is no such document. */
+  drop(id: number): boolean {
+    const entry = this.live.get(id);
+    if (!entry) return false;
+    this.index.remove(entry);
+    entry.seq = -1;
+    this.live.delete(id);
+    return true;
+  }
+}
+
 /**
  * `countUpTo` answers a range's key count when it is at most the cap, else any number above the cap — whether it
  * counted values alone (more values than the cap) or the keys of their buckets (values repeated by several documents,
@@ -48,53 +99,21 @@ describe('OrderedIndex.countUpTo', () => {
  * entries, so that the bits are made and then kept up to date.
  */
 describe('OrderedIndex.addSeqs', () => {
-  const random = (seed: number) => () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-
   it.each([1, 2, 3, 4, 5])('is the set of the seqs a scan visits, across adds, removes and re-keyed documents (seed %i)', (seed) => {
     const next = random(seed);
     const index = new OrderedIndex<Doc>(['bot', 'tag']);
-    const live = new Map<number, Entry<Doc>>();
-    let nextSeq = 0;
-    const setOf = (tag: number, partition: NonNullable<ReturnType<typeof index.partitions.get>>) => {
-      const members: number[] = [];
-      index.addSeqs({ partition, prefix: [tag] }, nextSeq, (seq) => void members.push(seq), (words) =>
-        words.forEach((word, i) => {
-          for (let bit = 0; bit < 32; bit++) if (word & (1 << bit)) members.push(i * 32 + bit);
-        }),
-      );
-      return members.sort((a, b) => a - b);
-    };
+    const docs = new Churn(index);
     for (let step = 0; step < 6000; step++) {
       const id = Math.floor(next() * 1500);
-      const entry = live.get(id);
       if (next() < 0.2) {
-        if (!entry) continue;
-        index.remove(entry);
-        entry.seq = -1;
-        live.delete(id);
-      } else {
-        const doc: Doc = { id: `d${String(id).padStart(4, '0')}`, bot: 'b1', tag: Math.floor(next() * 2) };
-        if (entry) {
-          index.remove(entry);
-          entry.doc = doc;
-          index.add(entry);
-        } else {
-          const created = { doc, position: 1n, seq: nextSeq++ } as Entry<Doc>;
-          live.set(id, created);
-          index.add(created);
-        }
-      }
+        if (!docs.drop(id)) continue;
+      } else docs.put(id, { tag: Math.floor(next() * 2) });
       if (step % 250 !== 249) continue;
       const partition = index.partitions.get('b1')!;
       for (const tag of [0, 1]) {
         const scanned: number[] = [];
         index.scan({ partition, prefix: [tag] }, (e) => void scanned.push(e.seq));
-        expect({ step, tag, members: setOf(tag, partition) }).toEqual({ step, tag, members: scanned.sort((a, b) => a - b) });
+        expect({ step, tag, members: setOf(index, { partition, prefix: [tag] }, docs.seqs) }).toEqual({ step, tag, members: scanned.sort((a, b) => a - b) });
       }
     }
   });
@@ -107,12 +126,6 @@ describe('OrderedIndex.addSeqs', () => {
  * bits of the documents whose value passes a test (`where`, a text condition), kept once made.
  */
 describe('OrderedIndex tree bits and tested values', () => {
-  const random = (seed: number) => () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
   const present = (partition: Range<Doc>['partition']): Range<Doc> => ({
     partition,
     prefix: [],
@@ -123,35 +136,18 @@ describe('OrderedIndex tree bits and tested values', () => {
   it.each([1, 2, 3])('is the set of the seqs a scan visits, as documents gain and lose a value (seed %i)', (seed) => {
     const next = random(seed);
     const index = new OrderedIndex<Doc>(['bot', 'email']);
-    const live = new Map<number, Entry<Doc>>();
-    let nextSeq = 0;
+    const docs = new Churn(index);
     let fromBits = 0;
     let testMade = false;
     for (let step = 0; step < 5000; step++) {
       const id = Math.floor(next() * 1200);
-      const entry = live.get(id);
       if (next() < 0.15) {
-        if (!entry) continue;
-        index.remove(entry);
-        entry.seq = -1;
-        live.delete(id);
-      } else {
-        const email = next() < 0.7 ? `u${Math.floor(next() * 5000)}@example.com` : null;
-        const doc: Doc = { id: `d${String(id).padStart(4, '0')}`, bot: 'b1', email };
-        if (entry) {
-          index.remove(entry);
-          entry.doc = doc;
-          index.add(entry);
-        } else {
-          const created = { doc, position: 1n, seq: nextSeq++ } as Entry<Doc>;
-          live.set(id, created);
-          index.add(created);
-        }
-      }
+        if (!docs.drop(id)) continue;
+      } else docs.put(id, { email: next() < 0.7 ? `u${Math.floor(next() * 5000)}@example.com` : null });
       if (step === 3000) {
         // A bulk build gives the partition a tree made at once: bits of the old one must not survive it.
         index.clear();
-        index.build([...live.values()]);
+        index.build([...docs.live.values()]);
         testMade = false;
       }
       if (step % 200 !== 199) continue;
@@ -161,26 +157,15 @@ describe('OrderedIndex tree bits and tested values', () => {
       expect(index.holdsAll(range)).toBe(true);
       expect(index.countUpTo(range, 0)).toBe(scanned.length);
       if (index.setFromBits(range)) fromBits++;
-      const members: number[] = [];
-      index.addSeqs(range, nextSeq, (seq) => void members.push(seq), (words) =>
-        words.forEach((word, i) => {
-          for (let bit = 0; bit < 32; bit++) if (word & (1 << bit)) members.push(i * 32 + bit);
-        }),
-      );
-      expect({ step, members: members.sort((a, b) => a - b) }).toEqual({ step, members: scanned.sort((a, b) => a - b) });
+      expect({ step, members: setOf(index, range, docs.seqs) }).toEqual({ step, members: scanned.sort((a, b) => a - b) });
       // A test of the values (a text condition): its bits, kept once made, against a scan of the documents.
       const tested: Range<Doc> = { partition: range.partition, prefix: [], where: { key: 'has 7', test: (v) => typeof v === 'string' && v.includes('7') } };
       const kept = index.keepsTest(tested);
-      const passed: number[] = [];
-      index.addSeqs(tested, nextSeq, () => {
+      const passed = setOf(index, tested, docs.seqs, () => {
         throw new Error('a test makes its set as bits');
-      }, (words) =>
-        words.forEach((word, i) => {
-          for (let bit = 0; bit < 32; bit++) if (word & (1 << bit)) passed.push(i * 32 + bit);
-        }),
-      );
-      const expected = [...live.values()].filter((e) => typeof e.doc.email === 'string' && e.doc.email.includes('7')).map((e) => e.seq);
-      expect({ step, kept, passed: passed.sort((a, b) => a - b) }).toEqual({ step, kept: testMade, passed: expected.sort((a, b) => a - b) });
+      });
+      const expected = [...docs.live.values()].filter((e) => typeof e.doc.email === 'string' && e.doc.email.includes('7')).map((e) => e.seq);
+      expect({ step, kept, passed }).toEqual({ step, kept: testMade, passed: expected.sort((a, b) => a - b) });
       testMade = true;
       expect(index.countUpTo(tested, Number.POSITIVE_INFINITY)).toBe(expected.length);
     }
@@ -207,40 +192,16 @@ describe('OrderedIndex tree bits and tested values', () => {
  * bounds moving both ways, other bounds, adds, removes and re-keyed documents, each set is what a scan visits.
  */
 describe('OrderedIndex kept ranges', () => {
-  const random = (seed: number) => () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-
   it.each([1, 2, 3, 4])('makes each set what a scan of its range visits (seed %i)', (seed) => {
     const next = random(seed);
     const index = new OrderedIndex<Doc>(['bot', 't']);
-    const live = new Map<number, Entry<Doc>>();
-    let nextSeq = 0;
+    const docs = new Churn(index);
     let moved = 0;
     let low = 300;
     let high = 700;
     for (let step = 0; step < 6000; step++) {
       const id = Math.floor(next() * 1000);
-      const entry = live.get(id);
-      if (next() < 0.1 && entry) {
-        index.remove(entry);
-        entry.seq = -1;
-        live.delete(id);
-      } else {
-        const doc: Doc = { id: `d${String(id).padStart(4, '0')}`, bot: 'b1', t: next() < 0.05 ? null : Math.floor(next() * 1000) };
-        if (entry) {
-          index.remove(entry);
-          entry.doc = doc;
-          index.add(entry);
-        } else {
-          const created = { doc, position: 1n, seq: nextSeq++ } as Entry<Doc>;
-          live.set(id, created);
-          index.add(created);
-        }
-      }
+      if (!(next() < 0.1 && docs.drop(id))) docs.put(id, { t: next() < 0.05 ? null : Math.floor(next() * 1000) });
       if (step % 40 !== 39) continue;
       // Mostly a low bound creeping up (or back) under a fixed high one; now and then a high bound or new bounds.
       const r = next();
@@ -257,13 +218,7 @@ describe('OrderedIndex kept ranges', () => {
       if (index.keptSlice(range) !== undefined) moved++;
       const scanned: number[] = [];
       index.scan(range, (e) => void scanned.push(e.seq));
-      const members: number[] = [];
-      index.addSeqs(range, nextSeq, (seq) => void members.push(seq), (words) =>
-        words.forEach((word, i) => {
-          for (let bit = 0; bit < 32; bit++) if (word & (1 << bit)) members.push(i * 32 + bit);
-        }),
-      );
-      expect({ step, members: members.sort((a, b) => a - b) }).toEqual({ step, members: scanned.sort((a, b) => a - b) });
+      expect({ step, members: setOf(index, range, docs.seqs) }).toEqual({ step, members: scanned.sort((a, b) => a - b) });
     }
     expect(moved).toBeGreaterThan(30);
   });
