@@ -584,17 +584,7 @@ export class OrderedIndex<T extends Doc> {
     const min = level.minKey();
     const max = level.maxKey();
     if (min === undefined || max === undefined) return true;
-    const above = (bound: Bound | undefined, value: BoundValue) => {
-      if (!bound) return true;
-      const c = compareIndexValues(value, bound.value);
-      return c > 0 || (c === 0 && bound.inclusive);
-    };
-    const below = (bound: Bound | undefined, value: BoundValue) => {
-      if (!bound) return true;
-      const c = compareIndexValues(value, bound.value);
-      return c < 0 || (c === 0 && bound.inclusive);
-    };
-    return above(range.low, min) && below(range.high, max);
+    return withinBounds(range, min as IndexValue) && withinBounds(range, max as IndexValue);
   }
 
   /** Whether a set of the range copies bits kept for its `where` (`testBits`): no value is tested again. */
@@ -604,21 +594,15 @@ export class OrderedIndex<T extends Doc> {
 
   /** The bits of the documents of a partition whose value (at the top level) passes a test: kept once made. */
   private testBitsOf(partition: Partition<T>, where: ValueTest, size: number): Uint32Array {
-    let tested = testBits.get(partition);
-    if (!tested) testBits.set(partition, (tested = new Map()));
-    const kept = tested.get(where.key);
-    if (kept) {
+    const tested = testBits.get(partition);
+    const kept = tested?.get(where.key);
+    if (tested && kept) {
       // The most recently used last: the first is the one to go.
       tested.delete(where.key);
       tested.set(where.key, kept);
       return kept.words;
     }
-    const made = { key: where.key, test: where.test, words: new Uint32Array((size + 31) >>> 5) };
-    const m = this.tail.length;
-    this.forEachChild({ partition, prefix: [], where }, (child, depth) => visitAll(child, depth, m, (entry) => void setBit(made, entry.seq)));
-    tested.set(where.key, made);
-    if (tested.size > MAX_KEPT_TESTS) tested.delete(tested.keys().next().value!);
-    return made.words;
+    return this.keep(partition, { key: where.key, test: where.test, words: new Uint32Array((size + 31) >>> 5) }, { partition, prefix: [], where });
   }
 
   /**
@@ -675,7 +659,11 @@ export class OrderedIndex<T extends Doc> {
     const enough = keptShare(partition.docs);
     if (this.countUpTo(range, enough - 1) < enough) return undefined;
     const bounds = { low: range.low, high: range.high };
-    const kept: KeptTest = { key: `range ${++keptRanges}`, bounds, words: new Uint32Array((size + 31) >>> 5), test: (value) => withinBounds(bounds, value) };
+    return this.keep(partition, { key: `range ${++keptRanges}`, bounds, words: new Uint32Array((size + 31) >>> 5), test: (value) => withinBounds(bounds, value) }, range);
+  }
+
+  /** Sets the bits of the documents keyed in `range` and keeps them (the least recently used go past the limit). */
+  private keep(partition: Partition<T>, kept: KeptTest, range: Range<T>): Uint32Array {
     const m = this.tail.length;
     this.forEachChild(range, (child, depth) => visitAll(child, depth, m, (entry) => void setBit(kept, entry.seq)));
     let tested = testBits.get(partition);
