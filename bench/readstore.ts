@@ -43,6 +43,10 @@ const RUNS = Number(args.get('runs') ?? 3);
 const ONLY = args.get('shapes')?.split(',').map(Number);
 const BASELINE = args.get('baseline') !== '0';
 const BASELINE_RUNS = Number(args.get('baseline-runs') ?? 1);
+const LOAD = Number(args.get('load') ?? 0);
+const LOAD_SECONDS = Number(args.get('load-seconds') ?? 2);
+/** `--quiet 0`: skip the per-shape measurements without load (and the update rates and the rebuild). */
+const QUIET = args.get('quiet') !== '0';
 const BOT = 'bot-bench';
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -118,21 +122,25 @@ interface Query {
   readonly sort: FindQuery['sort'];
 }
 
+const byBot: DocFilter = { field: 'botId', op: 'eq', value: BOT };
+
+/** A shape compiled as the search service compiles it at time `now` (relative durations evaluated then). */
+function compiled(shape: (typeof SHAPES)[number], now: number): Query {
+  const parsed = parseFilter(shape.filter, FIELD_TYPES, 'filter');
+  if (!parsed.ok) throw new Error(`shape ${shape.name}: ${JSON.stringify(parsed.errors)}`);
+  const filter: DocFilter = { and: [byBot, compileFilter(parsed.filter, FIELD_TYPES, new Date(now))] };
+  return { name: shape.name, filter, sort: { field: SORT_FIELDS[shape.sort.by], order: shape.sort.order } };
+}
+
 function queries(snapshot: string): Query[] {
-  const byBot: DocFilter = { field: 'botId', op: 'eq', value: BOT };
-  const compiled = SHAPES.map((shape) => {
-    const parsed = parseFilter(shape.filter, FIELD_TYPES, 'filter');
-    if (!parsed.ok) throw new Error(`shape ${shape.name}: ${JSON.stringify(parsed.errors)}`);
-    const filter: DocFilter = { and: [byBot, compileFilter(parsed.filter, FIELD_TYPES, new Date(NOW))] };
-    return { name: shape.name, filter, sort: { field: SORT_FIELDS[shape.sort.by], order: shape.sort.order } };
-  });
+  const shapes = SHAPES.map((shape) => compiled(shape, NOW));
   // search.service's second query of each page: users whose sort key moved since the walk began (few).
   const movers: Query = {
     name: 'movers (sortStamp gt S)',
     filter: { and: [byBot, { field: 'sortStamp', op: 'gt', value: snapshot }, { field: 'createdPos', op: 'lte', value: snapshot }] },
     sort: undefined,
   };
-  return [...compiled, movers];
+  return [...shapes, movers];
 }
 
 const INDEXES: IndexSpec[] = [
@@ -250,6 +258,77 @@ async function interactions(users: EmbeddedCollection<Doc>, docs: number, from: 
   return { perSecond: Math.round(updates / ((performance.now() - started) / 1000)), next: position };
 }
 
+/**
+ * One change as bench/search's background ingestion makes it, applied through the port: an interaction now (most),
+ * a tag added, or a new score. Returns the next position.
+ */
+async function change(users: EmbeddedCollection<Doc>, docs: number, position: bigint, now: number): Promise<bigint> {
+  const current = (await users.get(idAt(Math.floor(rand() * docs)))) as unknown as Parameters<typeof withWalkKeys>[0] & UserListDoc;
+  const r = rand();
+  const next: UserListDoc =
+    r < 0.8
+      ? { ...current, lastInteractionAt: iso(now) }
+      : r < 0.9
+        ? { ...current, tags: [...new Set([...current.tags, weighted(TAG_WEIGHTS)])] }
+        : { ...current, fields: { ...current.fields, score: Math.floor(rand() * 1000) / 10 } };
+  await users.upsert(withWalkKeys(current, next, position + 1n) as unknown as Doc, position + 1n);
+  return position + 1n;
+}
+
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? Number.NaN;
+
+/**
+ * `--load N`: the shapes in bench/search's order, each asked for `LOAD_SECONDS` as first pages (as the service asks
+ * them: two finds at the latest position) and then as exact counts, back to back, compiled at a clock that moves with
+ * the wall clock, while N changes per second are applied between the requests on this one thread (as the projection
+ * shares the segmentation thread with the queries). Prints each shape's service times (p50 / p99; ten clients wait
+ * about ten of them) and the time the changes took.
+ */
+async function underLoad(users: EmbeddedCollection<Doc>, size: number, from: bigint): Promise<bigint> {
+  let position = from;
+  const started = performance.now();
+  const clock = () => NOW + Math.round(performance.now() - started);
+  let applied = 0;
+  let changeMs = 0;
+  const catchUp = async () => {
+    const due = Math.floor(((performance.now() - started) / 1000) * LOAD);
+    const t0 = performance.now();
+    while (applied < due) {
+      position = await change(users, size, position, clock());
+      applied++;
+    }
+    changeMs += performance.now() - t0;
+  };
+  const pages: number[] = [];
+  const counts: number[] = [];
+  for (const [i, shape] of SHAPES.entries()) {
+    if (ONLY && !ONLY.includes(i + 1)) continue;
+    const phase = async (ask: (query: Query) => void): Promise<number[]> => {
+      const times: number[] = [];
+      const until = performance.now() + LOAD_SECONDS * 1000;
+      while (performance.now() < until) {
+        const query = compiled(shape, clock());
+        times.push(time(() => ask(query)));
+        await catchUp();
+      }
+      return times;
+    };
+    const changesBefore = changeMs;
+    const page = await phase((query) => servicePage(users, query, padPosition(position)));
+    const count = await phase((query) => users.explainCount(query.filter));
+    pages.push(...page);
+    counts.push(...count);
+    console.log(
+      `[${size}] under load ${shape.name.padEnd(38)} first page p50 ${fmt(percentile(page, 0.5))} / p99 ${fmt(percentile(page, 0.99))} / max ${fmt(Math.max(...page))} ms (${page.length}), count p50 ${fmt(percentile(count, 0.5))} / p99 ${fmt(percentile(count, 0.99))} / max ${fmt(Math.max(...count))} ms (${count.length}); changes took ${fmt(changeMs - changesBefore)} ms`,
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `[${size}] under load (${LOAD} changes/s, ${applied} applied in ${seconds.toFixed(0)} s, ${fmt(changeMs / Math.max(1, applied))} ms each): first pages p50 ${fmt(percentile(pages, 0.5))} / p99 ${fmt(percentile(pages, 0.99))} ms, counts p50 ${fmt(percentile(counts, 0.5))} / p99 ${fmt(percentile(counts, 0.99))} ms`,
+  );
+  return position;
+}
+
 let ids: string[] = [];
 const idAt = (i: number) => ids[i]!;
 
@@ -293,9 +372,10 @@ async function benchSize(size: number) {
     `[${size}] ${INDEXES.length} indexes built in ${(buildMs / 1000).toFixed(1)} s (longest event-loop stall ${(stalls.max / 1e6).toFixed(0)} ms); heap +${mb(heapIndexed - heapDocs)} (${Math.round(indexBytes)} B/doc)`,
   );
 
+  if (LOAD > 0) position = await underLoad(users, size, position);
   const rows: string[] = [];
   const ratios: number[] = [];
-  for (const query of all) {
+  for (const query of QUIET ? all : []) {
     const after = measure(users, query, snapshot);
     const turns = await countTurns(users, query.filter);
     const base = before.get(query.name);
@@ -307,6 +387,7 @@ async function benchSize(size: number) {
     );
     console.log(rows[rows.length - 1]);
   }
+  if (!QUIET) return { size, docBytes: (heapDocs - heapBefore) / size, indexBytes, ratios, buildMs, rebuildMs: Number.NaN, updatesAfter: Number.NaN, updatesBefore };
   const { perSecond: updatesAfter } = await interactions(users, size, position);
   const dump = users.dump();
   const restored = new EmbeddedCollection<Doc>('restored');
