@@ -19,6 +19,7 @@
  * Memory: heap bytes per document for the documents and for all indexes (after a forced GC). Also times index
  * builds (over 50,000 documents in the background: timed until all are built, with the longest event-loop stall),
  * a `load()` rebuild (snapshot restore), and 20,000 interaction updates with and without indexes.
+ * `--load N` first asks every shape under load (see `underLoad`); `--quiet 0` skips the measurements above.
  * Prints one line per shape and size, and one summary line; with `SHOW=1` in the environment also each run's count
  * time and what answered it (the first count of a shape makes the bits that later ones copy: a one-off).
  */
@@ -249,30 +250,23 @@ async function interactions(users: EmbeddedCollection<Doc>, docs: number, from: 
   let position = from;
   const updates = 20_000;
   const started = performance.now();
-  for (let i = 0; i < updates; i++) {
-    const current = (await users.get(idAt(Math.floor(rand() * docs)))) as unknown as Parameters<typeof withWalkKeys>[0] & UserListDoc;
-    const next: UserListDoc = { ...current, lastInteractionAt: iso(NOW - Math.floor(rand() * DAY)) };
-    position++;
-    await users.upsert(withWalkKeys(current, next, position) as unknown as Doc, position);
-  }
+  for (let i = 0; i < updates; i++) position = await update(users, docs, position, (current) => ({ ...current, lastInteractionAt: iso(NOW - Math.floor(rand() * DAY)) }));
   return { perSecond: Math.round(updates / ((performance.now() - started) / 1000)), next: position };
 }
 
-/**
- * One change as bench/search's background ingestion makes it, applied through the port: an interaction now (most),
- * a tag added, or a new score. Returns the next position.
- */
-async function change(users: EmbeddedCollection<Doc>, docs: number, position: bigint, now: number): Promise<bigint> {
+/** Upserts a random user's next document (`edit` of the current one, walk keys kept) at the next position. */
+async function update(users: EmbeddedCollection<Doc>, docs: number, position: bigint, edit: (current: UserListDoc) => UserListDoc): Promise<bigint> {
   const current = (await users.get(idAt(Math.floor(rand() * docs)))) as unknown as Parameters<typeof withWalkKeys>[0] & UserListDoc;
-  const r = rand();
-  const next: UserListDoc =
-    r < 0.8
-      ? { ...current, lastInteractionAt: iso(now) }
-      : r < 0.9
-        ? { ...current, tags: [...new Set([...current.tags, weighted(TAG_WEIGHTS)])] }
-        : { ...current, fields: { ...current.fields, score: Math.floor(rand() * 1000) / 10 } };
-  await users.upsert(withWalkKeys(current, next, position + 1n) as unknown as Doc, position + 1n);
+  await users.upsert(withWalkKeys(current, edit(current), position + 1n) as unknown as Doc, position + 1n);
   return position + 1n;
+}
+
+/** One change as bench/search's background ingestion makes it: an interaction now (most), a tag added, a new score. */
+function change(current: UserListDoc, now: number): UserListDoc {
+  const r = rand();
+  if (r < 0.8) return { ...current, lastInteractionAt: iso(now) };
+  if (r < 0.9) return { ...current, tags: [...new Set([...current.tags, weighted(TAG_WEIGHTS)])] };
+  return { ...current, fields: { ...current.fields, score: Math.floor(rand() * 1000) / 10 } };
 }
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? Number.NaN;
@@ -294,7 +288,7 @@ async function underLoad(users: EmbeddedCollection<Doc>, size: number, from: big
     const due = Math.floor(((performance.now() - started) / 1000) * LOAD);
     const t0 = performance.now();
     while (applied < due) {
-      position = await change(users, size, position, clock());
+      position = await update(users, size, position, (current) => change(current, clock()));
       applied++;
     }
     changeMs += performance.now() - t0;
