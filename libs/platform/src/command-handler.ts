@@ -1,5 +1,6 @@
 import { ExpectedVersionConflictError, newEventId, NO_STREAM, type EventStore, type EventToAppend } from '@roster/eventstore';
 import type { DomainEvent, EventCodec } from './event-codec';
+import { LRUCache } from 'lru-cache';
 
 export interface Decider<C, E extends DomainEvent, S> {
   decide(command: C, state: S): readonly E[];
@@ -22,23 +23,19 @@ export interface CommandOutcome<S, E> {
  * handler reloads from the store, so the cache can only save work, never cause a wrong decision.
  */
 export class AggregateCache<S> {
-  private readonly entries = new Map<string, { state: S; version: number }>();
+  /** `lru-cache`, not a Map evicting its first key (V8 walks a Map's deleted slots on every such eviction). */
+  private readonly entries: LRUCache<string, { state: S; version: number }>;
 
-  constructor(private readonly capacity = 50_000) {}
+  constructor(capacity = 50_000) {
+    this.entries = new LRUCache({ max: capacity });
+  }
 
   get(stream: string): { state: S; version: number } | undefined {
-    const entry = this.entries.get(stream);
-    if (entry) {
-      this.entries.delete(stream);
-      this.entries.set(stream, entry);
-    }
-    return entry;
+    return this.entries.get(stream);
   }
 
   set(stream: string, state: S, version: number): void {
-    this.entries.delete(stream);
     this.entries.set(stream, { state, version });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
   forget(stream: string): void {
