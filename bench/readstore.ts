@@ -22,7 +22,11 @@
  * `--load N` first asks every shape under load (see `underLoad`); `--quiet 0` skips the measurements above.
  * Prints one line per shape and size, and one summary line; with `SHOW=1` in the environment also each run's count
  * time and what answered it (the first count of a shape makes the bits that later ones copy: a one-off).
+ * With `PROFILE=<file.cpuprofile>` the queries (under load and quiet, not the build) are CPU-profiled (100 µs
+ * samples) into that file; `node dist/bench/profile-top.js <file>` tells where the time went.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
@@ -323,6 +327,24 @@ async function underLoad(users: EmbeddedCollection<Doc>, size: number, from: big
   return position;
 }
 
+/** `PROFILE=<file>`: a CPU profile of what follows until `stop()` (of the last size, when several are measured). */
+async function profiling(): Promise<{ stop: () => Promise<void> }> {
+  const file = process.env.PROFILE;
+  if (!file) return { stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 let ids: string[] = [];
 const idAt = (i: number) => ids[i]!;
 
@@ -366,6 +388,7 @@ async function benchSize(size: number) {
     `[${size}] ${INDEXES.length} indexes built in ${(buildMs / 1000).toFixed(1)} s (longest event-loop stall ${(stalls.max / 1e6).toFixed(0)} ms); heap +${mb(heapIndexed - heapDocs)} (${Math.round(indexBytes)} B/doc)`,
   );
 
+  const profile = await profiling();
   if (LOAD > 0) position = await underLoad(users, size, position);
   const rows: string[] = [];
   const ratios: number[] = [];
@@ -381,6 +404,7 @@ async function benchSize(size: number) {
     );
     console.log(rows[rows.length - 1]);
   }
+  await profile.stop();
   if (!QUIET) return { size, docBytes: (heapDocs - heapBefore) / size, indexBytes, ratios, buildMs, rebuildMs: Number.NaN, updatesAfter: Number.NaN, updatesBefore };
   const { perSecond: updatesAfter } = await interactions(users, size, position);
   const dump = users.dump();

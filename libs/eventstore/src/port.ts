@@ -101,6 +101,12 @@ export interface EventStore {
   appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]>;
   /** Returns [] for a stream that does not exist (or was deleted). */
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Several streams at once, each as `readStream` would return it (the options apply to each), in the order of the
+   * names. For a batch of cache misses: SQLite reads them all in one read transaction (one snapshot, one lock, its
+   * page cache kept across the reads), KurrentDB concurrently.
+   */
+  readStreams(streamNames: readonly string[], options?: ReadStreamOptions): Promise<RecordedEvent[][]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the newest event in the store (undefined when empty). */
   headPosition(): Promise<bigint | undefined>;

@@ -1,6 +1,6 @@
 import { SqliteEventStore } from '@roster/eventstore';
 import { MemoryKeyVault, PiiCodec } from '@roster/privacy';
-import { AggregateCache, decideAll, handleCommand, handleCommands, StreamLocks } from './command-handler';
+import { AggregateCache, decideAll, handleCommand, handleCommands, preloadAggregates, StreamLocks } from './command-handler';
 import { EventCodec } from './event-codec';
 
 type Added = { type: 'Added'; data: { userId: string; amount: number } };
@@ -65,6 +65,41 @@ describe('handleCommand', () => {
     cache.set('c', 3, 1);
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')).toEqual({ state: 1, version: 1 });
+  });
+});
+
+describe('preloadAggregates (the cache misses of a batch in one read)', () => {
+  it('reads the streams the cache lacks with one readStreams, folds them, and leaves the states it holds alone', async () => {
+    await handleCommand(store, codec, counter, 'p-a', { amount: 2 });
+    await handleCommand(store, codec, counter, 'p-a', { amount: 3 });
+    await handleCommand(store, codec, counter, 'p-b', { amount: 7 });
+    const cache = new AggregateCache<number>();
+    cache.set('p-b', 70, 1);
+    const readStreams = jest.spyOn(store, 'readStreams');
+    const readStream = jest.spyOn(store, 'readStream');
+
+    await preloadAggregates(store, codec, counter, cache, ['p-a', 'p-b', 'p-none', 'p-a']);
+
+    expect(readStreams.mock.calls).toEqual([[['p-a', 'p-none']]]);
+    expect(cache.get('p-a')).toEqual({ state: 5, version: 2 });
+    expect(cache.get('p-none')).toEqual({ state: 0, version: 0 });
+    expect(cache.get('p-b')).toEqual({ state: 70, version: 1 });
+    // The commands that follow decide from the preloaded states: no stream read of their own.
+    expect((await handleCommand(store, codec, counter, 'p-a', { amount: 1 }, { cache })).state).toBe(6);
+    expect((await handleCommand(store, codec, counter, 'p-none', { amount: 4 }, { cache })).version).toBe(1);
+    expect(readStream).not.toHaveBeenCalled();
+    await preloadAggregates(store, codec, counter, cache, ['p-a', 'p-none']);
+    expect(readStreams).toHaveBeenCalledTimes(1);
+  });
+
+  it('a preloaded state that another writer overtakes only costs a reload: the command still decides on the truth', async () => {
+    await handleCommand(store, codec, counter, 'p-c', { amount: 1 });
+    const cache = new AggregateCache<number>();
+    await preloadAggregates(store, codec, counter, cache, ['p-c']);
+    await handleCommand(store, codec, counter, 'p-c', { amount: 10 }, { cache: new AggregateCache<number>() });
+
+    const outcome = await handleCommand(store, codec, counter, 'p-c', { amount: 100 }, { cache });
+    expect(outcome).toMatchObject({ state: 111, version: 3 });
   });
 });
 

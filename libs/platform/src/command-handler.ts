@@ -34,6 +34,11 @@ export class AggregateCache<S> {
     return this.entries.get(stream);
   }
 
+  /** Whether the stream's state is held (without making it recently used). */
+  has(stream: string): boolean {
+    return this.entries.has(stream);
+  }
+
   set(stream: string, state: S, version: number): void {
     this.entries.set(stream, { state, version });
   }
@@ -204,6 +209,29 @@ export async function loadAggregate<C, E extends DomainEvent, S>(
   streamName: string,
 ): Promise<{ state: S; version: number }> {
   return load(store, codec, decider, streamName);
+}
+
+/**
+ * Puts into `cache` the states of those streams it does not hold, read with one `readStreams` (on SQLite one read
+ * transaction for all, instead of one per stream as each command's own load would take): for a batch of commands on
+ * many streams, before they run. A state read here that another writer overtakes before its command runs is a stale
+ * cached state like any other (the append conflicts, the handler reloads); one that a command of this process
+ * cached meanwhile is left as it is.
+ */
+export async function preloadAggregates<C, E extends DomainEvent, S>(
+  store: EventStore,
+  codec: EventCodec,
+  decider: Decider<C, E, S>,
+  cache: AggregateCache<S>,
+  streamNames: Iterable<string>,
+): Promise<void> {
+  const missing = [...new Set(streamNames)].filter((name) => !cache.has(name));
+  if (missing.length === 0) return;
+  const recorded = await store.readStreams(missing);
+  for (let i = 0; i < missing.length; i++) {
+    const history = (await codec.decodeAll(recorded[i]!)) as unknown as E[];
+    if (!cache.has(missing[i]!)) cache.set(missing[i]!, history.reduce(decider.evolve, decider.initialState()), recorded[i]!.length);
+  }
 }
 
 async function load<C, E extends DomainEvent, S>(store: EventStore, codec: EventCodec, decider: Decider<C, E, S>, streamName: string) {

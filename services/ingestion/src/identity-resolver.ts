@@ -43,7 +43,8 @@ export class IdentityResolver {
     }
     if (missing.size === 0) return resolved;
     const entries = [...missing.entries()];
-    const existing = await Promise.all(entries.map(([, m]) => this.store.readStream(m.stream, { maxCount: 1 })));
+    // One read of all the missing identities' streams (one read transaction on SQLite, not one per identity).
+    const existing = await this.store.readStreams(entries.map(([, m]) => m.stream), { maxCount: 1 });
     const toClaim: { key: string; stream: string; userId: string; channel: Channel }[] = [];
     entries.forEach(([key, m], i) => {
       const claimed = claimedUserId(existing[i]!);

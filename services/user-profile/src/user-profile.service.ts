@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { streams, type Actor, type BotUserEvent, type Note, type RecordInteraction as RecordInteractionItem, type UserDetail } from '@roster/contracts';
-import { AggregateCache, handleCommand, handleCommands, INFRA, serviceMetrics, StreamLocks, type Infra } from '@roster/platform';
+import { AggregateCache, handleCommand, handleCommands, INFRA, preloadAggregates, serviceMetrics, StreamLocks, type Infra } from '@roster/platform';
 import { botUserDecider, type BotUserCommand, type BotUserState } from './domain/bot-user';
 import { FieldValueError, UnknownFieldError } from './domain/errors';
 import { CatalogService } from './catalog.service';
@@ -37,9 +37,9 @@ export class UserProfileService {
 
   /**
    * Applies a batch of interactions. All items of one user become one list of commands, decided in order against
-   * one load of the user and appended at once (one expected revision, see `handleCommands`); different users run in
-   * parallel. Each command is idempotent (an interaction or change already reflected in the state decides no events),
-   * so a redelivered batch is safe.
+   * one load of the user (the users missing from the state cache are read together first) and appended at once (one
+   * expected revision, see `handleCommands`); different users run in parallel. Each command is idempotent (an
+   * interaction or change already reflected in the state decides no events), so a redelivered batch is safe.
    */
   async recordInteractions(items: readonly RecordInteractionItem[], now: Date = new Date()): Promise<number> {
     const byUser = new Map<string, RecordInteractionItem[]>();
@@ -47,6 +47,8 @@ export class UserProfileService {
       const key = streams.botUser(item.botId, item.userId);
       (byUser.get(key) ?? byUser.set(key, []).get(key)!).push(item);
     }
+    // The users not in the state cache are read in one go (one read transaction on SQLite), not one by one.
+    await preloadAggregates(this.infra.eventStore, this.infra.codec, botUserDecider, this.cache, byUser.keys());
     let applied = 0;
     const queue = [...byUser.values()];
     const worker = async () => {

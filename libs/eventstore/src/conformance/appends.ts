@@ -48,6 +48,21 @@ export function appendConformance({ store }: ConformanceContext): void {
       expect(await store().readStream(stream, { fromRevision: 5n })).toEqual([]);
     });
 
+    it('reads several streams at once, each as readStream would, in the order asked, [] for a missing one', async () => {
+      const prefix = uniquePrefix('several');
+      const first = newEvents(3);
+      const second = newEvents(2);
+      await store().appendToStream(`${prefix}a`, first);
+      await store().appendToStream(`${prefix}b`, second);
+      const names = [`${prefix}b`, `${prefix}missing`, `${prefix}a`, `${prefix}b`];
+
+      const read = await store().readStreams(names);
+      expect(read.map(ids)).toEqual([ids(second), [], ids(first), ids(second)]);
+      expect(read[2]).toEqual(await store().readStream(`${prefix}a`));
+      expect((await store().readStreams(names, { fromRevision: 1n, maxCount: 1 })).map(ids)).toEqual([ids(second.slice(1, 2)), [], ids(first.slice(1, 2)), ids(second.slice(1, 2))]);
+      expect(await store().readStreams([])).toEqual([]);
+    });
+
     it('returns [] for a stream that does not exist', async () => {
       expect(await store().readStream(`${uniquePrefix('missing')}s`)).toEqual([]);
     });

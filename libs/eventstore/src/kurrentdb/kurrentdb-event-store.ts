@@ -106,6 +106,11 @@ export class KurrentDbEventStore implements EventStore {
     return events;
   }
 
+  /** Concurrently over the client's one connection (KurrentDB has no multi-stream read). */
+  async readStreams(streamNames: readonly string[], options?: ReadStreamOptions): Promise<RecordedEvent[][]> {
+    return Promise.all(streamNames.map((name) => this.readStream(name, options)));
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     return this.#all.read(options);

@@ -1,0 +1,66 @@
+/**
+ * bench/profile-top — where a V8 CPU profile's time went, optionally within a time slice of the run.
+ *
+ *   node dist/bench/profile-top.js <file.cpuprofile> [--from 0] [--to end] [--top 30]
+ *
+ * `--from` / `--to` are seconds since the profile started (a profile of a whole bench/search run can be read for its
+ * query phase alone: the samples carry their times in `timeDeltas`). Prints the share of samples per function (self
+ * time, by name, file and line), with the idle, program and garbage-collector samples on their own lines, then the
+ * share per file. Profiles come from `node --cpu-prof` (bench/search's `--node-args`) or from bench/readstore's
+ * `PROFILE=<file>`.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+}
+
+interface Profile {
+  readonly nodes: readonly ProfileNode[];
+  readonly startTime: number;
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+/** Samples per function and per file within [from, to] seconds of the profile's start. */
+function selfTimes(profile: Profile, from = 0, to = Number.POSITIVE_INFINITY) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const functions = new Map<string, number>();
+  const files = new Map<string, number>();
+  let total = 0;
+  let elapsed = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    elapsed += profile.timeDeltas[i] ?? 0;
+    const seconds = elapsed / 1e6;
+    if (seconds < from || seconds > to) continue;
+    const frame = byId.get(profile.samples[i]!)?.callFrame;
+    if (!frame) continue;
+    total++;
+    const file = frame.url ? basename(frame.url) : `(${frame.functionName || 'native'})`;
+    const name = frame.url ? `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}` : frame.functionName;
+    functions.set(name, (functions.get(name) ?? 0) + 1);
+    files.set(file, (files.get(file) ?? 0) + 1);
+  }
+  const ranked = (counts: Map<string, number>) => [...counts].sort((a, b) => b[1] - a[1]);
+  return { total, seconds: elapsed / 1e6, functions: ranked(functions), files: ranked(files) };
+}
+
+function main(): void {
+  const [file, ...rest] = process.argv.slice(2);
+  if (!file) throw new Error('usage: profile-top <file.cpuprofile> [--from s] [--to s] [--top n]');
+  const option = (name: string, fallback: number) => {
+    const at = rest.indexOf(`--${name}`);
+    return at >= 0 ? Number(rest[at + 1]) : fallback;
+  };
+  const top = option('top', 30);
+  const { total, seconds, functions, files } = selfTimes(JSON.parse(readFileSync(file, 'utf8')) as Profile, option('from', 0), option('to', Number.POSITIVE_INFINITY));
+  const share = (n: number) => `${((100 * n) / Math.max(1, total)).toFixed(1).padStart(5)} %`;
+  console.log(`${file}: ${total} samples in the slice (profile ${seconds.toFixed(1)} s)`);
+  for (const [name, n] of functions.slice(0, top)) console.log(`${share(n)}  ${name}`);
+  console.log('by file:');
+  for (const [name, n] of files.slice(0, Math.ceil(top / 2))) console.log(`${share(n)}  ${name}`);
+}
+
+main();
