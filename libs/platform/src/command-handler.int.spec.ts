@@ -1,4 +1,5 @@
-import { SqliteEventStore } from '@roster/eventstore';
+import { USER_PROFILE_EVENTS } from '@roster/contracts';
+import { SqliteEventStore, type RecordedEvent } from '@roster/eventstore';
 import { MemoryKeyVault, PiiCodec } from '@roster/privacy';
 import { AggregateCache, decideAll, handleCommand, handleCommands, preloadAggregates, StreamLocks } from './command-handler';
 import { EventCodec } from './event-codec';
@@ -100,6 +101,28 @@ describe('preloadAggregates (the cache misses of a batch in one read)', () => {
 
     const outcome = await handleCommand(store, codec, counter, 'p-c', { amount: 100 }, { cache });
     expect(outcome).toMatchObject({ state: 111, version: 3 });
+  });
+});
+
+describe('EventCodec.decodeAll', () => {
+  it("reads the keys of the events' subjects that are not cached in one vault read, then decodes", async () => {
+    const vault = new MemoryKeyVault();
+    const writer = new EventCodec(new PiiCodec(vault));
+    const recorded = await Promise.all(
+      ['u-1', 'u-2', 'u-1', 'u-3'].map(async (userId, i): Promise<RecordedEvent> => {
+        const encoded = await writer.encode({ type: USER_PROFILE_EVENTS.fieldSet, data: { userId, key: 'city', value: `city ${i}` } });
+        return { ...encoded, streamName: `s-${userId}`, revision: 0n, position: BigInt(i + 1), metadata: {}, recordedAt: '' };
+      }),
+    );
+    const plain = { id: 'e-plain', type: 'counter.Added', streamName: 's-4', revision: 0n, position: 5n, data: { userId: 'u-4', amount: 1 }, metadata: {}, recordedAt: '' };
+    const batches = jest.spyOn(vault, 'getKeys');
+    const singles = jest.spyOn(vault, 'getKey');
+
+    const decoded = await new EventCodec(new PiiCodec(vault)).decodeAll([...recorded, plain]);
+
+    expect(decoded.map((event) => event.data['value'] ?? event.data['amount'])).toEqual(['city 0', 'city 1', 'city 2', 'city 3', 1]);
+    expect(batches.mock.calls).toEqual([[['u-1', 'u-2', 'u-3']]]);
+    expect(singles).not.toHaveBeenCalled();
   });
 });
 

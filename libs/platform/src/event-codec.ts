@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PERSONAL_FIELDS } from '@roster/contracts';
 import type { EventToAppend, RecordedEvent } from '@roster/eventstore';
-import { decodePersonalFields, encodePersonalFields, type PiiCodec } from '@roster/privacy';
+import { decodePersonalFields, encodePersonalFields, holdsEncryptedValues, type PiiCodec } from '@roster/privacy';
 
 /** A domain event as code sees it: plain, decoded data. */
 export interface DomainEvent {
@@ -33,8 +33,20 @@ export class EventCodec {
     return { ...recorded, data } as unknown as DecodedEvent<E>;
   }
 
-  decodeAll<E extends DomainEvent = DomainEvent>(events: readonly RecordedEvent[]): Promise<DecodedEvent<E>[]> {
+  /** The subjects' keys that are not cached are read first, all in one vault read (`PiiCodec.preload`). */
+  async decodeAll<E extends DomainEvent = DomainEvent>(events: readonly RecordedEvent[]): Promise<DecodedEvent<E>[]> {
+    const subjects = new Set<string>();
+    for (const { type, data } of events) {
+      const paths = PERSONAL_FIELDS[type];
+      if (paths && holdsEncryptedValues(data as Record<string, unknown>, paths)) subjects.add(subjectOf(data as Record<string, unknown>));
+    }
+    await this.pii.preload(subjects);
     return Promise.all(events.map((e) => this.decode<E>(e)));
+  }
+
+  /** Before encoding (or decoding) the events of many subjects: their existing keys in one vault read. */
+  preloadKeys(subjectIds: Iterable<string>): Promise<void> {
+    return this.pii.preload(subjectIds);
   }
 }
 

@@ -58,6 +58,19 @@ export function keyVaultConformance(
       expect(Buffer.from((await vault.getKey(id))!).toString('hex')).toBe([...distinct][0]);
     });
 
+    it('reads several keys at once, each as getKey would, in the order asked, creating none', async () => {
+      const [a, b, erased, never] = [subject(), subject(), subject(), subject()];
+      const [keyA, keyB] = [await vault.getOrCreateKey(a), await vault.getOrCreateKey(b)];
+      await vault.getOrCreateKey(erased);
+      await vault.shred(erased);
+
+      const keys = await vault.getKeys([b, never, a, erased, b]);
+      const hex = (key: Uint8Array | undefined) => key && Buffer.from(key).toString('hex');
+      expect(keys.map(hex)).toEqual([hex(keyB), undefined, hex(keyA), undefined, hex(keyB)]);
+      expect(await vault.getKey(never)).toBeUndefined();
+      expect(await vault.getKeys([])).toEqual([]);
+    });
+
     it('knows nothing of a subject that never asked for a key', async () => {
       const id = subject();
       expect(await vault.getKey(id)).toBeUndefined();

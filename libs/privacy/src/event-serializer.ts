@@ -35,6 +35,13 @@ export function decodePersonalFields(
   );
 }
 
+/** Whether any value at `paths` is encrypted: what decoding the payload needs its subject's key for. */
+export function holdsEncryptedValues(data: Payload, paths: PersonalFieldPaths): boolean {
+  const slots: Slot[] = [];
+  for (const path of paths) collect(data, segmentsOf(path), slots);
+  return slots.some((slot) => isEncryptedPii(slot.node[slot.key]));
+}
+
 async function transformPaths(data: Payload, paths: PersonalFieldPaths, transform: Transform) {
   // A deep copy, so the result shares nothing with the input and can be changed in place.
   const result = copyJson(data) as Record<string, unknown>;

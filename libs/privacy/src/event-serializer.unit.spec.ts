@@ -1,4 +1,4 @@
-import { decodePersonalFields, encodePersonalFields } from './event-serializer';
+import { decodePersonalFields, encodePersonalFields, holdsEncryptedValues } from './event-serializer';
 import { MemoryKeyVault } from './key-vault/memory-key-vault';
 import { PiiCodec, isEncryptedPii } from './pii-codec';
 
@@ -68,6 +68,15 @@ describe('personal fields of an event payload', () => {
 
   it('passes through plain values at listed paths, as in events written before a path was added', async () => {
     expect(await decodePersonalFields(codec, 'u-1', { value: 'legacy' }, paths)).toEqual({ value: 'legacy' });
+  });
+
+  it('tells whether a payload holds encrypted values at its paths (what decoding it needs a key for)', async () => {
+    expect(holdsEncryptedValues(event(), paths)).toBe(false);
+    expect(holdsEncryptedValues(await encodePersonalFields(codec, 'u-1', event(), paths), paths)).toBe(true);
+    const onlyANote = { notes: [{ id: 'n1', text: await codec.encrypt('u-1', 'x') }] };
+    expect(holdsEncryptedValues(onlyANote, paths)).toBe(true);
+    expect(holdsEncryptedValues(onlyANote, ['profile.email'])).toBe(false);
+    expect(holdsEncryptedValues({ profile: { email: null } }, paths)).toBe(false);
   });
 
   it('rejects a malformed path', async () => {

@@ -8,6 +8,6 @@ export { MemoryKeyVault } from './key-vault/memory-key-vault';
 export { createKeyVault, DEFAULT_KEY_VAULT_DB, type KeyVaultConfig } from './key-vault/create-key-vault';
 export { loadMasterKey, MASTER_KEY_BYTES, MASTER_KEY_FILE, type MasterKeySource } from './key-vault/master-key';
 export { isEncryptedPii, PiiCodec, type EncryptedPii, type PiiCodecOptions } from './pii-codec';
-export { decodePersonalFields, encodePersonalFields, type PersonalFieldPaths } from './event-serializer';
+export { decodePersonalFields, encodePersonalFields, holdsEncryptedValues, type PersonalFieldPaths } from './event-serializer';
 export { Pseudonymizer } from './pseudonym';
 export { keyVaultConformance, type KeyVaultConformanceOptions, type KeyVaultTestStore } from './conformance';

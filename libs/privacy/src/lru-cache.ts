@@ -27,6 +27,11 @@ export class LruCache<K extends NonNullable<unknown>, V extends NonNullable<unkn
     this.entries.set(key, value);
   }
 
+  /** Without making the key recently used. */
+  has(key: K): boolean {
+    return this.entries.has(key);
+  }
+
   delete(key: K): void {
     this.entries.delete(key);
   }

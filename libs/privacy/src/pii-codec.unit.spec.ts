@@ -8,9 +8,14 @@ import { PiiCodec, isEncryptedPii, type EncryptedPii } from './pii-codec';
 class CountingVault extends MemoryKeyVault {
   readonly loads: string[] = [];
   readonly creations: string[] = [];
+  readonly batches: string[][] = [];
   override async getKey(subjectId: string) {
     this.loads.push(subjectId);
     return super.getKey(subjectId);
+  }
+  override async getKeys(subjectIds: readonly string[]) {
+    this.batches.push([...subjectIds]);
+    return super.getKeys(subjectIds);
   }
   override async getOrCreateKey(subjectId: string) {
     this.creations.push(subjectId);
@@ -129,6 +134,48 @@ describe('PiiCodec', () => {
     expect(counting.creations).toEqual(['user-9']);
     const values = await Promise.all(encrypted.map((value) => fresh.decrypt('user-9', value as EncryptedPii)));
     expect(values).toEqual(Array.from({ length: 20 }, (_, i) => `value ${i}`));
+  });
+
+  it('preloads the uncached keys of many subjects with one vault read; their values then need no vault at all', async () => {
+    const counting = new CountingVault();
+    const writer = new PiiCodec(counting);
+    const values = new Map<string, EncryptedPii>();
+    for (const id of ['a', 'b', 'c']) values.set(id, await writer.encrypt(id, `secret of ${id}`));
+    const reader = new PiiCodec(counting);
+    await reader.decrypt('a', values.get('a')!);
+    counting.loads.length = 0;
+    counting.creations.length = 0;
+
+    await reader.preload(['a', 'b', 'c', 'b', 'never']);
+    expect(counting.batches).toEqual([['b', 'c', 'never']]);
+    for (const id of ['a', 'b', 'c']) expect(await reader.decrypt(id, values.get(id)!)).toBe(`secret of ${id}`);
+    await reader.encrypt('c', 'more');
+    expect(counting.loads).toEqual([]);
+    expect(counting.creations).toEqual([]);
+    // No key was made for a subject without one: its first encryption makes it, as without a preload.
+    expect(await counting.getKey('never')).toBeUndefined();
+    await reader.encrypt('never', 'first');
+    expect(counting.creations).toEqual(['never']);
+  });
+
+  it('keeps no preloaded key when a forget happened during the read, so an erasure is never undone', async () => {
+    const encrypted = await new PiiCodec(vault).encrypt('user-1', 'secret');
+    await new PiiCodec(vault).encrypt('user-2', 'other');
+    let releaseLoad = () => {};
+    const gate = new Promise<void>((resolve) => (releaseLoad = resolve));
+    const slowVault: KeyVault = Object.assign(Object.create(vault) as KeyVault, {
+      getKeys: async (ids: readonly string[]) => {
+        const keys = await vault.getKeys(ids); // read before the erasure lands, returned after it
+        await gate;
+        return keys;
+      },
+    });
+    const slowCodec = new PiiCodec(slowVault);
+    const preloading = slowCodec.preload(['user-1', 'user-2']);
+    await slowCodec.shred('user-1');
+    releaseLoad();
+    await preloading;
+    expect(await slowCodec.decrypt('user-1', encrypted)).toBeUndefined();
   });
 
   it('reloads a forgotten key, so an erasure made elsewhere takes effect', async () => {

@@ -55,7 +55,9 @@ export class IngestionService {
       seen.add(stream);
       fresh.push({ stream, event });
     }
-    // Encoded together: the users' data keys that are still missing are then created in one vault transaction.
+    // Encoded together: the users' existing data keys that are not cached are read in one vault read, and the ones
+    // still missing are then created in one vault transaction.
+    await this.infra.codec.preloadKeys(fresh.map(({ event }) => userIds.get(identityKey(event.channel, event.channelUserId))!));
     const appends = await Promise.all(
       fresh.map(async ({ stream, event }) => {
         const userId = userIds.get(identityKey(event.channel, event.channelUserId))!;

@@ -47,7 +47,9 @@ export class UserProfileService {
       const key = streams.botUser(item.botId, item.userId);
       (byUser.get(key) ?? byUser.set(key, []).get(key)!).push(item);
     }
-    // The users not in the state cache are read in one go (one read transaction on SQLite), not one by one.
+    // The users' keys and the users not in the state cache are read in one go each (one read transaction on SQLite),
+    // not one by one.
+    await this.infra.codec.preloadKeys(items.map((item) => item.userId));
     await preloadAggregates(this.infra.eventStore, this.infra.codec, botUserDecider, this.cache, byUser.keys());
     let applied = 0;
     const queue = [...byUser.values()];

@@ -21,6 +21,13 @@ export class MemoryKeyVault implements KeyVault {
     return key && Uint8Array.from(key);
   }
 
+  async getKeys(subjectIds: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    return subjectIds.map((id) => {
+      const key = this.keys.get(id);
+      return key && Uint8Array.from(key);
+    });
+  }
+
   async shred(subjectId: string): Promise<void> {
     this.keys.delete(subjectId);
     this.shredded.add(subjectId);

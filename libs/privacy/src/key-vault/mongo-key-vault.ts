@@ -65,6 +65,17 @@ export class MongoKeyVault implements KeyVault {
     return doc?.wrappedKey && unwrapDataKey(this.secrets.wrappingKey, subjectId, doc.wrappedKey.value());
   }
 
+  /** One query for all (`$in` on `_id`); tombstones and absent subjects give undefined. */
+  async getKeys(subjectIds: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    if (subjectIds.length === 0) return [];
+    const docs = await this.keys.find({ _id: { $in: [...new Set(subjectIds)] } }).toArray();
+    const byId = new Map(docs.map((doc) => [doc._id, doc]));
+    return subjectIds.map((id) => {
+      const wrapped = byId.get(id)?.wrappedKey;
+      return wrapped && unwrapDataKey(this.secrets.wrappingKey, id, wrapped.value());
+    });
+  }
+
   async shred(subjectId: string): Promise<void> {
     // $min keeps the first erasure time when shred is repeated, and sets it on a missing field or a new tombstone.
     await this.keys.updateOne(

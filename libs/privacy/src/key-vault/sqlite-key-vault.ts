@@ -72,6 +72,15 @@ export class SqliteKeyVault implements KeyVault {
     return wrapped && unwrapDataKey(this.secrets.wrappingKey, subjectId, wrapped);
   }
 
+  /**
+   * One read transaction for all: alone, each lookup begins its own (WAL-index locks, and a page cache that SQLite
+   * drops whenever another connection has committed since: ~10 µs a key at 300k subjects, bench/ingest's profile).
+   */
+  async getKeys(subjectIds: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    const wrapped = this.db.transaction(() => subjectIds.map((id) => this.wrappedKeyRow(id)))();
+    return wrapped.map((row, i) => row && unwrapDataKey(this.secrets.wrappingKey, subjectIds[i]!, row));
+  }
+
   async shred(subjectId: string): Promise<void> {
     this.db
       .transaction(() => {
