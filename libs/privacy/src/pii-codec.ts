@@ -84,7 +84,8 @@ export class PiiCodec {
    * `forget` happened are dropped, as in a single load.
    */
   async preload(subjectIds: Iterable<string>): Promise<void> {
-    const missing = [...new Set(subjectIds)].filter((id) => !this.keys.has(id));
+    // No more than the cache holds: keys preloaded past that would push out the first ones before their use.
+    const missing = [...new Set(subjectIds)].filter((id) => !this.keys.has(id)).slice(0, this.keys.capacity);
     if (missing.length < 2) return;
     const forgetsBefore = this.forgets;
     const keys = await this.vault.getKeys(missing);

@@ -158,6 +158,13 @@ describe('PiiCodec', () => {
     expect(counting.creations).toEqual(['never']);
   });
 
+  it('preloads no more keys than its cache holds', async () => {
+    const counting = new CountingVault();
+    for (const id of ['a', 'b', 'c']) await new PiiCodec(counting).encrypt(id, id);
+    await new PiiCodec(counting, { cacheSize: 2 }).preload(['a', 'b', 'c']);
+    expect(counting.batches).toEqual([['a', 'b']]);
+  });
+
   it('keeps no preloaded key when a forget happened during the read, so an erasure is never undone', async () => {
     const encrypted = await new PiiCodec(vault).encrypt('user-1', 'secret');
     await new PiiCodec(vault).encrypt('user-2', 'other');
