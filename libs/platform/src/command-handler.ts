@@ -228,10 +228,13 @@ export async function preloadAggregates<C, E extends DomainEvent, S>(
   const missing = [...new Set(streamNames)].filter((name) => !cache.has(name));
   if (missing.length === 0) return;
   const recorded = await store.readStreams(missing);
-  for (let i = 0; i < missing.length; i++) {
-    const history = (await codec.decodeAll(recorded[i]!)) as unknown as E[];
-    if (!cache.has(missing[i]!)) cache.set(missing[i]!, history.reduce(decider.evolve, decider.initialState()), recorded[i]!.length);
-  }
+  // Decoded as one list, so that the data keys of all their subjects are read together too (`EventCodec.decodeAll`).
+  const decoded = (await codec.decodeAll(recorded.flat())) as unknown as E[];
+  let at = 0;
+  missing.forEach((name, i) => {
+    const history = decoded.slice(at, (at += recorded[i]!.length));
+    if (!cache.has(name)) cache.set(name, history.reduce(decider.evolve, decider.initialState()), history.length);
+  });
 }
 
 async function load<C, E extends DomainEvent, S>(store: EventStore, codec: EventCodec, decider: Decider<C, E, S>, streamName: string) {
