@@ -2,12 +2,17 @@
  * bench/profile-top — where a V8 CPU profile's time went, optionally within a time slice of the run.
  *
  *   node dist/bench/profile-top.js <file.cpuprofile> [--from 0] [--to end] [--top 30]
+ *   node dist/bench/profile-top.js <file.cpuprofile> --under <function> [--callers 4] [--window 30] [--from] [--to]
  *
  * `--from` / `--to` are seconds since the profile started (a profile of a whole bench/search run can be read for its
  * query phase alone: the samples carry their times in `timeDeltas`). Prints the share of samples per function (self
  * time, by name, file and line), with the idle, program and garbage-collector samples on their own lines, then the
  * share per file. Profiles come from `node --cpu-prof` (bench/search's `--node-args`) or from bench/readstore's
  * `PROFILE=<file>`.
+ *
+ * `--under <function>` prints instead the inclusive share of the samples whose stack holds a function of that name,
+ * per chain of its `--callers` nearest callers (which of its callers pays), and that share per `--window` seconds
+ * (whether it grows over the run).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -15,6 +20,7 @@ import { basename } from 'node:path';
 interface ProfileNode {
   readonly id: number;
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly children?: readonly number[];
 }
 
 interface Profile {
@@ -47,6 +53,38 @@ function selfTimes(profile: Profile, from = 0, to = Number.POSITIVE_INFINITY) {
   return { total, seconds: elapsed / 1e6, functions: ranked(functions), files: ranked(files) };
 }
 
+/** Samples whose stack holds `fn`, by chain of its nearest callers and per window of `window` seconds. */
+function under(profile: Profile, fn: string, callers: number, window: number, from = 0, to = Number.POSITIVE_INFINITY) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const chains = new Map<string, number>();
+  const windows: { total: number; under: number }[] = [];
+  let total = 0;
+  let hits = 0;
+  let elapsed = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    elapsed += profile.timeDeltas[i] ?? 0;
+    const seconds = elapsed / 1e6;
+    if (seconds < from || seconds > to) continue;
+    const w = Math.floor((seconds - from) / window);
+    const slot = (windows[w] ??= { total: 0, under: 0 });
+    total++;
+    slot.total++;
+    // The innermost frame of that name, then its callers outward.
+    let id: number | undefined = profile.samples[i]!;
+    while (id !== undefined && byId.get(id)?.callFrame.functionName !== fn) id = parent.get(id);
+    if (id === undefined) continue;
+    hits++;
+    slot.under++;
+    const chain: string[] = [];
+    for (let up = parent.get(id); up !== undefined && chain.length < callers; up = parent.get(up)) chain.push(byId.get(up)!.callFrame.functionName || '(anonymous)');
+    const key = chain.join(' <- ');
+    chains.set(key, (chains.get(key) ?? 0) + 1);
+  }
+  return { total, hits, chains: [...chains].sort((a, b) => b[1] - a[1]), windows };
+}
+
 function main(): void {
   const [file, ...rest] = process.argv.slice(2);
   if (!file) throw new Error('usage: profile-top <file.cpuprofile> [--from s] [--to s] [--top n]');
@@ -55,6 +93,18 @@ function main(): void {
     return at >= 0 ? Number(rest[at + 1]) : fallback;
   };
   const top = option('top', 30);
+  const at = rest.indexOf('--under');
+  if (at >= 0) {
+    const fn = rest[at + 1]!;
+    const window = option('window', 30);
+    const found = under(JSON.parse(readFileSync(file, 'utf8')) as Profile, fn, option('callers', 4), window, option('from', 0), option('to', Number.POSITIVE_INFINITY));
+    const pct = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(1).padStart(5)} %`;
+    console.log(`${file}: ${pct(found.hits, found.total)} of ${found.total} samples under ${fn}; by its callers:`);
+    for (const [chain, n] of found.chains.slice(0, top)) console.log(`${pct(n, found.total)}  ${fn} <- ${chain}`);
+    console.log(`per ${window} s window:`);
+    found.windows.forEach((slot, i) => console.log(`${String(i * window).padStart(6)} s  ${pct(slot.under, slot.total)} of ${slot.total}`));
+    return;
+  }
   const { total, seconds, functions, files } = selfTimes(JSON.parse(readFileSync(file, 'utf8')) as Profile, option('from', 0), option('to', Number.POSITIVE_INFINITY));
   const share = (n: number) => `${((100 * n) / Math.max(1, total)).toFixed(1).padStart(5)} %`;
   console.log(`${file}: ${total} samples in the slice (profile ${seconds.toFixed(1)} s)`);
