@@ -514,15 +514,16 @@ export class OrderedIndex<T extends Doc> {
 
   /**
    * Adds the seqs of the entries keyed in the range to a set being made (`SeqSet.of`, for entries below `size`): a
-   * large bucket's as its bits (`bucketBits`; made the first time), any other entry's one by one.
+   * large bucket's as its bits (`bucketBits`; made the first time), any other entry's one by one. A bounded range's
+   * kept bits are moved onto it by at most `moveUpTo` keys (`keptSlice`: the planner's bound of what moving is worth).
    */
-  addSeqs(range: Range<T>, size: number, add: (seq: number) => void, addWords: (bits: Uint32Array) => void): void {
+  addSeqs(range: Range<T>, size: number, add: (seq: number) => void, addWords: (bits: Uint32Array) => void, moveUpTo = Number.POSITIVE_INFINITY): void {
     const m = this.tail.length;
     const docs = range.partition.docs;
     if (this.setFromBits(range)) return addWords(treeBitsOf(range.partition, size, m));
     if (range.where && range.prefix.length === 0 && !range.low && !range.high && m > 0) return addWords(this.testBitsOf(range.partition, range.where, size));
     if (!range.where && range.prefix.length === 0 && (range.low || range.high) && m > 0) {
-      const kept = this.keptRangeFor(range) ?? this.keepRange(range, size);
+      const kept = this.keptRangeFor(range, moveUpTo) ?? this.keepRange(range, size);
       if (kept) return addWords(kept);
     }
     this.forEachChild(range, (child, depth) =>
@@ -612,8 +613,8 @@ export class OrderedIndex<T extends Doc> {
    * out. Undefined when none is kept that close (at most as many keys between them as a range must hold to be kept),
    * or some document holds several values there (taking out one key of a document would not take the document out).
    */
-  private keptRangeFor(range: Range<T>): Uint32Array | undefined {
-    const move = this.keptMove(range);
+  private keptRangeFor(range: Range<T>, upTo: number): Uint32Array | undefined {
+    const move = this.keptMove(range, upTo);
     if (!move) return undefined;
     const { kept, slice, add } = move;
     const m = this.tail.length;
@@ -628,17 +629,25 @@ export class OrderedIndex<T extends Doc> {
 
   /**
    * The keys a set of the range reads when kept bits are moved onto it (`keptRangeFor`): those between its bounds and
-   * the kept ones. Undefined when no bits kept are that close.
+   * the kept ones. Undefined when no bits kept are that close, or none within `upTo` keys (a caller that knows the
+   * range holds few keys: moving bits further costs more than reading the range's own keys).
    */
-  keptSlice(range: Range<T>): number | undefined {
-    return this.keptMove(range)?.keys;
+  keptSlice(range: Range<T>, upTo = Number.POSITIVE_INFINITY): number | undefined {
+    return this.keptMove(range, upTo)?.keys;
   }
 
-  private keptMove(range: Range<T>): { kept: KeptTest; slice?: Range<T>; add: boolean; keys: number } | undefined {
+  /**
+   * The kept bits closest to the range, with the keys between them, if at most `upTo` and fewer than a kept range's
+   * share. Counting a slice stops at that cap, so kept bits far from the range (a bound moved on since, or another
+   * request's) cost at most the cap each — the caller's, not the partition's 1/64: the ranges of a search's movers
+   * (`sortMoves`) are small beside bits kept for other pages, and were counted up to 1/64 of a bot for each.
+   */
+  private keptMove(range: Range<T>, upTo: number): { kept: KeptTest; slice?: Range<T>; add: boolean; keys: number } | undefined {
     if (range.prefix.length > 0 || range.where || (!range.low && !range.high) || this.tail.length === 0 || this.multi[0] !== 0) return undefined;
     const tested = testBits.get(range.partition);
     if (!tested) return undefined;
-    const cap = keptShare(range.partition.docs) - 1;
+    const cap = Math.min(keptShare(range.partition.docs) - 1, Math.floor(upTo));
+    if (cap < 0) return undefined;
     let best: { kept: KeptTest; slice?: Range<T>; add: boolean; keys: number } | undefined;
     for (const kept of tested.values()) {
       if (!kept.bounds) continue;

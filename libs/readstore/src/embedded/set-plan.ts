@@ -131,14 +131,16 @@ export function planSets<T extends Doc>(
   };
   // Located conditions, sized within the budget.
   /** `reads`: the keys building the set reads (a bucket with bits: its words / 32); `cost`: the planner's units. */
-  const primitives = new Map<string, { readonly index: OrderedIndex<T>; readonly ranges: readonly Range<T>[]; readonly reads: number; readonly cost: number } | undefined>();
+  /** `moveUpTo`: the most keys kept bits may be moved by onto its ranges (`movedUpTo`). */
+  const primitives = new Map<string, { readonly index: OrderedIndex<T>; readonly ranges: readonly Range<T>[]; readonly reads: number; readonly cost: number; readonly moveUpTo: number } | undefined>();
   const primitive = (conditions: readonly Condition[]) => {
     const found = locate(conditions);
     if (found && !primitives.has(found.key)) {
       // A text condition's values are all tested, and each may pass: at most as many keys as values (one each).
       const n = found.tested ?? countOf(found, capOf(found));
-      const cost = setCost(found, n, size);
-      primitives.set(found.key, { index: found.index, ranges: found.ranges, reads: found.tested ?? Math.ceil(cost / found.weight), cost });
+      const moveUpTo = movedUpTo(found, n, size);
+      const cost = setCost(found, n, size, moveUpTo);
+      primitives.set(found.key, { index: found.index, ranges: found.ranges, reads: found.tested ?? Math.ceil(cost / found.weight), cost, moveUpTo });
     }
     return found && primitives.get(found.key);
   };
@@ -178,7 +180,7 @@ export function planSets<T extends Doc>(
     fields.add(condition.field);
     keys += found.reads;
     return SeqSet.of(size, (add, addWords) => {
-      for (const range of found.ranges) found.index.addSeqs(range, size, add, addWords);
+      for (const range of found.ranges) found.index.addSeqs(range, size, add, addWords, found.moveUpTo);
     });
   };
   const leaves = (unit: DocFilter | readonly Condition[]): void => {
@@ -277,7 +279,7 @@ export function planSets<T extends Doc>(
  * each; a bucket large enough to keep its bits (`hasBits`), or a range holding its partition's whole tree, a copy of
  * its words, whatever its size.
  */
-function setCost<T extends Doc>(found: Located<T>, n: number, size: number): number {
+function setCost<T extends Doc>(found: Located<T>, n: number, size: number, moveUpTo: number): number {
   const bitsCost = Math.ceil(size / SEQS_PER_KEY_COST);
   // A text condition tests every value (and may keep all), unless the bits of what passed are kept.
   if (found.tested !== undefined) {
@@ -288,13 +290,24 @@ function setCost<T extends Doc>(found: Located<T>, n: number, size: number): num
   // close to a range whose bits are kept moves them by the keys between the two (a relative time's moving bound).
   if (found.weight !== 1 && found.ranges.every((range) => found.index.setFromBits(range))) return Math.min(bitsCost * found.ranges.length, n * found.weight);
   if (found.weight !== 1) {
-    const slices = found.ranges.map((range) => found.index.keptSlice(range));
+    const slices = found.ranges.map((range) => found.index.keptSlice(range, moveUpTo));
     const moved = slices.every((keys) => keys !== undefined) ? slices.reduce<number>((sum, keys) => sum + bitsCost + keys! * found.weight, 0) : Number.POSITIVE_INFINITY;
     return Math.min(moved, n * found.weight);
   }
   let cost = 0;
   for (const range of found.ranges) cost += found.index.setCostUpTo(range, bitsCost, n);
   return Math.min(cost, n);
+}
+
+/**
+ * The most keys worth moving kept bits by onto a range of located conditions with `n` keys (or more than their
+ * cap): a move copies the words and reads the keys between, building reads the `n` keys, so a move further than
+ * `n` less the copy is never cheaper — and kept bits are not even counted that far (`keptSlice`). Without this,
+ * every small range (a search's movers between two keys) counted its distance to each kept range up to 1/64 of
+ * the bot.
+ */
+function movedUpTo<T extends Doc>(found: Located<T>, n: number, size: number): number {
+  return n - Math.ceil(size / SEQS_PER_KEY_COST / found.weight) - 1;
 }
 
 /**

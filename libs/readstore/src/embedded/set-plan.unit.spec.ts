@@ -1,6 +1,9 @@
 import { Cases, randomWalks } from '../conformance/index-equivalence';
 import type { Collection, CountOptions, Doc, DocFilter, FindQuery, IndexSpec, Page } from '../port';
 import { EmbeddedCollection } from './embedded-collection';
+import type { Entry } from './entry';
+import { OrderedIndex } from './ordered-index';
+import { MEMBER_COST, planSets, RANGE_KEY_COST } from './set-plan';
 
 /**
  * Set plans (`set-plan.ts`) answer as plain scans do: the conformance suite's random documents, filters (with `or`
@@ -85,4 +88,44 @@ describe('set plans', () => {
     }
     for (const plan of ['count: sets', 'find: sets', 'find: walk, then sets', 'find: walk, filtered by sets, then sets']) expect([...plans]).toContain(plan);
   }, 120_000);
+});
+
+/**
+ * The planner bounds how far kept bits are looked for by what the set is worth: a small conjunct (a rare value) makes
+ * every other set worth little, so the distance from a range to bits kept for another range is counted no further
+ * than that — not up to 1/64 of the bot for each kept range (which, for a search's movers beside bits kept for other
+ * pages, took a tenth of the segmentation thread and grew as users moved).
+ */
+describe('set plans and kept ranges', () => {
+  it('count the distance to kept bits no further than the set is worth', () => {
+    const times = new OrderedIndex<Doc>(['bot', 't']);
+    const tags = new OrderedIndex<Doc>(['bot', 'tag']);
+    const n = 100_000;
+    for (let seq = 0; seq < n; seq++) {
+      const entry = { doc: { id: `d${String(seq).padStart(6, '0')}`, bot: 'b1', t: seq, tag: seq % 5000 === 0 ? 'rare' : 'common' } as Doc, position: 1n, seq } as Entry<Doc>;
+      times.add(entry);
+      tags.add(entry);
+    }
+    // Bits kept for t ≥ 5000 (another request's range: a large share of the bot), made by a plan that could afford it.
+    const bot: DocFilter = { field: 'bot', op: 'eq', value: 'b1' };
+    const since = (t: number): DocFilter => ({ field: 't', op: 'gte', value: t });
+    expect(planSets([times, tags], [bot, since(5000)], n, 10 * n)?.fields).toEqual(['t']);
+
+    const caps: number[] = [];
+    const countUpTo = times.countUpTo.bind(times);
+    jest.spyOn(times, 'countUpTo').mockImplementation((range, cap) => {
+      caps.push(cap);
+      return countUpTo(range, cap);
+    });
+    const plan = planSets([times, tags], [bot, { field: 'tag', op: 'eq', value: 'rare' }, since(60_000)], n, n);
+    // 20 rare documents: nothing is worth more than evaluating them (20 × (1 + MEMBER_COST) units, a quarter of that in
+    // keys of a range). The conjuncts' first round of counting goes to 256 keys; the kept bits 55,000 keys away were
+    // not counted up to the kept share (1,562) as before.
+    expect(Math.max(...caps)).toBeLessThanOrEqual(Math.max(256, Math.ceil((20 * (1 + MEMBER_COST)) / RANGE_KEY_COST)));
+    const seqs = [...Array(n).keys()];
+    const rare = seqs.filter((seq) => seq % 5000 === 0);
+    expect(seqs.filter((seq) => plan!.upper.has(seq)).every((seq) => rare.includes(seq))).toBe(true);
+    expect(rare.filter((seq) => seq >= 60_000).every((seq) => plan!.upper.has(seq))).toBe(true);
+    expect(seqs.filter((seq) => plan!.lower.has(seq)).every((seq) => seq % 5000 === 0 && seq >= 60_000)).toBe(true);
+  });
 });
