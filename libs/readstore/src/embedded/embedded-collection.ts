@@ -236,12 +236,21 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   }
 
   /**
+   * Replaces the repeated strings of a document just deserialized for `load` (nobody else holds it yet) by the shared
+   * copies, in place.
+   */
+  shareStrings(doc: T): void {
+    internInPlace(doc, this.strings, this.sameStrings);
+  }
+
+  /**
    * Replaces the collection's content with a dump (at start, before any use). The documents are taken as they are
    * (they came from `dump`, through a serializer), not validated or copied again — but their repeated strings are
-   * replaced by shared copies in place; declared indexes are rebuilt. The dump's index orders wait for their indexes
+   * replaced by shared copies in place (unless `shared`: `shareStrings` did it to each already); declared indexes are
+   * rebuilt. The dump's index orders wait for their indexes
    * to be declared, which then load from them instead of building (`Indexes.rebuild`).
    */
-  load(dump: CollectionDump<T>): void {
+  load(dump: CollectionDump<T>, shared = false): void {
     for (const entry of this.entries.values()) entry.seq = DELETED;
     this.entries.clear();
     this.bySeq.fill(undefined);
@@ -250,7 +259,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     for (const [id, position] of dump.tombstones) this.tombstones.set(id, position);
     const loaded: Entry<T>[] = [];
     for (const [doc, position] of dump.entries) {
-      internInPlace(doc, this.strings, this.sameStrings);
+      if (!shared) this.shareStrings(doc);
       const entry: Entry<T> = { doc, position, seq: this.nextSeq++ };
       this.bySeq[entry.seq] = entry;
       this.entries.set(doc.id, entry);

@@ -145,13 +145,13 @@ export class EmbeddedReadStore implements ReadStore {
     const { options, keys } = this.snapshots!;
     const started = performance.now();
     try {
-      const snapshot = await readSnapshot(options.file, keys, options.readModelVersion);
+      const snapshot = await readSnapshot(options.file, keys, options.readModelVersion, (name, doc) => this.named(name).shareStrings(doc));
       if (!snapshot) {
         // No snapshot: key files or a temporary file left by an interrupted write are of no use.
         await discardSnapshot(options.file);
         return;
       }
-      for (const [name, dump] of snapshot.dumps) this.named(name).load(dump);
+      for (const [name, dump] of snapshot.dumps) this.named(name).load(dump, true);
       this.changes = this.snapshotted = 0;
       options.log?.info({ ...snapshot.stats, ms: Math.round(performance.now() - started) }, 'read store snapshot loaded');
     } catch (error) {

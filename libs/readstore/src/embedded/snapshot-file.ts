@@ -146,11 +146,15 @@ interface LoadedDump {
 /**
  * Reads a snapshot back: undefined when there is none, `SnapshotUnreadableError` when it cannot be used. Nothing is
  * returned unless every frame authenticated and the end frame's totals match, so a caller never loads half a file.
+ * `onDocument` sees each document of a collection as soon as its frame is deserialized (and authenticated): the
+ * store shares its repeated strings then, while the frame's copies are still young garbage, rather than after the
+ * whole file, when a million documents' duplicates would have been promoted to the old generation first.
  */
 export async function readSnapshot(
   file: string,
   keys: SnapshotKeys,
   readModelVersion: string,
+  onDocument?: (collection: string, doc: Doc) => void,
 ): Promise<{ dumps: Map<string, CollectionDump<Doc>>; stats: SnapshotStats } | undefined> {
   let handle: FileHandle;
   try {
@@ -234,7 +238,10 @@ export async function readSnapshot(
       const data = asDataPayload(deserializePayload(plain));
       let dump = dumps.get(data.c);
       if (!dump) dumps.set(data.c, (dump = { entries: [], tombstones: [] }));
-      for (const entry of data.e) dump.entries.push(entry);
+      for (const entry of data.e) {
+        onDocument?.(data.c, entry[0]);
+        dump.entries.push(entry);
+      }
       for (const tombstone of data.t) dump.tombstones.push(tombstone);
       entries += data.e.length;
       tombstones += data.t.length;
