@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Doc, DocFilter, IndexSpec } from '../port';
 import { EmbeddedCollection, type CollectionSettings } from './embedded-collection';
 import { EmbeddedReadStore, type EmbeddedSnapshotOptions } from './embedded-read-store';
-import { ENTRIES_PER_FRAME, writeSnapshot } from './snapshot-file';
+import { ENTRIES_PER_FRAME, readSnapshot, writeSnapshot } from './snapshot-file';
 import { SnapshotKeys } from './snapshot-keys';
 
 const SECRET_EMAIL = 'anna.snapshot-secret@example.com';
@@ -114,6 +114,29 @@ describe('EmbeddedReadStore snapshots', () => {
       expect(await second.collection('checkpoints').get('segmentation-user-list')).toEqual({ id: 'segmentation-user-list', position: BIG.toString() });
       expect(second.ephemeral).toBe(false);
       expect(log.info).toHaveBeenCalledWith(expect.objectContaining({ collections: 3, tombstones: 3 }), 'read store snapshot loaded');
+    });
+
+    it('hands each document to onDocument as its frame is read (the store shares its strings then), before it returns', async () => {
+      const first = await openStore();
+      const n = ENTRIES_PER_FRAME * 2 + 17;
+      await seed(first, n);
+      await first.snapshotNow();
+      const seen: [string, string][] = [];
+      let framesDone = false;
+      const read = readSnapshot(file, new SnapshotKeys(file, wrappingKey), 'test/1', (collection, doc) => {
+        expect(framesDone).toBe(false);
+        seen.push([collection, doc.id]);
+      });
+      const snapshot = (await read)!;
+      framesDone = true;
+      const loaded = [...snapshot.dumps].flatMap(([collection, dump]) => dump.entries.map(([doc]) => [collection, doc.id] as [string, string]));
+      expect(seen).toEqual(loaded);
+      expect(seen.filter(([collection]) => collection === 'users')).toHaveLength(n - 1);
+      // The store loads what it shared: a restart answers as before.
+      await first.close();
+      const second = await openStore();
+      expect((await second.collection<UserDoc>('users').get(user(0).id))?.email).toBe(SECRET_EMAIL);
+      expect(await second.collection('users').count()).toBe(n - 1);
     });
 
     it('serves filtered, sorted pages from the loaded documents, with indexes declared after the load', async () => {
