@@ -30,31 +30,41 @@ interface Profile {
   readonly timeDeltas: readonly number[];
 }
 
-/** Samples per function and per file within [from, to] seconds of the profile's start. */
-function selfTimes(profile: Profile, from = 0, to = Number.POSITIVE_INFINITY) {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const functions = new Map<string, number>();
-  const files = new Map<string, number>();
-  let total = 0;
+/**
+ * Calls `visit` with each sample's node id and its time (seconds since the profile's start) within [from, to];
+ * returns the profile's length in seconds.
+ */
+function forEachSample(profile: Profile, from: number, to: number, visit: (node: number, seconds: number) => void): number {
   let elapsed = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     elapsed += profile.timeDeltas[i] ?? 0;
     const seconds = elapsed / 1e6;
-    if (seconds < from || seconds > to) continue;
-    const frame = byId.get(profile.samples[i]!)?.callFrame;
-    if (!frame) continue;
+    if (seconds >= from && seconds <= to) visit(profile.samples[i]!, seconds);
+  }
+  return elapsed / 1e6;
+}
+
+/** Samples per function and per file within [from, to] seconds of the profile's start. */
+function selfTimes(profile: Profile, from: number, to: number) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const functions = new Map<string, number>();
+  const files = new Map<string, number>();
+  let total = 0;
+  const seconds = forEachSample(profile, from, to, (node) => {
+    const frame = byId.get(node)?.callFrame;
+    if (!frame) return;
     total++;
     const file = frame.url ? basename(frame.url) : `(${frame.functionName || 'native'})`;
     const name = frame.url ? `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}` : frame.functionName;
     functions.set(name, (functions.get(name) ?? 0) + 1);
     files.set(file, (files.get(file) ?? 0) + 1);
-  }
+  });
   const ranked = (counts: Map<string, number>) => [...counts].sort((a, b) => b[1] - a[1]);
-  return { total, seconds: elapsed / 1e6, functions: ranked(functions), files: ranked(files) };
+  return { total, seconds, functions: ranked(functions), files: ranked(files) };
 }
 
 /** Samples whose stack holds `fn`, by chain of its nearest callers and per window of `window` seconds. */
-function under(profile: Profile, fn: string, callers: number, window: number, from = 0, to = Number.POSITIVE_INFINITY) {
+function under(profile: Profile, fn: string, callers: number, window: number, from: number, to: number) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -62,26 +72,21 @@ function under(profile: Profile, fn: string, callers: number, window: number, fr
   const windows: { total: number; under: number }[] = [];
   let total = 0;
   let hits = 0;
-  let elapsed = 0;
-  for (let i = 0; i < profile.samples.length; i++) {
-    elapsed += profile.timeDeltas[i] ?? 0;
-    const seconds = elapsed / 1e6;
-    if (seconds < from || seconds > to) continue;
-    const w = Math.floor((seconds - from) / window);
-    const slot = (windows[w] ??= { total: 0, under: 0 });
+  forEachSample(profile, from, to, (node, seconds) => {
+    const slot = (windows[Math.floor((seconds - from) / window)] ??= { total: 0, under: 0 });
     total++;
     slot.total++;
     // The innermost frame of that name, then its callers outward.
-    let id: number | undefined = profile.samples[i]!;
+    let id: number | undefined = node;
     while (id !== undefined && byId.get(id)?.callFrame.functionName !== fn) id = parent.get(id);
-    if (id === undefined) continue;
+    if (id === undefined) return;
     hits++;
     slot.under++;
     const chain: string[] = [];
     for (let up = parent.get(id); up !== undefined && chain.length < callers; up = parent.get(up)) chain.push(byId.get(up)!.callFrame.functionName || '(anonymous)');
     const key = chain.join(' <- ');
     chains.set(key, (chains.get(key) ?? 0) + 1);
-  }
+  });
   return { total, hits, chains: [...chains].sort((a, b) => b[1] - a[1]), windows };
 }
 
@@ -93,11 +98,14 @@ function main(): void {
     return at >= 0 ? Number(rest[at + 1]) : fallback;
   };
   const top = option('top', 30);
+  const from = option('from', 0);
+  const to = option('to', Number.POSITIVE_INFINITY);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const at = rest.indexOf('--under');
   if (at >= 0) {
     const fn = rest[at + 1]!;
     const window = option('window', 30);
-    const found = under(JSON.parse(readFileSync(file, 'utf8')) as Profile, fn, option('callers', 4), window, option('from', 0), option('to', Number.POSITIVE_INFINITY));
+    const found = under(profile, fn, option('callers', 4), window, from, to);
     const pct = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(1).padStart(5)} %`;
     console.log(`${file}: ${pct(found.hits, found.total)} of ${found.total} samples under ${fn}; by its callers:`);
     for (const [chain, n] of found.chains.slice(0, top)) console.log(`${pct(n, found.total)}  ${fn} <- ${chain}`);
@@ -105,7 +113,7 @@ function main(): void {
     found.windows.forEach((slot, i) => console.log(`${String(i * window).padStart(6)} s  ${pct(slot.under, slot.total)} of ${slot.total}`));
     return;
   }
-  const { total, seconds, functions, files } = selfTimes(JSON.parse(readFileSync(file, 'utf8')) as Profile, option('from', 0), option('to', Number.POSITIVE_INFINITY));
+  const { total, seconds, functions, files } = selfTimes(profile, from, to);
   const share = (n: number) => `${((100 * n) / Math.max(1, total)).toFixed(1).padStart(5)} %`;
   console.log(`${file}: ${total} samples in the slice (profile ${seconds.toFixed(1)} s)`);
   for (const [name, n] of functions.slice(0, top)) console.log(`${share(n)}  ${name}`);

@@ -247,8 +247,8 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
    * Replaces the collection's content with a dump (at start, before any use). The documents are taken as they are
    * (they came from `dump`, through a serializer), not validated or copied again — but their repeated strings are
    * replaced by shared copies in place (unless `shared`: `shareStrings` did it to each already); declared indexes are
-   * rebuilt. The dump's index orders wait for their indexes
-   * to be declared, which then load from them instead of building (`Indexes.rebuild`).
+   * rebuilt. The dump's index orders wait for their indexes to be declared, which then load from them instead of
+   * building (`Indexes.rebuild`).
    */
   load(dump: CollectionDump<T>, shared = false): void {
     for (const entry of this.entries.values()) entry.seq = DELETED;

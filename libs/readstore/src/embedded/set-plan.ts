@@ -130,8 +130,10 @@ export function planSets<T extends Doc>(
     return n;
   };
   // Located conditions, sized within the budget.
-  /** `reads`: the keys building the set reads (a bucket with bits: its words / 32); `cost`: the planner's units. */
-  /** `moveUpTo`: the most keys kept bits may be moved by onto its ranges (`movedUpTo`). */
+  /**
+   * `reads`: the keys building the set reads (a bucket with bits: its words / 32); `cost`: the planner's units;
+   * `moveUpTo`: the most keys kept bits may be moved by onto its ranges (`movedUpTo`).
+   */
   const primitives = new Map<string, { readonly index: OrderedIndex<T>; readonly ranges: readonly Range<T>[]; readonly reads: number; readonly cost: number; readonly moveUpTo: number } | undefined>();
   const primitive = (conditions: readonly Condition[]) => {
     const found = locate(conditions);
@@ -280,7 +282,7 @@ export function planSets<T extends Doc>(
  * its words, whatever its size.
  */
 function setCost<T extends Doc>(found: Located<T>, n: number, size: number, moveUpTo: number): number {
-  const bitsCost = Math.ceil(size / SEQS_PER_KEY_COST);
+  const bitsCost = bitsCostOf(size);
   // A text condition tests every value (and may keep all), unless the bits of what passed are kept.
   if (found.tested !== undefined) {
     const kept = found.ranges.every((range) => found.index.keepsTest(range));
@@ -307,8 +309,11 @@ function setCost<T extends Doc>(found: Located<T>, n: number, size: number, move
  * the bot.
  */
 function movedUpTo<T extends Doc>(found: Located<T>, n: number, size: number): number {
-  return n - Math.ceil(size / SEQS_PER_KEY_COST / found.weight) - 1;
+  return n - Math.ceil(bitsCostOf(size) / found.weight) - 1;
 }
+
+/** What copying the bits of a set of entries below `size` costs, in the planner's units. */
+const bitsCostOf = (size: number): number => Math.ceil(size / SEQS_PER_KEY_COST);
 
 /**
  * Conditions as combinations of what indexes hold: MongoDB's `$all` is an `$and` of equalities (an empty list matches
