@@ -9,6 +9,14 @@ import { SERVICE_NAMES, type ServiceName } from '@roster/contracts';
  */
 export const DEFAULT_HEAP_GROWING_PERCENT = 0;
 
+/**
+ * The young generation of the worker thread that holds the embedded read store (segmentation), in MiB
+ * (ROSTER_READSTORE_YOUNG_GENERATION_MB; 0 leaves it to V8: 32 MiB of semi-spaces on this Node). Restoring a
+ * snapshot allocates ~40 objects per document; a larger nursery lets more of what dies young die there instead of
+ * being promoted and collected again in the old generation. docs/benchmarks.md (bench/search) has what it does.
+ */
+export const DEFAULT_READSTORE_YOUNG_GENERATION_MB = 0;
+
 /** Every setting comes from the environment; adapters are chosen by which URLs are set, never by code edits. */
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -28,6 +36,7 @@ const envSchema = z.object({
   ROSTER_SNAPSHOT_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
   ROSTER_WORKER_SERVICES: z.string().optional(),
   ROSTER_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(DEFAULT_HEAP_GROWING_PERCENT),
+  ROSTER_READSTORE_YOUNG_GENERATION_MB: z.coerce.number().int().min(0).max(1024).default(DEFAULT_READSTORE_YOUNG_GENERATION_MB),
 });
 
 /** Where embedded mode runs its services when ROSTER_WORKER_SERVICES is not set (docs/architecture.md says why). */
@@ -89,6 +98,12 @@ export interface RosterConfig {
    * RSS: docs/benchmarks.md).
    */
   readonly heapGrowingPercent: number;
+  /**
+   * Embedded mode: V8's young generation size (`resourceLimits.maxYoungGenerationSizeMb`, MiB) of the worker thread
+   * running segmentation, which holds the read store; 0 = V8's default. Has no effect when segmentation runs in the
+   * main thread (a thread's heap limits are fixed when it starts).
+   */
+  readonly readStoreYoungGenerationMb: number;
 }
 
 export class ConfigError extends Error {}
@@ -118,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
     snapshotIntervalSeconds: e.ROSTER_SNAPSHOT_INTERVAL_SECONDS,
     workerServices: parseWorkerServices(e.ROSTER_WORKER_SERVICES ?? DEFAULT_WORKER_SERVICES),
     heapGrowingPercent: e.ROSTER_HEAP_GROWING_PERCENT,
+    readStoreYoungGenerationMb: e.ROSTER_READSTORE_YOUNG_GENERATION_MB,
   };
 }

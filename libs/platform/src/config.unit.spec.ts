@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_HEAP_GROWING_PERCENT, loadConfig, parseWorkerServices } from './config';
+import { ConfigError, DEFAULT_HEAP_GROWING_PERCENT, DEFAULT_READSTORE_YOUNG_GENERATION_MB, loadConfig, parseWorkerServices } from './config';
 import { applyHeapSettings } from './heap';
 
 describe('ROSTER_WORKER_SERVICES', () => {
@@ -35,5 +35,17 @@ describe('ROSTER_HEAP_GROWING_PERCENT', () => {
     expect(set).toEqual(['--heap-growing-percent=30']);
     expect(applyHeapSettings({ heapGrowingPercent: 0 }, (flag) => set.push(flag))).toEqual([]);
     expect(set).toHaveLength(1);
+  });
+});
+
+describe('ROSTER_READSTORE_YOUNG_GENERATION_MB', () => {
+  it('defaults to DEFAULT_READSTORE_YOUNG_GENERATION_MB and reads whole MiB from 0 to 1024', () => {
+    expect(loadConfig({}).readStoreYoungGenerationMb).toBe(DEFAULT_READSTORE_YOUNG_GENERATION_MB);
+    expect(loadConfig({ ROSTER_READSTORE_YOUNG_GENERATION_MB: '0' }).readStoreYoungGenerationMb).toBe(0);
+    expect(loadConfig({ ROSTER_READSTORE_YOUNG_GENERATION_MB: '192' }).readStoreYoungGenerationMb).toBe(192);
+  });
+
+  it('refuses what is not a size V8 can use', () => {
+    for (const bad of ['-1', '1.5', 'big', '1025']) expect(() => loadConfig({ ROSTER_READSTORE_YOUNG_GENERATION_MB: bad })).toThrow(/ROSTER_READSTORE_YOUNG_GENERATION_MB/);
   });
 });

@@ -162,7 +162,7 @@ export async function startEmbedded(modules: ServiceModules, options: EmbeddedOp
   const infra = await createEmbeddedInfra(config, logger, { readStore: here.includes('segmentation') });
   // Workers start while this thread builds its own app: a worker restoring a large read store snapshot takes a while.
   let threads: WorkerThreads | undefined;
-  if (groups.length > 0) threads = startWorkerThreads(groups, options.workerScript!, infra.broker, infra.eventStore, logger);
+  if (groups.length > 0) threads = startWorkerThreads(groups, options.workerScript!, infra.broker, infra.eventStore, logger, config.readStoreYoungGenerationMb);
   const http = await createHttpApp(rootModule(infra, config, 'roster', here.map((service) => modules[service])), config, options);
   http.connectMicroservice({ strategy: new InProcessServer(infra.broker) }, { inheritAppConfig: true });
   await http.startAllMicroservices();

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { SqliteEventStore, type EventToAppend, type RecordedEvent, type Subscription } from '@roster/eventstore';
 import { BrokerBridge, InProcessBroker } from '@roster/messaging';
 import { waitFor } from '@roster/testing';
-import { relayAppended } from './threads';
+import { pino } from 'pino';
+import { relayAppended, startWorkerThreads, workerResourceLimits } from './threads';
 
 /**
  * Two connections to one events.db, as two threads of embedded mode hold them, joined by the bridge's message path.
@@ -70,6 +71,41 @@ describe('event store connections of two threads', () => {
       const positions = seen.map((e) => e.position);
       expect(positions.every((p, i) => i === 0 || p > positions[i - 1]!)).toBe(true);
       expect(new Set(seen.map((e) => e.id)).size).toBe(1000);
+    }
+  });
+});
+
+describe('worker threads\' V8 limits', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-limits-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives the young generation only to the thread that runs segmentation, and only when set', () => {
+    expect(workerResourceLimits(['segmentation'], 192)).toEqual({ maxYoungGenerationSizeMb: 192 });
+    expect(workerResourceLimits(['user-profile', 'segmentation'], 64)).toEqual({ maxYoungGenerationSizeMb: 64 });
+    expect(workerResourceLimits(['user-profile'], 192)).toBeUndefined();
+    expect(workerResourceLimits(['segmentation'], 0)).toBeUndefined();
+  });
+
+  it('starts each worker with its limits (the worker reports the limits V8 gave it)', async () => {
+    // A stand-in worker entry: writes the limits its thread runs under, says started, exits when told to stop.
+    const script = join(dir, 'worker.js');
+    writeFileSync(
+      script,
+      `const { parentPort, resourceLimits, workerData } = require('node:worker_threads');
+       require('node:fs').writeFileSync(require('node:path').join(${JSON.stringify(dir)}, workerData.services.join('+') + '.json'), JSON.stringify(resourceLimits));
+       parentPort.on('message', (m) => m.t === 'stop' && process.exit(0));
+       parentPort.postMessage({ t: 'started' });`,
+    );
+    const store = new SqliteEventStore({ filename: join(dir, 'events.db'), pollIntervalMs: 60_000 });
+    const threads = startWorkerThreads([['segmentation'], ['user-profile']], script, new InProcessBroker(), store, pino({ level: 'silent' }), 160);
+    try {
+      await threads.started;
+      const limits = (services: string) => JSON.parse(readFileSync(join(dir, `${services}.json`), 'utf8')) as { maxYoungGenerationSizeMb: number };
+      expect(limits('segmentation').maxYoungGenerationSizeMb).toBe(160);
+      expect(limits('user-profile').maxYoungGenerationSizeMb).not.toBe(160);
+    } finally {
+      await threads.stop();
+      store.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import type { ServiceName } from '@roster/contracts';
 import type { SqliteEventStore } from '@roster/eventstore';
 import { BrokerBridge, type InProcessBroker } from '@roster/messaging';
@@ -34,6 +34,11 @@ export function relayAppended(store: SqliteEventStore, bridges: readonly BrokerB
   return () => stops.forEach((stop) => stop());
 }
 
+/** V8 limits of the worker thread that runs `services`: the young generation of the one holding the read store. */
+export function workerResourceLimits(services: readonly ServiceName[], readStoreYoungGenerationMb: number): ResourceLimits | undefined {
+  return services.includes('segmentation') && readStoreYoungGenerationMb > 0 ? { maxYoungGenerationSizeMb: readStoreYoungGenerationMb } : undefined;
+}
+
 /** One worker thread running some services, joined to the main thread's broker. */
 interface RunningWorker {
   readonly name: string;
@@ -57,13 +62,21 @@ export interface WorkerThreads {
  * supervisor (systemd, Docker, Kubernetes) restarts it whole, which is simpler and safer than restarting one thread
  * whose projections and walks were half done.
  */
-export function startWorkerThreads(groups: readonly (readonly ServiceName[])[], script: string, broker: InProcessBroker, store: SqliteEventStore, logger: Logger): WorkerThreads {
+export function startWorkerThreads(
+  groups: readonly (readonly ServiceName[])[],
+  script: string,
+  broker: InProcessBroker,
+  store: SqliteEventStore,
+  logger: Logger,
+  readStoreYoungGenerationMb = 0,
+): WorkerThreads {
   let stopping = false;
   const workers = groups.map((services): RunningWorker => {
     const name = services.join('+');
     const { port1, port2 } = new MessageChannel();
     const data: WorkerThreadData = { services, bridgePort: port2 };
-    const worker = new Worker(script, { workerData: data, transferList: [port2], name: `roster-${name}` });
+    const resourceLimits = workerResourceLimits(services, readStoreYoungGenerationMb);
+    const worker = new Worker(script, { workerData: data, transferList: [port2], name: `roster-${name}`, resourceLimits });
     const bridge = new BrokerBridge(broker, port1);
     const started = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerControl) => message.t === 'started' && resolve());
@@ -78,7 +91,7 @@ export function startWorkerThreads(groups: readonly (readonly ServiceName[])[], 
       logger.fatal({ thread: name, code }, 'worker thread exited; stopping the process so that it is restarted whole');
       process.exit(1);
     });
-    logger.info({ thread: name, threadId: worker.threadId, services }, 'worker thread starting');
+    logger.info({ thread: name, threadId: worker.threadId, services, ...(resourceLimits && { resourceLimits }) }, 'worker thread starting');
     return { name, worker, bridge, started, exited };
   });
   const bridges = workers.map((w) => w.bridge);
