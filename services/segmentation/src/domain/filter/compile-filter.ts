@@ -166,16 +166,17 @@ function number(condition: FilterCondition): number {
 }
 
 /**
- * `startsWith` on a lower-cased copy, plus the same prefix as a range the indexes can serve ([p, p with its last
- * character + 1) in code-point order), on `sortName` for names (the indexed copy of `search.name`, '' without a name).
- * Only for a non-empty ASCII prefix: then a case-insensitive match of a lower-cased value is exactly a plain prefix
- * match (JavaScript never folds a non-ASCII character onto an ASCII one), so the range removes nothing the pattern
- * keeps.
+ * `startsWith` on a lower-cased copy. For a non-empty ASCII prefix it is the range [p, p with its last character + 1)
+ * instead, on `sortName` for names (the indexed copy of `search.name`, '' without a name): on a lower-cased value the
+ * two are the same test — a case-insensitive match of an ASCII pattern is a plain prefix match there (JavaScript
+ * never folds a non-ASCII character onto an ASCII one, and the copy holds no upper-case ASCII), and a string lies in
+ * that range exactly when it starts with p (in UTF-16 and in UTF-8 byte order alike). So the indexes answer it
+ * exactly: a count is the range's keys, with no document read (MongoDB: index bounds instead of a case-insensitive
+ * regex, which reads every key).
  */
 function prefixOf(searchPath: string, value: string): DocFilter {
-  const condition: DocFilter = { field: searchPath, op: 'startsWith', value };
-  if (value === '' || !/^[\x00-\x7e]*$/.test(value)) return condition;
+  if (value === '' || !/^[\x00-\x7e]*$/.test(value)) return { field: searchPath, op: 'startsWith', value };
   const rangeField = searchPath === 'search.name' ? 'sortName' : searchPath;
   const upper = value.slice(0, -1) + String.fromCharCode(value.charCodeAt(value.length - 1) + 1);
-  return { and: [condition, { field: rangeField, op: 'gte', value }, { field: rangeField, op: 'lt', value: upper }] };
+  return { and: [{ field: rangeField, op: 'gte', value }, { field: rangeField, op: 'lt', value: upper }] };
 }

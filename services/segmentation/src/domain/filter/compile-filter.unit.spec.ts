@@ -1,4 +1,5 @@
 import type { FieldType } from '@roster/contracts';
+import fc from 'fast-check';
 import { toPredicate } from '@roster/readstore';
 import { withSearchKeys } from '../search-keys';
 import type { UserListDoc } from '../user-list-doc';
@@ -150,18 +151,51 @@ describe('compileFilter: name, firstName, lastName, phone, email', () => {
     expect(compileFilter(parsed(where('firstName', 'is', 'Ada')), fieldTypes, now)).toEqual({ field: 'search.firstName', op: 'eq', value: 'ada' });
   });
 
-  it('adds the prefix as an indexable range for ASCII prefixes (on sortName for names), and keeps the same matches', () => {
+  it('compiles an ASCII prefix to an indexable range alone (on sortName for names), with the same matches', () => {
     const more = [...users, user('e', { name: 'ſam adams' }), user('f', { name: 'adb' }), user('g', { name: 'ad~x' })];
     expect(select(more, where('name', 'startsWith', 'AD'))).toEqual(['a', 'b', 'f', 'g']);
     expect(select(more, where('name', 'startsWith', 'ad~'))).toEqual(['g']);
     expect(select(more, where('name', 'startsWith', 'élo'))).toEqual(['c']);
     expect(compileFilter(parsed(where('name', 'startsWith', 'Ad')), fieldTypes, now)).toEqual({
-      and: [{ field: 'search.name', op: 'startsWith', value: 'ad' }, { field: 'sortName', op: 'gte', value: 'ad' }, { field: 'sortName', op: 'lt', value: 'ae' }],
+      and: [{ field: 'sortName', op: 'gte', value: 'ad' }, { field: 'sortName', op: 'lt', value: 'ae' }],
     });
     expect(compileFilter(parsed(where('email', 'startsWith', 'zoe.')), fieldTypes, now)).toEqual({
-      and: [{ field: 'search.email', op: 'startsWith', value: 'zoe.' }, { field: 'search.email', op: 'gte', value: 'zoe.' }, { field: 'search.email', op: 'lt', value: 'zoe/' }],
+      and: [{ field: 'search.email', op: 'gte', value: 'zoe.' }, { field: 'search.email', op: 'lt', value: 'zoe/' }],
     });
     expect(compileFilter(parsed(where('name', 'startsWith', 'Él')), fieldTypes, now)).toEqual({ field: 'search.name', op: 'startsWith', value: 'él' });
+  });
+
+  it('matches an ASCII prefix by its range exactly as the reference and the case-insensitive pattern do, on any text', () => {
+    // Values from the whole of Unicode plus the characters that lower-case or fold oddly (İ → i̇, K → k, ſ, ß, σ/ς),
+    // prefixes from printable ASCII and its edges ('~', the last one the range can follow).
+    const odd = fc.constantFrom('İ', 'ı', 'K', 'k', 'ſ', 's', 'S', 'ß', 'ẞ', 'Σ', 'σ', 'ς', '~', '\x7f', 'a', 'A', '.', '/', '\u{1F600}', '\uFFFD');
+    const text = fc.array(fc.oneof(odd, fc.string({ unit: 'grapheme', maxLength: 1 }), fc.string({ unit: 'binary', maxLength: 1 })), { maxLength: 6 }).map((parts) => parts.join(''));
+    const prefix = fc.array(fc.oneof(fc.constantFrom('a', 'K', 'S', 'i', '~', '.', '/', ' '), fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 1 })), { minLength: 1, maxLength: 3 }).map((parts) => parts.join(''));
+    // Values near the prefix: it or a part of it, changed in case, a character swapped for a neighbour or a lookalike.
+    const near = (wanted: string) =>
+      fc.array(fc.tuple(fc.integer({ min: 0, max: wanted.length }), fc.constantFrom('same', 'upper', 'next', 'previous', 'odd'), odd, text), { minLength: 1, maxLength: 8 }).map((changes) =>
+        changes.map(([cut, how, lookalike, tail]) => {
+          const head = wanted.slice(0, cut);
+          const last = head.length > 0 ? head.charCodeAt(head.length - 1) : 0x61;
+          const changed =
+            how === 'upper' ? head.toUpperCase()
+            : how === 'next' ? head.slice(0, -1) + String.fromCharCode(last + 1)
+            : how === 'previous' ? head.slice(0, -1) + String.fromCharCode(last - 1)
+            : how === 'odd' ? head.slice(0, -1) + lookalike
+            : head;
+          return changed + tail;
+        }),
+      );
+    fc.assert(
+      fc.property(prefix.chain((wanted) => fc.tuple(near(wanted), fc.constant(wanted))), ([values, wanted]) => {
+        const pool = values.flatMap((value, i) => [user(`n${i}`, { name: value }), user(`e${i}`, { email: value })]);
+        const ids = (field: string) => select(pool, where(field, 'startsWith', wanted));
+        const pattern = new RegExp(`^${wanted.toLowerCase().replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}`, 'i');
+        expect(ids('name')).toEqual(pool.filter((u) => u.id.startsWith('n') && pattern.test(u.name!.toLowerCase())).map((u) => u.id));
+        expect(ids('email')).toEqual(pool.filter((u) => u.id.startsWith('e') && pattern.test(u.email!.toLowerCase())).map((u) => u.id));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('treats regular-expression characters literally', () => {
