@@ -10,7 +10,8 @@
  * share per file. Profiles come from `node --cpu-prof` (bench/search's `--node-args`) or from bench/readstore's
  * `PROFILE=<file>`.
  *
- * `--under <function>` prints instead the inclusive share of the samples whose stack holds a function of that name,
+ * `--under <function>` prints instead the inclusive share of the samples whose stack holds a function of that name
+ * (or label, as the lists print it: `(anonymous) paths.js:39`),
  * per chain of its `--callers` nearest callers (which of its callers pays), and that share per `--window` seconds
  * (whether it grows over the run).
  */
@@ -44,6 +45,11 @@ function forEachSample(profile: Profile, from: number, to: number, visit: (node:
   return elapsed / 1e6;
 }
 
+/** How a frame is named in the lists: `name file:line`, `(anonymous) file:line`, or a native frame's name. */
+function frameLabel(frame: ProfileNode['callFrame']): string {
+  return frame.url ? `${frame.functionName || '(anonymous)'} ${basename(frame.url)}:${frame.lineNumber + 1}` : frame.functionName;
+}
+
 /** Samples per function and per file within [from, to] seconds of the profile's start. */
 function selfTimes(profile: Profile, from: number, to: number) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -55,7 +61,7 @@ function selfTimes(profile: Profile, from: number, to: number) {
     if (!frame) return;
     total++;
     const file = frame.url ? basename(frame.url) : `(${frame.functionName || 'native'})`;
-    const name = frame.url ? `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}` : frame.functionName;
+    const name = frameLabel(frame);
     functions.set(name, (functions.get(name) ?? 0) + 1);
     files.set(file, (files.get(file) ?? 0) + 1);
   });
@@ -78,12 +84,13 @@ function under(profile: Profile, fn: string, callers: number, window: number, fr
     slot.total++;
     // The innermost frame of that name, then its callers outward.
     let id: number | undefined = node;
-    while (id !== undefined && byId.get(id)?.callFrame.functionName !== fn) id = parent.get(id);
+    const named = (frame: ProfileNode['callFrame']) => frame.functionName === fn || frameLabel(frame) === fn;
+    while (id !== undefined && !named(byId.get(id)!.callFrame)) id = parent.get(id);
     if (id === undefined) return;
     hits++;
     slot.under++;
     const chain: string[] = [];
-    for (let up = parent.get(id); up !== undefined && chain.length < callers; up = parent.get(up)) chain.push(byId.get(up)!.callFrame.functionName || '(anonymous)');
+    for (let up = parent.get(id); up !== undefined && chain.length < callers; up = parent.get(up)) chain.push(byId.get(up)!.callFrame.functionName || frameLabel(byId.get(up)!.callFrame));
     const key = chain.join(' <- ');
     chains.set(key, (chains.get(key) ?? 0) + 1);
   });
