@@ -139,7 +139,7 @@ export function planSets<T extends Doc>(
     const found = locate(conditions);
     if (found && !primitives.has(found.key)) {
       // A text condition's values are all tested, and each may pass: at most as many keys as values (one each).
-      const n = found.tested ?? countOf(found, capOf(found));
+      const n = found.tested ?? countOf(found, Math.min(capOf(found), keysWorthMoving(found, capOf(found), size)));
       const moveUpTo = movedUpTo(found, n, size);
       const cost = setCost(found, n, size, moveUpTo);
       primitives.set(found.key, { index: found.index, ranges: found.ranges, reads: found.tested ?? Math.ceil(cost / found.weight), cost, moveUpTo });
@@ -310,6 +310,24 @@ function setCost<T extends Doc>(found: Located<T>, n: number, size: number, move
  */
 function movedUpTo<T extends Doc>(found: Located<T>, n: number, size: number): number {
   return n - Math.ceil(bitsCostOf(size) / found.weight) - 1;
+}
+
+/**
+ * How far a range worth moving kept bits onto (a relative time's, a bound moved by seconds since the last request) is
+ * worth counting: past the keys that moving them costs, a move is the cheaper set whatever the range holds
+ * (`setCost` takes the smaller), so counting further only spends — at 1M, counting `lastInteractionAt` within the last
+ * 30 days read ~100k keys a request to size a set made from a move of a few. `cap` without kept bits that close.
+ */
+function keysWorthMoving<T extends Doc>(found: Located<T>, cap: number, size: number): number {
+  if (found.weight === 1 || found.ranges.some((range) => found.index.setFromBits(range))) return cap;
+  const bitsCost = bitsCostOf(size);
+  let moved = 0;
+  for (const range of found.ranges) {
+    const keys = found.index.keptSlice(range, movedUpTo(found, cap, size));
+    if (keys === undefined) return cap;
+    moved += bitsCost + keys * found.weight;
+  }
+  return Math.ceil(moved / found.weight);
 }
 
 /** What copying the bits of a set of entries below `size` costs, in the planner's units. */

@@ -128,4 +128,28 @@ describe('set plans and kept ranges', () => {
     expect(rare.filter((seq) => seq >= 60_000).every((seq) => plan!.upper.has(seq))).toBe(true);
     expect(seqs.filter((seq) => plan!.lower.has(seq)).every((seq) => seq % 5000 === 0 && seq >= 60_000)).toBe(true);
   });
+
+  it('count a range no further than moving kept bits onto it costs (a relative time moved by a few keys)', () => {
+    const times = new OrderedIndex<Doc>(['bot', 't']);
+    const n = 100_000;
+    for (let seq = 0; seq < n; seq++) times.add({ doc: { id: `d${String(seq).padStart(6, '0')}`, bot: 'b1', t: seq } as Doc, position: 1n, seq } as Entry<Doc>);
+    const bot: DocFilter = { field: 'bot', op: 'eq', value: 'b1' };
+    const since = (t: number): DocFilter => ({ field: 't', op: 'gte', value: t });
+    // The first request keeps the bits of t ≥ 5000 (95,000 keys); the next asks for what is not within the window
+    // that has moved on by ten keys, as `notWithinLast` does.
+    expect(planSets([times], [bot, { not: since(5000) }], n, 10 * n)?.fields).toEqual(['t']);
+    const counted: number[] = [];
+    const countUpTo = times.countUpTo.bind(times);
+    jest.spyOn(times, 'countUpTo').mockImplementation((range, cap) => {
+      const keys = countUpTo(range, cap);
+      counted.push(Math.min(keys, cap + 1));
+      return keys;
+    });
+    const plan = planSets([times], [bot, { not: since(5010) }], n, n);
+    // Moving costs the copy of the words (98 units) and the ten keys between: the range was counted up to 25,000.
+    expect(Math.max(...counted)).toBeLessThanOrEqual(Math.ceil((Math.ceil(n / 1024) + 10 * RANGE_KEY_COST) / RANGE_KEY_COST) + 1);
+    const seqs = [...Array(n).keys()];
+    expect(seqs.filter((seq) => plan!.lower.has(seq))).toEqual(seqs.filter((seq) => seq < 5010));
+    expect(seqs.filter((seq) => plan!.upper.has(seq))).toEqual(seqs.filter((seq) => seq < 5010));
+  });
 });
