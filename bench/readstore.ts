@@ -21,7 +21,8 @@
  * a `load()` rebuild (snapshot restore), and 20,000 interaction updates with and without indexes.
  * `--load N` first asks every shape under load (see `underLoad`); `--quiet 0` skips the measurements above.
  * Prints one line per shape and size, and one summary line; with `SHOW=1` in the environment also each run's count
- * time and what answered it (the first count of a shape makes the bits that later ones copy: a one-off).
+ * time and what answered it (the first count of a shape makes the bits that later ones copy: a one-off), and under
+ * load how the pages and counts were answered (strategies, median work).
  * With `PROFILE=<file.cpuprofile>` the queries (under load and quiet, not the build) are CPU-profiled (100 µs
  * samples) into that file; `node dist/bench/profile-top.js <file>` tells where the time went.
  */
@@ -302,25 +303,31 @@ async function underLoad(users: EmbeddedCollection<Doc>, size: number, from: big
   const counts: number[] = [];
   for (const [i, shape] of SHAPES.entries()) {
     if (ONLY && !ONLY.includes(i + 1)) continue;
-    const phase = async (ask: (query: Query) => void): Promise<number[]> => {
+    /** `asked`: the median of each figure of the answers' stats, and their strategies by how often they answered. */
+    const phase = async (ask: (query: Query) => QueryStats): Promise<{ times: number[]; asked: string }> => {
       const times: number[] = [];
+      const stats: QueryStats[] = [];
       const until = performance.now() + LOAD_SECONDS * 1000;
       while (performance.now() < until) {
         const query = compiled(shape, clock());
-        times.push(time(() => ask(query)));
+        times.push(time(() => void stats.push(ask(query))));
         await catchUp();
       }
-      return times;
+      const median = (of: (s: QueryStats) => number) => percentile(stats.map(of), 0.5);
+      const strategies = new Map<string, number>();
+      for (const { strategy, source } of stats) strategies.set(`${strategy} (${source ?? '-'})`, (strategies.get(`${strategy} (${source ?? '-'})`) ?? 0) + 1);
+      const ways = [...strategies].sort((a, b) => b[1] - a[1]).map(([way, n]) => `${way} ×${n}`).join(', ');
+      return { times, asked: `${ways}; median work ${median((s) => s.examined)}+${median((s) => s.measured)}, decided ${median((s) => s.decided ?? 0)}` };
     };
     const changesBefore = changeMs;
-    const page = await phase((query) => servicePage(users, query, padPosition(position)));
-    const count = await phase((query) => users.explainCount(query.filter));
+    const { times: page, asked: pageAsked } = await phase((query) => servicePage(users, query, padPosition(position)).unchanged);
+    const { times: count, asked: countAsked } = await phase((query) => users.explainCount(query.filter).stats);
     // Not push(...times): a long `--load-seconds` of sub-millisecond counts makes millions of them (a spread that large
     // overflows the stack).
     for (const t of page) pages.push(t);
     for (const t of count) counts.push(t);
     console.log(
-      `[${size}] under load ${shape.name.padEnd(38)} first page p50 ${fmt(percentile(page, 0.5))} / p99 ${fmt(percentile(page, 0.99))} / max ${fmt(largest(page))} ms (${page.length}), count p50 ${fmt(percentile(count, 0.5))} / p99 ${fmt(percentile(count, 0.99))} / max ${fmt(largest(count))} ms (${count.length}); changes took ${fmt(changeMs - changesBefore)} ms`,
+      `[${size}] under load ${shape.name.padEnd(38)} first page p50 ${fmt(percentile(page, 0.5))} / p99 ${fmt(percentile(page, 0.99))} / max ${fmt(largest(page))} ms (${page.length}), count p50 ${fmt(percentile(count, 0.5))} / p99 ${fmt(percentile(count, 0.99))} / max ${fmt(largest(count))} ms (${count.length}); changes took ${fmt(changeMs - changesBefore)} ms${process.env.SHOW ? ` [pages: ${pageAsked} | counts: ${countAsked}]` : ''}`,
     );
   }
   const seconds = (performance.now() - started) / 1000;
