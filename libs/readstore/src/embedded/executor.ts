@@ -145,7 +145,7 @@ const EXACT_COUNT_SET_BUDGET = 8;
 /** The collection's entries by `seq` (undefined where deleted): what set plans enumerate. */
 export type EntriesBySeq<T extends Doc> = readonly (Entry<T> | undefined)[];
 
-type Shape = Parameters<typeof planSets>[5];
+type Shape = NonNullable<Parameters<typeof planSets>[5]>;
 
 /** Sets that exclude nothing and confirm nothing save nothing. */
 const useful: Shape = ({ lower, upper }) => !(upper.isAll && lower.isEmpty);
@@ -274,6 +274,16 @@ export function runFind<T extends Doc>(
   let sets: SetBounds | undefined;
   /** Members match without the predicate (`lower`, where the walk can trust it: see `setTest`). */
   let sure: SeqSet | undefined;
+  /** The walk's counts when its sets were made. */
+  const since = { examined: 0, decided: 0 };
+  /** The walk goes on, reading only the documents the sets leave undecided; what it found so far stands. */
+  const filterBy = (next: SetBounds) => {
+    sets = next;
+    const inPartition = walk.index.first === next.pin.field && walk.partition.value === next.pin.value;
+    sure = next.lower.isEmpty || (next.lower.negated && !inPartition) ? undefined : next.lower;
+    since.examined = examined;
+    since.decided = decided;
+  };
   const done = () => {
     const ranked = found.map((e) => ({ key: keysetOf(e.doc.id, readSortValue(e.doc)), entry: e }));
     const measuredKeys = spent(measured) + (sets?.keys ?? 0);
@@ -304,14 +314,20 @@ export function runFind<T extends Doc>(
     if (sets) {
       // Filtered, the walk still steps through the index: past the cost of a scan, select from the sets.
       if ((examined + decided / DECIDED_ADVANTAGE) * SCAN_ADVANTAGE >= all.size) return selectFromSets(sets, 'walk, filtered by sets', examined, decided);
+      // Sets that leave most of the walk to the predicate were what an early, small budget could buy (a range holding
+      // every document, kept and cheap, while the one that excludes was just over it): plan again with this cap's.
+      if (examined - since.examined > decided - since.decided) {
+        // Only sets with a field the current ones lack are built (`worth` sees the chosen fields first).
+        const current = sets.fields;
+        const more = setsFor(plan, bySeq, cap * SET_ADVANTAGE, undefined, (shape) => useful(shape) && [...shape.fields].some((field) => !current.includes(field)));
+        if (more) filterBy(more);
+      }
       continue;
     }
-    sets = setsFor(plan, bySeq, cap * SET_ADVANTAGE);
-    if (sets) {
-      if (topFromSetsBetter(sets, need - found.length)) return selectFromSets(sets, 'walk', examined);
-      // The walk goes on, reading only the documents the sets leave undecided; what it found so far stands.
-      const inPartition = walk.index.first === sets.pin.field && walk.partition.value === sets.pin.value;
-      sure = sets.lower.isEmpty || (sets.lower.negated && !inPartition) ? undefined : sets.lower;
+    const planned = setsFor(plan, bySeq, cap * SET_ADVANTAGE);
+    if (planned) {
+      if (topFromSetsBetter(planned, need - found.length)) return selectFromSets(planned, 'walk', examined);
+      filterBy(planned);
       continue;
     }
     const chosen = smallestWithin(measured, cap);

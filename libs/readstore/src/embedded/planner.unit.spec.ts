@@ -269,3 +269,26 @@ describe('the embedded planner', () => {
 function idsOf(docs: readonly Doc[]): string[] {
   return docs.map((doc) => doc.id);
 }
+
+describe('a walk filtered by sets that decide nothing', () => {
+  it('plans its sets again when its cap grows, and decides by the range it could not afford at first', async () => {
+    // 20,000 users of one bot, newest `s` first; the newest 2,100 are `recent` (t ≥ 17,900), which the filter excludes.
+    // At the first cap the sets' budget buys the bucket every user is in (its bits: cheap, and it excludes nobody),
+    // not the range of the recent ones (2,100 keys of a range over values: just over it).
+    const n = 20_000;
+    const users = new EmbeddedCollection<Doc>('users');
+    await users.ensureIndexes([
+      { name: 'bot_s', fields: [['botId', 1], ['s', -1], ['id', -1]] },
+      { name: 'bot_kind', fields: [['botId', 1], ['kind', 1]] },
+      { name: 'bot_t', fields: [['botId', 1], ['t', 1]] },
+    ]);
+    for (let i = 0; i < n; i++) await users.upsert({ id: `u${pad(i)}`, botId: 'b1', s: i, t: i, kind: 'user' }, BigInt(i + 1));
+    const filter: DocFilter = { and: [bot, { field: 'kind', op: 'eq', value: 'user' }, { not: { field: 't', op: 'gte', value: n - 2100 } }] };
+    const { page, stats } = users.explainFind({ filter, sort: { field: 's', order: 'desc' }, limit: 50 });
+    expect(page.items.map((item) => item.id)).toEqual(Array.from({ length: 50 }, (_, k) => `u${pad(n - 2101 - k)}`));
+    // Walked with the predicate only until the second cap (512), then the new sets decided the rest of the recent ones.
+    expect(stats).toEqual(expect.objectContaining({ strategy: 'walk, filtered by sets', source: expect.stringContaining('sets of ["kind","t"]') }));
+    expect(stats.examined).toBeLessThan(600);
+    expect(stats.decided).toBeGreaterThan(1500);
+  });
+});

@@ -68,7 +68,7 @@ const isGroup = (unit: DocFilter | readonly Condition[]): unit is readonly Condi
  * (counting it costs as much as building its set). Both shrink to what evaluating the predicate on the members of
  * the smallest conjunct an index holds exactly would cost (`MEMBER_COST`): no set is worth more than the work it can
  * save. `worth` sees the bounds' shape before any set is built (their sets stand-ins; `exact`: no condition was left
- * unknown, so lower = upper). `size` bounds the entries' seqs.
+ * unknown, so lower = upper; `fields`: those of the conditions chosen). `size` bounds the entries' seqs.
  * Undefined when no condition could be answered from an index, or the shape was not worth it.
  */
 export function planSets<T extends Doc>(
@@ -77,7 +77,7 @@ export function planSets<T extends Doc>(
   size: number,
   budget: number,
   rangesUpTo = budget,
-  worth: (shape: { readonly lower: SeqSet; readonly upper: SeqSet; readonly exact: boolean }) => boolean = () => true,
+  worth: (shape: { readonly lower: SeqSet; readonly upper: SeqSet; readonly exact: boolean; readonly fields: ReadonlySet<string> }) => boolean = () => true,
 ): SetBounds | undefined {
   const pin = pinOf(indexes, conjuncts);
   if (!pin) return undefined;
@@ -134,7 +134,10 @@ export function planSets<T extends Doc>(
    * `reads`: the keys building the set reads (a bucket with bits: its words / 32); `cost`: the planner's units;
    * `moveUpTo`: the most keys kept bits may be moved by onto its ranges (`movedUpTo`).
    */
-  const primitives = new Map<string, { readonly index: OrderedIndex<T>; readonly ranges: readonly Range<T>[]; readonly reads: number; readonly cost: number; readonly moveUpTo: number } | undefined>();
+  const primitives = new Map<
+    string,
+    { readonly field: string; readonly index: OrderedIndex<T>; readonly ranges: readonly Range<T>[]; readonly reads: number; readonly cost: number; readonly moveUpTo: number } | undefined
+  >();
   const primitive = (conditions: readonly Condition[]) => {
     const found = locate(conditions);
     if (found && !primitives.has(found.key)) {
@@ -142,7 +145,7 @@ export function planSets<T extends Doc>(
       const n = found.tested ?? countOf(found, Math.min(capOf(found), keysWorthMoving(found, capOf(found), size)));
       const moveUpTo = movedUpTo(found, n, size);
       const cost = setCost(found, n, size, moveUpTo);
-      primitives.set(found.key, { index: found.index, ranges: found.ranges, reads: found.tested ?? Math.ceil(cost / found.weight), cost, moveUpTo });
+      primitives.set(found.key, { field: conditions[0]!.field, index: found.index, ranges: found.ranges, reads: found.tested ?? Math.ceil(cost / found.weight), cost, moveUpTo });
     }
     return found && primitives.get(found.key);
   };
@@ -259,17 +262,19 @@ export function planSets<T extends Doc>(
   const filter: DocFilter = { and: conjuncts };
   leaves(filter);
   const chosen = new Set<string>();
+  const chosenFields = new Set<string>();
   let planned = 0;
   for (const [key, found] of [...primitives].sort(([, a], [, b]) => (a?.cost ?? Infinity) - (b?.cost ?? Infinity))) {
     if (!found || planned + found.cost > budget) break;
     chosen.add(key);
+    chosenFields.add(found.field);
     planned += found.cost;
   }
   if (chosen.size === 0) return undefined;
   // First the shape of the bounds (which is a complement), from stand-ins: sets not worth it are never built.
   dry = true;
   const shape = bounds(filter);
-  if (!worth({ ...shape, exact: unknowns === 0 })) return undefined;
+  if (!worth({ ...shape, exact: unknowns === 0, fields: chosenFields })) return undefined;
   dry = false;
   const { lower, upper } = bounds(filter);
   if (fields.size === 0) return undefined;
