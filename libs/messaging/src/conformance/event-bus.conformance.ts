@@ -29,6 +29,9 @@ export function eventBusConformance(
   options: EventBusConformanceOptions = {},
 ): void {
   describe(`EventBus conformance: ${name}`, () => {
+    // The waits below give deliveries WAIT.timeoutMs; Jest's default of 5 s per test cut them short on a busy machine
+    // (CI beside a benchmark: the relays' race test timed out at 5 s with nothing wrong).
+    jest.setTimeout(3 * WAIT.timeoutMs);
     let fixture: EventBusFixture;
     const consumers: GuardedConsumer[] = [];
     const consumer = (opts: Partial<GuardedConsumer['options']> = {}, initial?: bigint) => {
