@@ -141,10 +141,18 @@ export function planSets<T extends Doc>(
   const primitive = (conditions: readonly Condition[]) => {
     const found = locate(conditions);
     if (found && !primitives.has(found.key)) {
+      const cap = capOf(found);
+      const movable = found.tested === undefined && !found.ranges.every((range) => found.index.setFromBits(range));
+      const kept = movable ? keptDistances(found, cap, size) : undefined;
+      // Past the keys that moving kept bits costs, a move is the cheaper set whatever the range holds: counted no
+      // further (at 1M, `lastInteractionAt` within the last 30 days read ~100k keys a request to size a move of a few).
+      const worthCounting = kept && !found.ranges.some((range) => found.index.setFromBits(range)) ? Math.ceil(movedCost(kept, size, found.weight) / found.weight) : cap;
       // A text condition's values are all tested, and each may pass: at most as many keys as values (one each).
-      const n = found.tested ?? countOf(found, Math.min(capOf(found), keysWorthMoving(found, capOf(found), size)));
+      const n = found.tested ?? countOf(found, Math.min(cap, worthCounting));
       const moveUpTo = movedUpTo(found, n, size);
-      const cost = setCost(found, n, size, moveUpTo);
+      // A range larger than its cap may still be worth a move from further away than the cap let `kept` look.
+      const near = kept ? (kept.every((keys) => keys <= moveUpTo) ? kept : undefined) : movable && n > cap ? keptDistances(found, n, size) : undefined;
+      const cost = setCost(found, n, size, near);
       primitives.set(found.key, { field: conditions[0]!.field, index: found.index, ranges: found.ranges, reads: found.tested ?? Math.ceil(cost / found.weight), cost, moveUpTo });
     }
     return found && primitives.get(found.key);
@@ -284,23 +292,19 @@ export function planSets<T extends Doc>(
 /**
  * What building the set of located conditions with `n` keys costs: a key each, a range over values `RANGE_KEY_COST`
  * each; a bucket large enough to keep its bits (`hasBits`), or a range holding its partition's whole tree, a copy of
- * its words, whatever its size.
+ * its words, whatever its size; a range with kept bits near (`kept`: the keys between, `keptDistances`), the move.
  */
-function setCost<T extends Doc>(found: Located<T>, n: number, size: number, moveUpTo: number): number {
+function setCost<T extends Doc>(found: Located<T>, n: number, size: number, kept: readonly number[] | undefined): number {
   const bitsCost = bitsCostOf(size);
   // A text condition tests every value (and may keep all), unless the bits of what passed are kept.
   if (found.tested !== undefined) {
-    const kept = found.ranges.every((range) => found.index.keepsTest(range));
-    return kept ? bitsCost * found.ranges.length : found.tested * (TESTED_VALUE_COST + found.weight);
+    const keptTest = found.ranges.every((range) => found.index.keepsTest(range));
+    return keptTest ? bitsCost * found.ranges.length : found.tested * (TESTED_VALUE_COST + found.weight);
   }
   // A range holding a whole partition's tree (`exists: true` on one field) copies the bits of its documents; one
   // close to a range whose bits are kept moves them by the keys between the two (a relative time's moving bound).
   if (found.weight !== 1 && found.ranges.every((range) => found.index.setFromBits(range))) return Math.min(bitsCost * found.ranges.length, n * found.weight);
-  if (found.weight !== 1) {
-    const slices = found.ranges.map((range) => found.index.keptSlice(range, moveUpTo));
-    const moved = slices.every((keys) => keys !== undefined) ? slices.reduce<number>((sum, keys) => sum + bitsCost + keys! * found.weight, 0) : Number.POSITIVE_INFINITY;
-    return Math.min(moved, n * found.weight);
-  }
+  if (found.weight !== 1) return Math.min(kept ? movedCost(kept, size, found.weight) : Number.POSITIVE_INFINITY, n * found.weight);
   let cost = 0;
   for (const range of found.ranges) cost += found.index.setCostUpTo(range, bitsCost, n);
   return Math.min(cost, n);
@@ -318,22 +322,22 @@ function movedUpTo<T extends Doc>(found: Located<T>, n: number, size: number): n
 }
 
 /**
- * How far a range worth moving kept bits onto (a relative time's, a bound moved by seconds since the last request) is
- * worth counting: past the keys that moving them costs, a move is the cheaper set whatever the range holds
- * (`setCost` takes the smaller), so counting further only spends — at 1M, counting `lastInteractionAt` within the last
- * 30 days read ~100k keys a request to size a set made from a move of a few. `cap` without kept bits that close.
+ * The keys between each of the ranges and the kept bits nearest it (`keptSlice`), counted no further than a move is
+ * worth with `cap` keys (`movedUpTo`); undefined where a range has none that close, or for buckets (weight 1).
  */
-function keysWorthMoving<T extends Doc>(found: Located<T>, cap: number, size: number): number {
-  if (found.weight === 1 || found.ranges.some((range) => found.index.setFromBits(range))) return cap;
-  const bitsCost = bitsCostOf(size);
-  let moved = 0;
+function keptDistances<T extends Doc>(found: Located<T>, cap: number, size: number): number[] | undefined {
+  if (found.weight === 1) return undefined;
+  const distances: number[] = [];
   for (const range of found.ranges) {
     const keys = found.index.keptSlice(range, movedUpTo(found, cap, size));
-    if (keys === undefined) return cap;
-    moved += bitsCost + keys * found.weight;
+    if (keys === undefined) return undefined;
+    distances.push(keys);
   }
-  return Math.ceil(moved / found.weight);
+  return distances;
 }
+
+/** What moving kept bits by `kept` keys onto each range costs: a copy of the words and those keys each. */
+const movedCost = (kept: readonly number[], size: number, weight: number): number => kept.reduce((sum, keys) => sum + bitsCostOf(size) + keys * weight, 0);
 
 /** What copying the bits of a set of entries below `size` costs, in the planner's units. */
 const bitsCostOf = (size: number): number => Math.ceil(size / SEQS_PER_KEY_COST);
