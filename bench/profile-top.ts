@@ -78,13 +78,13 @@ function under(profile: Profile, fn: string, callers: number, window: number, fr
   const windows: { total: number; under: number }[] = [];
   let total = 0;
   let hits = 0;
+  const named = (frame: ProfileNode['callFrame']) => frame.functionName === fn || frameLabel(frame) === fn;
   forEachSample(profile, from, to, (node, seconds) => {
     const slot = (windows[Math.floor((seconds - from) / window)] ??= { total: 0, under: 0 });
     total++;
     slot.total++;
     // The innermost frame of that name, then its callers outward.
     let id: number | undefined = node;
-    const named = (frame: ProfileNode['callFrame']) => frame.functionName === fn || frameLabel(frame) === fn;
     while (id !== undefined && !named(byId.get(id)!.callFrame)) id = parent.get(id);
     if (id === undefined) return;
     hits++;

@@ -315,7 +315,10 @@ async function underLoad(users: EmbeddedCollection<Doc>, size: number, from: big
       }
       const median = (of: (s: QueryStats) => number) => percentile(stats.map(of), 0.5);
       const strategies = new Map<string, number>();
-      for (const { strategy, source } of stats) strategies.set(`${strategy} (${source ?? '-'})`, (strategies.get(`${strategy} (${source ?? '-'})`) ?? 0) + 1);
+      for (const { strategy, source } of stats) {
+        const way = `${strategy} (${source ?? '-'})`;
+        strategies.set(way, (strategies.get(way) ?? 0) + 1);
+      }
       const ways = [...strategies].sort((a, b) => b[1] - a[1]).map(([way, n]) => `${way} ×${n}`).join(', ');
       return { times, asked: `${ways}; median work ${median((s) => s.examined)}+${median((s) => s.measured)}, decided ${median((s) => s.decided ?? 0)}` };
     };
