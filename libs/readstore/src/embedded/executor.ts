@@ -6,7 +6,7 @@ import type { Doc, SortSpec } from '../port';
 import type { Entry } from './entry';
 import type { CandidateSource, Plan } from './planner';
 import type { SeqSet } from './seq-set';
-import { planSets, type SetBounds } from './set-plan';
+import { newPlanMemo, planSets, type PlanMemo, type SetBounds } from './set-plan';
 import { TopK } from './top-k';
 
 export interface Ranked<T extends Doc> {
@@ -159,9 +159,16 @@ const decisive: Shape = ({ lower, upper, exact }) => exact || !upper.and(lower.n
 /** Sets that answer the filter alone. */
 const exactly: Shape = ({ exact }) => exact;
 
-function setsFor<T extends Doc>(plan: Plan<T>, bySeq: EntriesBySeq<T>, budget: number, rangesUpTo?: number, worth: Shape = useful): SetBounds | undefined {
+function setsFor<T extends Doc>(
+  plan: Plan<T>,
+  bySeq: EntriesBySeq<T>,
+  memo: PlanMemo,
+  budget: number,
+  rangesUpTo?: number,
+  worth: Shape = useful,
+): SetBounds | undefined {
   if (bySeq.length === 0) return undefined;
-  return planSets(plan.indexes, plan.conjuncts, bySeq.length, budget, rangesUpTo, worth);
+  return planSets(plan.indexes, plan.conjuncts, bySeq.length, budget, rangesUpTo, worth, memo);
 }
 
 /**
@@ -263,11 +270,13 @@ export function runFind<T extends Doc>(
   };
   const walk = plan.walk;
   if (!walk) {
-    const sets = setsFor(plan, bySeq, all.size);
+    const sets = setsFor(plan, bySeq, newPlanMemo(), all.size);
     return sets ? selectFromSets(sets, undefined, 0) : select(smallest(measured, worthwhile(all)), false, 0);
   }
   const walked = walk.index.walk(walk.partition, walk.prefix, walk.byValue, walk.forward, walk.after, walk.low, walk.high);
   const readSortValue = valueReader(splitPath(sort.field));
+  /** The walk's plans share their counts (it is synchronous: the indexes do not change under it). */
+  const memo = newPlanMemo();
   const found: Entry<T>[] = [];
   let examined = 0;
   let decided = 0;
@@ -319,12 +328,12 @@ export function runFind<T extends Doc>(
       if (examined - since.examined > decided - since.decided) {
         // Only sets with a field the current ones lack are built (`worth` sees the chosen fields first).
         const current = sets.fields;
-        const more = setsFor(plan, bySeq, cap * SET_ADVANTAGE, undefined, (shape) => useful(shape) && [...shape.fields].some((field) => !current.includes(field)));
+        const more = setsFor(plan, bySeq, memo, cap * SET_ADVANTAGE, undefined, (shape) => useful(shape) && [...shape.fields].some((field) => !current.includes(field)));
         if (more) filterBy(more);
       }
       continue;
     }
-    const planned = setsFor(plan, bySeq, cap * SET_ADVANTAGE);
+    const planned = setsFor(plan, bySeq, memo, cap * SET_ADVANTAGE);
     if (planned) {
       if (topFromSetsBetter(planned, need - found.length)) return selectFromSets(planned, 'walk', examined);
       filterBy(planned);
@@ -362,10 +371,11 @@ export function planCount<T extends Doc>(plan: Plan<T>, all: ReadonlyMap<string,
   const isExact = (m: Measured<T>) => plan.conjuncts.every((conjunct) => m.source.exactFor.has(conjunct));
   const exact = smallest(measured.filter(isExact));
   // A count that gives its sets up scans: the ranges it counts in vain are kept to a sixteenth of a scan's cost.
+  const memo = newPlanMemo();
   const sets = exact
     ? undefined
-    : (setsFor(plan, bySeq, all.size * COUNT_SET_BUDGET, all.size / 16, decisive) ??
-      setsFor(plan, bySeq, all.size * EXACT_COUNT_SET_BUDGET, all.size / 16, exactly));
+    : (setsFor(plan, bySeq, memo, all.size * COUNT_SET_BUDGET, all.size / 16, decisive) ??
+      setsFor(plan, bySeq, memo, all.size * EXACT_COUNT_SET_BUDGET, all.size / 16, exactly));
   if (sets) return countFromSets(sets, sets.upper.and(sets.lower.not()), all, bySeq, spent(measured));
   const chosen = exact ?? smallest(measured.filter((m) => !isExact(m)), worthwhile(all));
   if (!chosen) return { evaluate: [...all.values()], counted: 0, stats: { strategy: 'scan', measured: spent(measured) } };

@@ -62,13 +62,25 @@ interface Located<T extends Doc> {
 const isGroup = (unit: DocFilter | readonly Condition[]): unit is readonly Condition[] => Array.isArray(unit);
 
 /**
+ * What one query's plans may share: where its conditions are held (`locate`) and the keys counted of each under the
+ * largest cap yet. Valid while the indexes do not change, so for the plans of one synchronous find or count (a walk
+ * plans again at each doubling of its cap; without this each plan counted its ranges from scratch).
+ */
+export interface PlanMemo {
+  readonly located: Map<string, unknown>;
+  readonly counted: Map<string, { readonly n: number; readonly cap: number }>;
+}
+export const newPlanMemo = (): PlanMemo => ({ located: new Map(), counted: new Map() });
+
+/**
  * Builds the set bounds of a conjunction whose conditions include an equality on the first field of the indexes
  * (the universe), putting keys worth at most `budget` bucket keys (`RANGE_KEY_COST`) into sets, the cheapest
  * conditions first: the others are left unknown. A range over values is counted up to `rangesUpTo` keys at most
  * (counting it costs as much as building its set). Both shrink to what evaluating the predicate on the members of
  * the smallest conjunct an index holds exactly would cost (`MEMBER_COST`): no set is worth more than the work it can
  * save. `worth` sees the bounds' shape before any set is built (their sets stand-ins; `exact`: no condition was left
- * unknown, so lower = upper; `fields`: those of the conditions chosen). `size` bounds the entries' seqs.
+ * unknown, so lower = upper; `fields`: those of the conditions chosen). `size` bounds the entries' seqs. `memo`: what
+ * earlier plans of the same query located and counted.
  * Undefined when no condition could be answered from an index, or the shape was not worth it.
  */
 export function planSets<T extends Doc>(
@@ -78,6 +90,7 @@ export function planSets<T extends Doc>(
   budget: number,
   rangesUpTo = budget,
   worth: (shape: { readonly lower: SeqSet; readonly upper: SeqSet; readonly exact: boolean; readonly fields: ReadonlySet<string> }) => boolean = () => true,
+  memo: PlanMemo = newPlanMemo(),
 ): SetBounds | undefined {
   const pin = pinOf(indexes, conjuncts);
   if (!pin) return undefined;
@@ -93,7 +106,7 @@ export function planSets<T extends Doc>(
   };
 
   // Conditions as an index holds them (one, or range conditions on one field that bound one range).
-  const located = new Map<string, Located<T> | undefined>();
+  const located = memo.located as Map<string, Located<T> | undefined>;
   const locate = (conditions: readonly Condition[]): Located<T> | undefined => {
     const key = JSON.stringify(conditions);
     if (!located.has(key)) {
@@ -118,7 +131,7 @@ export function planSets<T extends Doc>(
   };
   /** Counting a range over values costs as much as building its set (a bucket counts its keys at once). */
   const capOf = (found: Located<T>) => Math.ceil(Math.min(budget / found.weight, found.weight > 1 ? rangesUpTo : Number.POSITIVE_INFINITY));
-  const counted = new Map<string, { readonly n: number; readonly cap: number }>();
+  const { counted } = memo;
   /** The keys of located conditions if at most `cap`, else some number above it (counted again only past an earlier cap). */
   const countOf = (found: Located<T>, cap: number): number => {
     const earlier = counted.get(found.key);

@@ -3,7 +3,8 @@ import type { Collection, CountOptions, Doc, DocFilter, FindQuery, IndexSpec, Pa
 import { EmbeddedCollection } from './embedded-collection';
 import type { Entry } from './entry';
 import { OrderedIndex } from './ordered-index';
-import { MEMBER_COST, planSets, RANGE_KEY_COST } from './set-plan';
+import { MEMBER_COST, newPlanMemo, planSets, RANGE_KEY_COST, type PlanMemo } from './set-plan';
+import type { SeqSet } from './seq-set';
 
 /**
  * Set plans (`set-plan.ts`) answer as plain scans do: the conformance suite's random documents, filters (with `or`
@@ -151,5 +152,68 @@ describe('set plans and kept ranges', () => {
     const seqs = [...Array(n).keys()];
     expect(seqs.filter((seq) => plan!.lower.has(seq))).toEqual(seqs.filter((seq) => seq < 5010));
     expect(seqs.filter((seq) => plan!.upper.has(seq))).toEqual(seqs.filter((seq) => seq < 5010));
+  });
+});
+
+/**
+ * A walk plans its sets again at each doubling of its cap (executor.ts `runFind`); the plans of one query share a
+ * memo (`PlanMemo`), so a range counted exactly, or past a cap, is not counted again — at 1M, shape 18's re-plans
+ * recounted their ranges from scratch (30 % of its window).
+ */
+describe('set plans of one query', () => {
+  it('count each range once across plans that share a memo, and plan as they would alone', () => {
+    const n = 50_000;
+    // Two copies: building a set may keep its bits in the index, which later plans see — the same in both.
+    const indexes = () => {
+      const times = new OrderedIndex<Doc>(['bot', 't']);
+      const tags = new OrderedIndex<Doc>(['bot', 'tag']);
+      for (let seq = 0; seq < n; seq++) {
+        const entry = { doc: { id: `d${String(seq).padStart(6, '0')}`, bot: 'b1', t: seq, tag: seq % 3 === 0 ? 'a' : 'b' } as Doc, position: 1n, seq } as Entry<Doc>;
+        times.add(entry);
+        tags.add(entry);
+      }
+      return [times, tags] as const;
+    };
+    const conjuncts: DocFilter[] = [
+      { field: 'bot', op: 'eq', value: 'b1' },
+      { field: 'tag', op: 'eq', value: 'a' },
+      { field: 't', op: 'lt', value: 3000 },
+    ];
+    /** Per plan: the caps the range was counted under, and whether a count covered it. */
+    let counts: { cap: number; exact: boolean }[] = [];
+    const budgets = [512, 1024, 2048, 4096, 8192, 16_384, 32_768];
+    const planAll = (memo?: PlanMemo) => {
+      const [times, tags] = indexes();
+      const countUpTo = times.countUpTo.bind(times);
+      jest.spyOn(times, 'countUpTo').mockImplementation((range, cap) => {
+        const keys = countUpTo(range, cap);
+        counts.push({ cap, exact: keys <= cap });
+        return keys;
+      });
+      return budgets.map((budget) => {
+        counts = [];
+        const plan = planSets([times, tags], conjuncts, n, budget, undefined, undefined, memo);
+        return { plan, counts };
+      });
+    };
+    const shared = planAll(newPlanMemo());
+    const alone = planAll();
+    // The range holds 3,000 keys: with a memo each plan counts it first under a cap no earlier plan reached, and never
+    // again once a count covered it (building its set may count it once more, to decide whether to keep its bits);
+    // alone, each plan counts it from its first cap.
+    const covered = shared.findIndex(({ counts }) => counts.some(({ exact }) => exact));
+    expect(covered).toBeGreaterThan(0);
+    shared.slice(covered + 1).forEach(({ counts }) => expect(counts).toEqual([]));
+    shared.slice(1, covered + 1).forEach(({ counts }, k) => expect(counts[0]!.cap).toBeGreaterThan(shared[k]!.counts[0]!.cap));
+    expect(alone.slice(covered + 1).every(({ counts }) => counts.length > 0)).toBe(true);
+    const seqs = [...Array(n).keys()];
+    const members = (set: SeqSet | undefined) => seqs.filter((seq) => set?.has(seq));
+    shared.forEach(({ plan }, k) => {
+      const other = alone[k]!.plan;
+      expect(plan?.fields).toEqual(other?.fields);
+      expect(members(plan?.lower)).toEqual(members(other?.lower));
+      expect(members(plan?.upper)).toEqual(members(other?.upper));
+    });
+    expect(shared.at(-1)?.plan?.fields).toEqual(expect.arrayContaining(['t']));
   });
 });
