@@ -5,7 +5,7 @@ import type { DocPredicate } from '../filter/to-predicate';
 import type { Doc, SortSpec } from '../port';
 import type { Entry } from './entry';
 import type { CandidateSource, Plan } from './planner';
-import type { SeqSet } from './seq-set';
+import { SeqSet } from './seq-set';
 import { newPlanMemo, planSets, type PlanMemo, type SetBounds } from './set-plan';
 import { TopK } from './top-k';
 
@@ -237,7 +237,12 @@ class PageSelector<T extends Doc> {
  * as the walk has gone; a walk that has cost as much as a scan gives way to one. Without a walk: the smallest
  * candidate set, else every document.
  */
-export function runFind<T extends Doc>(
+export function runFind<T extends Doc>(...args: Parameters<typeof find<T>>): ReturnType<typeof find<T>> {
+  // Synchronous, and no set outlives it: their words come from the pool.
+  return SeqSet.pooled(() => find(...args));
+}
+
+function find<T extends Doc>(
   plan: Plan<T>,
   matches: DocPredicate,
   sort: SortSpec,
@@ -366,6 +371,11 @@ export type CountWork<T extends Doc> =
  * (`EmbeddedCollection.count`).
  */
 export function planCount<T extends Doc>(plan: Plan<T>, all: ReadonlyMap<string, Entry<T>>, bySeq: EntriesBySeq<T> = []): CountWork<T> {
+  // The entries left to evaluate are listed before it returns: no set outlives it, their words come from the pool.
+  return SeqSet.pooled(() => countWork(plan, all, bySeq));
+}
+
+function countWork<T extends Doc>(plan: Plan<T>, all: ReadonlyMap<string, Entry<T>>, bySeq: EntriesBySeq<T>): CountWork<T> {
   if (plan.empty) return { count: 0, stats: { strategy: 'empty', examined: 0, measured: 0 } };
   const measured = plan.sources.map((source) => new Measured(source));
   const isExact = (m: Measured<T>) => plan.conjuncts.every((conjunct) => m.source.exactFor.has(conjunct));

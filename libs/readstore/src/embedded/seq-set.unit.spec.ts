@@ -73,4 +73,43 @@ describe('SeqSet', () => {
       }),
     );
   });
+
+  it('answers the same with its words drawn from the pool, each scope after another that dirtied them', () => {
+    fc.assert(
+      fc.property(expr, expr, (first, second) => {
+        // The first scope leaves words in the pool, some with every bit set; the second reuses them.
+        SeqSet.pooled(() => [0, 1, 2].map(() => SeqSet.of(U, (add) => universe.forEach(add))).concat(build(first)));
+        const before = SeqSet.poolCounts;
+        SeqSet.pooled(() => {
+          const set = build(second);
+          const expected = model(second);
+          expect(universe.filter((seq) => set.has(seq))).toEqual([...expected].sort((a, b) => a - b));
+          expect(set.size(U)).toBe(expected.size);
+        });
+        // A scope that made sets took them from the pool.
+        if (SeqSet.poolCounts.made + SeqSet.poolCounts.reused > before.made + before.reused) expect(SeqSet.poolCounts.reused).toBeGreaterThan(before.reused);
+      }),
+    );
+  });
+
+  it('gives words back only when the outermost scope ends, and pools nothing outside a scope', () => {
+    const all = SeqSet.of(U, (add) => universe.forEach(add));
+    const counts = SeqSet.poolCounts;
+    expect(all.size(U)).toBe(U);
+    SeqSet.pooled(() => {
+      const outer = SeqSet.of(U, (add) => add(3));
+      SeqSet.pooled(() => SeqSet.of(U, (add) => add(4)));
+      // The inner scope did not give its words back while the outer one runs: a new set does not share them.
+      const next = SeqSet.of(U, (add) => add(5));
+      expect([outer.has(3), outer.has(4), outer.has(5)]).toEqual([true, false, false]);
+      expect([next.has(3), next.has(4), next.has(5)]).toEqual([false, false, true]);
+    });
+    const after = SeqSet.poolCounts;
+    expect(after.made + after.reused - counts.made - counts.reused).toBe(3);
+    SeqSet.pooled(() => {
+      const reused = SeqSet.of(U, (add) => add(7));
+      expect(universe.filter((seq) => reused.has(seq))).toEqual([7]);
+    });
+    expect(SeqSet.poolCounts.reused).toBe(after.reused + 1);
+  });
 });
