@@ -24,7 +24,9 @@
  * time and what answered it (the first count of a shape makes the bits that later ones copy: a one-off), and under
  * load how the pages and counts were answered (strategies, median work).
  * With `PROFILE=<file.cpuprofile>` the queries (under load and quiet, not the build) are CPU-profiled (100 µs
- * samples) into that file; `node dist/bench/profile-top.js <file>` tells where the time went.
+ * samples) into that file; `node dist/bench/profile-top.js <file>` tells where the time went. With
+ * `HEAP_PROFILE=<file.heapprofile>` the same span's allocations are sampled (including what scavenges freed) and the
+ * functions that allocated most are printed.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -340,22 +342,65 @@ async function underLoad(users: EmbeddedCollection<Doc>, size: number, from: big
   return position;
 }
 
-/** `PROFILE=<file>`: a CPU profile of what follows until `stop()` (of the last size, when several are measured). */
+/**
+ * `PROFILE=<file>`: a CPU profile of what follows until `stop()` (of the last size, when several are measured).
+ * `HEAP_PROFILE=<file>`: a sampling allocation profile of the same span, counting objects the young generation's
+ * collections freed too (what the scavenges copy and sweep: where the garbage comes from); the allocating functions
+ * with the most bytes are printed at the end, the profile written for DevTools.
+ */
 async function profiling(): Promise<{ stop: () => Promise<void> }> {
   const file = process.env.PROFILE;
-  if (!file) return { stop: async () => undefined };
+  const heapFile = process.env.HEAP_PROFILE;
+  if (!file && !heapFile) return { stop: async () => undefined };
   const session = new Session();
   session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 100 });
-  await session.post('Profiler.start');
+  if (file) {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+  }
+  if (heapFile) {
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
   return {
     stop: async () => {
-      const { profile } = await session.post('Profiler.stop');
-      writeFileSync(file, JSON.stringify(profile));
+      if (file) {
+        const { profile } = await session.post('Profiler.stop');
+        writeFileSync(file, JSON.stringify(profile));
+      }
+      if (heapFile) {
+        const { profile } = await session.post('HeapProfiler.stopSampling');
+        writeFileSync(heapFile, JSON.stringify(profile));
+        printAllocations(profile.head);
+      }
       session.disconnect();
     },
   };
+}
+
+interface HeapNode {
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly selfSize: number;
+  readonly children: readonly HeapNode[];
+}
+
+/** The functions that allocated the most (self bytes sampled), with the share of all. */
+function printAllocations(head: HeapNode): void {
+  const bySite = new Map<string, number>();
+  let total = 0;
+  const visit = (node: HeapNode) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const site = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    node.children.forEach(visit);
+  };
+  visit(head);
+  console.log(`allocations sampled: ${(total / 2 ** 20).toFixed(0)} MiB`);
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`  ${((100 * bytes) / total).toFixed(1).padStart(5)} %  ${(bytes / 2 ** 20).toFixed(0).padStart(6)} MiB  ${site}`);
+  }
 }
 
 let ids: string[] = [];
