@@ -17,6 +17,9 @@ export interface CandidateSource<T extends Doc> {
   /** No document is keyed twice across the ranges. */
   readonly distinct: boolean;
   readonly exactFor: ReadonlySet<DocFilter>;
+  /** The ranges are the pinned partitions whole (no later field pinned, no bounds): the same from every index. */
+  readonly whole: boolean;
+  /** Made when read (a plan makes sources from every index of the pinned field; most are never reported). */
   readonly description: string;
 }
 
@@ -78,14 +81,22 @@ export function planQuery<T extends Doc>(
   const sources: CandidateSource<T>[] = [];
   let walk: SortWalk<T> | undefined;
   let empty = false;
+  // Every index of a user list begins with the bot: its pins are found once per field, and the whole partitions they
+  // give are one source per pin (one whose documents are keyed once, if any index has it), not one per index.
+  const pinsByField = new Map<string, Pin[]>();
+  const wholes = new Map<Pin, CandidateSource<T>>();
   for (const index of indexes) {
-    for (const pin of firstFieldPins(byField.get(index.first) ?? [])) {
+    let pins = pinsByField.get(index.first);
+    if (!pins) pinsByField.set(index.first, (pins = firstFieldPins(byField.get(index.first) ?? [])));
+    for (const pin of pins) {
       if (pin.values.length === 0) empty = true;
-      const source = candidateSource(index, pin, byField);
-      if (source) sources.push(source);
+      const source = candidateSource(index, pin, byField, !wholes.get(pin)?.distinct);
+      if (source?.whole) wholes.set(pin, source);
+      else if (source) sources.push(source);
       if (sort && pin.values.length === 1) walk = betterWalk(walk, sortWalk(index, pin.values[0]!, byField, sort, after));
     }
   }
+  sources.push(...wholes.values());
   return { conjuncts, sources, walk, empty, indexes };
 }
 
@@ -173,7 +184,8 @@ function boundsOf(conditions: readonly Condition[], regular: boolean): Bounds {
   return { low, high, used };
 }
 
-function candidateSource<T extends Doc>(index: OrderedIndex<T>, pin: Pin, byField: Map<string, Condition[]>): CandidateSource<T> | undefined {
+/** The ranges of `index` that `pin` and the conditions on its later fields give; undefined if whole and not `wholeWanted`. */
+function candidateSource<T extends Doc>(index: OrderedIndex<T>, pin: Pin, byField: Map<string, Condition[]>, wholeWanted = true): CandidateSource<T> | undefined {
   const exactFor = new Set<DocFilter>(pin.condition ? [pin.condition] : []);
   const partitions = pin.values.map((value) => index.partitions.get(value)).filter((p): p is Partition<T> => p !== undefined);
   let prefixes: IndexValue[][] = [[]];
@@ -188,7 +200,7 @@ function candidateSource<T extends Doc>(index: OrderedIndex<T>, pin: Pin, byFiel
   for (const condition of bounds.used) exactFor.add(condition);
   const whole = p === 0 && !bounds.low && !bounds.high;
   // A whole partition is only a candidate set when no document was left out of its tree.
-  if (whole && partitions.some((partition) => partition.omitted > 0)) return undefined;
+  if (whole && (!wholeWanted || partitions.some((partition) => partition.omitted > 0))) return undefined;
   const ranges: Range<T>[] = [];
   for (const partition of partitions) {
     for (const prefix of prefixes) ranges.push({ partition, prefix, low: bounds.low, high: bounds.high });
@@ -200,7 +212,10 @@ function candidateSource<T extends Doc>(index: OrderedIndex<T>, pin: Pin, byFiel
     ranges,
     distinct: !duplicatesWithin && !duplicatesAcross,
     exactFor,
-    description: describe(index, pin.values, prefixes, p, bounds),
+    whole,
+    get description() {
+      return describe(index, pin.values, prefixes, p, bounds);
+    },
   };
 }
 

@@ -1,5 +1,8 @@
 import type { Doc, DocFilter, IndexSpec } from '../port';
 import { EmbeddedCollection } from './embedded-collection';
+import type { Entry } from './entry';
+import { OrderedIndex } from './ordered-index';
+import { planQuery } from './planner';
 
 /**
  * How the planner answers, measured in documents examined (the predicate evaluated) and index keys counted, never
@@ -290,5 +293,44 @@ describe('a walk filtered by sets that decide nothing', () => {
     expect(stats).toEqual(expect.objectContaining({ strategy: 'walk, filtered by sets', source: expect.stringContaining('sets of ["kind","t"]') }));
     expect(stats.examined).toBeLessThan(600);
     expect(stats.decided).toBeGreaterThan(1500);
+  });
+});
+
+/**
+ * Every index of a user list begins with the bot, so a query pinned to a bot found the bot's whole partition once per
+ * index: the same candidate set each time, with its description built (at 1M, a quarter of what the queries
+ * allocated under load). A plan keeps one per pin, one whose documents are keyed once where an index has it.
+ */
+describe('candidate sources of a pinned query', () => {
+  const indexes = () => {
+    const made = [new OrderedIndex<Doc>(['bot', 'tags']), new OrderedIndex<Doc>(['bot', 't']), new OrderedIndex<Doc>(['bot', 's'])];
+    for (let seq = 0; seq < 100; seq++) {
+      const entry = { doc: { id: `d${pad(seq)}`, bot: 'b1', t: seq, s: -seq, tags: seq % 2 ? ['a', 'b'] : ['a'] } as Doc, position: 1n, seq } as Entry<Doc>;
+      made.forEach((index) => index.add(entry));
+    }
+    return made;
+  };
+  const bot: DocFilter = { field: 'bot', op: 'eq', value: 'b1' };
+
+  it('are one whole partition per pin, keyed once, however many indexes begin with the pinned field', () => {
+    for (const ordered of [indexes(), indexes().reverse()]) {
+      const whole = planQuery(ordered, bot).sources;
+      expect(whole).toHaveLength(1);
+      expect(whole[0]).toEqual(expect.objectContaining({ whole: true, distinct: true }));
+      expect(whole[0]!.index.fields).not.toContain('tags');
+      expect(whole[0]!.description).toMatch(/^ranges of \["bot","[ts]"\]: bot in \["b1"\]$/);
+      const narrowed = planQuery(ordered, { and: [bot, { field: 'tags', op: 'eq', value: 'b' }, { field: 't', op: 'gte', value: 90 }] }).sources;
+      expect(narrowed.map((source) => source.whole)).toEqual([false, false, true]);
+      expect(narrowed.filter((source) => !source.whole).map((source) => source.description).sort()).toEqual([
+        'ranges of ["bot","t"]: bot in ["b1"], range on t',
+        'ranges of ["bot","tags"]: bot in ["b1"], ["tags"] in [["b"]]',
+      ]);
+    }
+  });
+
+  it('keep a whole partition of a multikey index where no other index has one', () => {
+    const [tags] = indexes();
+    const sources = planQuery([tags!], bot).sources;
+    expect(sources).toEqual([expect.objectContaining({ whole: true, distinct: false })]);
   });
 });
