@@ -186,6 +186,8 @@ function boundsOf(conditions: readonly Condition[], regular: boolean): Bounds {
 
 /** The ranges of `index` that `pin` and the conditions on its later fields give; undefined if whole and not `wholeWanted`. */
 function candidateSource<T extends Doc>(index: OrderedIndex<T>, pin: Pin, byField: Map<string, Condition[]>, wholeWanted = true): CandidateSource<T> | undefined {
+  // No condition on the next field: the whole partitions (most indexes of a plan; known before anything is made).
+  if (!wholeWanted && (index.tail.length === 0 || !byField.has(index.tail[0]!))) return undefined;
   const exactFor = new Set<DocFilter>(pin.condition ? [pin.condition] : []);
   const partitions = pin.values.map((value) => index.partitions.get(value)).filter((p): p is Partition<T> => p !== undefined);
   let prefixes: IndexValue[][] = [[]];
