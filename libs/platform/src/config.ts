@@ -11,11 +11,13 @@ export const DEFAULT_HEAP_GROWING_PERCENT = 0;
 
 /**
  * The young generation of the worker thread that holds the embedded read store (segmentation), in MiB
- * (ROSTER_READSTORE_YOUNG_GENERATION_MB; 0 leaves it to V8: 32 MiB of semi-spaces on this Node). Restoring a
- * snapshot allocates ~40 objects per document; a larger nursery lets more of what dies young die there instead of
- * being promoted and collected again in the old generation. docs/benchmarks.md (bench/search) has what it does.
+ * (ROSTER_READSTORE_YOUNG_GENERATION_MB; 0 leaves it to V8: 48 MiB on this Node). Restoring a snapshot allocates
+ * ~40 objects per document; a larger nursery lets more of them be collected or promoted in fewer scavenges. 192 since
+ * 2026-12-04 (evening): at 1M users the start on kept data took 22–28 s instead of 38 (T6 asks 30). It was off by
+ * default before because the first searches after a start stalled for seconds with it; that was gone once the sets'
+ * words were pooled (`SeqSet.pooled`) instead of allocated per query. docs/benchmarks.md (bench/search) has both.
  */
-export const DEFAULT_READSTORE_YOUNG_GENERATION_MB = 0;
+export const DEFAULT_READSTORE_YOUNG_GENERATION_MB = 192;
 
 /** Every setting comes from the environment; adapters are chosen by which URLs are set, never by code edits. */
 const envSchema = z.object({
