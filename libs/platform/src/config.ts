@@ -14,8 +14,8 @@ export const DEFAULT_HEAP_GROWING_PERCENT = 0;
  * (ROSTER_READSTORE_YOUNG_GENERATION_MB; 0 leaves it to V8: 48 MiB on this Node). Restoring a snapshot allocates
  * ~40 objects per document; a larger nursery lets more of them be collected or promoted in fewer scavenges. 192 since
  * 2026-12-04 (evening): at 1M users the start on kept data took 22–28 s instead of 38 (T6 asks 30). It was off by
- * default before because the first searches after a start stalled for seconds with it; that was gone once the sets'
- * words were pooled (`SeqSet.pooled`) instead of allocated per query. docs/benchmarks.md (bench/search) has both.
+ * default before because the first searches after a start stalled for seconds with it (3 of 4 runs); with the sets'
+ * words pooled (`SeqSet.pooled`) 1 of 4. docs/benchmarks.md (bench/search) has both.
  */
 export const DEFAULT_READSTORE_YOUNG_GENERATION_MB = 192;
 
