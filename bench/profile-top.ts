@@ -17,10 +17,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { frameLabel, type CallFrame } from './support/frames';
 
 interface ProfileNode {
   readonly id: number;
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly callFrame: CallFrame;
   readonly children?: readonly number[];
 }
 
@@ -46,9 +47,6 @@ function forEachSample(profile: Profile, from: number, to: number, visit: (node:
 }
 
 /** How a frame is named in the lists: `name file:line`, `(anonymous) file:line`, or a native frame's name. */
-function frameLabel(frame: ProfileNode['callFrame']): string {
-  return frame.url ? `${frame.functionName || '(anonymous)'} ${basename(frame.url)}:${frame.lineNumber + 1}` : frame.functionName;
-}
 
 /** Samples per function and per file within [from, to] seconds of the profile's start. */
 function selfTimes(profile: Profile, from: number, to: number) {

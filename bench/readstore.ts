@@ -40,6 +40,7 @@ import type { QueryStats } from '../libs/readstore/src/embedded/executor';
 import { compileFilter, parseFilter, type FieldTypes } from '../services/segmentation/src/domain/filter';
 import { padPosition, withWalkKeys } from '../services/segmentation/src/domain/search-keys';
 import type { UserListDoc } from '../services/segmentation/src/domain/user-list-doc';
+import { frameLabel, type CallFrame } from './support/frames';
 import { fieldIndex } from '../services/segmentation/src/field-definitions.projection';
 import { USER_LIST_INDEXES } from '../services/segmentation/src/user-list.projection';
 import { FIRST, LANGS, LAST, PLANS, prng, sampler, SHAPES, TAG_WEIGHTS } from './support/search-shapes';
@@ -380,7 +381,7 @@ async function profiling(): Promise<{ stop: () => Promise<void> }> {
 }
 
 interface HeapNode {
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly callFrame: CallFrame;
   readonly selfSize: number;
   readonly children: readonly HeapNode[];
 }
@@ -390,8 +391,7 @@ function printAllocations(head: HeapNode): void {
   const bySite = new Map<string, number>();
   let total = 0;
   const visit = (node: HeapNode) => {
-    const { functionName, url, lineNumber } = node.callFrame;
-    const site = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    const site = frameLabel(node.callFrame) || '(root)';
     bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
     total += node.selfSize;
     node.children.forEach(visit);
