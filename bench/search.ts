@@ -329,6 +329,16 @@ interface ShapeResult {
   errors: number;
 }
 
+/**
+ * A request that took over SLOW_MS is logged with its start (wall clock, ms) so that stalls can be lined up with a
+ * CPU profile's or a GC log's timeline.
+ */
+const SLOW_MS = 1000;
+const timeOrigin = Date.now() - performance.now();
+function slow(what: string, started: number, elapsed: number): void {
+  if (elapsed > SLOW_MS) log(`slow: ${what} took ${Math.round(elapsed)} ms, started ${new Date(timeOrigin + started).toISOString().slice(11, 23)}`);
+}
+
 /** Runs `work` on `clients` concurrent clients until `seconds` have passed (each client finishes its current call). */
 async function forClients(work: () => Promise<void>, minRounds = 0, clients = CLIENTS, seconds = SECONDS): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
@@ -347,6 +357,7 @@ async function measureShape(api: Api, botId: string, index: number, shape: (type
     const t = performance.now();
     const res = await api.post(`/v1/bots/${botId}/users/search`, { filter: shape.filter, sort: shape.sort, limit: 50, ...(cursor ? { cursor } : {}) });
     const elapsed = performance.now() - t;
+    slow(`shape ${index} ${cursor ? 'page' : 'first page'}`, t, elapsed);
     if (res.status !== 200) {
       result.errors++;
       if (result.errors === 1) log(`shape ${index}: search answered ${res.status} ${res.text.slice(0, 400)}`);
@@ -377,6 +388,7 @@ async function measureShape(api: Api, botId: string, index: number, shape: (type
   await forClients(async () => {
     const t = performance.now();
     const res = await api.post(`/v1/bots/${botId}/users/count`, { filter: shape.filter });
+    slow(`shape ${index} count`, t, performance.now() - t);
     if (res.status === 200) result.count.push(performance.now() - t);
     else result.errors++;
   }, 0, clients, seconds);
