@@ -91,13 +91,13 @@ function metricsSuite(mode: 'embedded' | 'distributed', start: () => Promise<Dep
     });
 
     if (mode === 'embedded') {
-      it('runs segmentation and user-profile in worker threads of their own by default, the others in the main thread', async () => {
+      it('runs segmentation, user-profile and ingestion in worker threads of their own by default, the others in the main thread', async () => {
         const families = await scrape();
         const thread = (service: string) => value(families, 'roster_service_thread_id', { service });
-        expect(thread('segmentation')).toBeGreaterThan(0);
-        expect(thread('user-profile')).toBeGreaterThan(0);
-        expect(thread('user-profile')).not.toBe(thread('segmentation'));
-        for (const service of SERVICES.filter((s) => s !== 'segmentation' && s !== 'user-profile')) expect(thread(service)).toBe(0);
+        const workers = ['segmentation', 'user-profile', 'ingestion'];
+        for (const service of workers) expect(thread(service)).toBeGreaterThan(0);
+        expect(new Set(workers.map(thread)).size).toBe(3);
+        for (const service of SERVICES.filter((s) => !workers.includes(s))) expect(thread(service)).toBe(0);
         expect(value(families, 'roster_thread_heap_used_bytes', { service: 'segmentation' })).toBeGreaterThan(0);
         const used = value(families, 'roster_thread_heap_used_bytes', { service: 'user-profile' });
         expect(value(families, 'roster_thread_heap_committed_bytes', { service: 'user-profile' })).toBeGreaterThanOrEqual(used);

@@ -42,7 +42,7 @@ const envSchema = z.object({
 });
 
 /** Where embedded mode runs its services when ROSTER_WORKER_SERVICES is not set (docs/architecture.md says why). */
-export const DEFAULT_WORKER_SERVICES = 'segmentation,user-profile';
+export const DEFAULT_WORKER_SERVICES = 'segmentation,user-profile,ingestion';
 
 /**
  * `segmentation,user-profile` → two worker threads, one service each; `user-profile+ingestion` → one worker thread
@@ -91,7 +91,7 @@ export interface RosterConfig {
   readonly snapshotIntervalSeconds: number;
   /**
    * Embedded mode: the worker threads and the services each one runs (ROSTER_WORKER_SERVICES, default
-   * `segmentation,user-profile`: two workers); the services named nowhere run in the main thread with the gateway. Distributed mode ignores it.
+   * `segmentation,user-profile,ingestion`: three workers); the services named nowhere run in the main thread with the gateway. Distributed mode ignores it.
    */
   readonly workerServices: readonly (readonly ServiceName[])[];
   /**

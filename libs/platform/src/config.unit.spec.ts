@@ -2,8 +2,8 @@ import { ConfigError, DEFAULT_HEAP_GROWING_PERCENT, DEFAULT_READSTORE_YOUNG_GENE
 import { applyHeapSettings } from './heap';
 
 describe('ROSTER_WORKER_SERVICES', () => {
-  it('places segmentation and user-profile in worker threads of their own when unset, nothing when empty', () => {
-    expect(loadConfig({}).workerServices).toEqual([['segmentation'], ['user-profile']]);
+  it('places segmentation, user-profile and ingestion in worker threads of their own when unset, nothing when empty', () => {
+    expect(loadConfig({}).workerServices).toEqual([['segmentation'], ['user-profile'], ['ingestion']]);
     expect(loadConfig({ ROSTER_WORKER_SERVICES: '' }).workerServices).toEqual([]);
   });
 
