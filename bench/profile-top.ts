@@ -46,8 +46,6 @@ function forEachSample(profile: Profile, from: number, to: number, visit: (node:
   return elapsed / 1e6;
 }
 
-/** How a frame is named in the lists: `name file:line`, `(anonymous) file:line`, or a native frame's name. */
-
 /** Samples per function and per file within [from, to] seconds of the profile's start. */
 function selfTimes(profile: Profile, from: number, to: number) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));

@@ -334,9 +334,8 @@ interface ShapeResult {
  * CPU profile's or a GC log's timeline.
  */
 const SLOW_MS = 1000;
-const timeOrigin = Date.now() - performance.now();
 function slow(what: string, started: number, elapsed: number): void {
-  if (elapsed > SLOW_MS) log(`slow: ${what} took ${Math.round(elapsed)} ms, started ${new Date(timeOrigin + started).toISOString().slice(11, 23)}`);
+  if (elapsed > SLOW_MS) log(`slow: ${what} took ${Math.round(elapsed)} ms, started ${new Date(performance.timeOrigin + started).toISOString().slice(11, 23)}`);
 }
 
 /** Runs `work` on `clients` concurrent clients until `seconds` have passed (each client finishes its current call). */
@@ -388,8 +387,9 @@ async function measureShape(api: Api, botId: string, index: number, shape: (type
   await forClients(async () => {
     const t = performance.now();
     const res = await api.post(`/v1/bots/${botId}/users/count`, { filter: shape.filter });
-    slow(`shape ${index} count`, t, performance.now() - t);
-    if (res.status === 200) result.count.push(performance.now() - t);
+    const elapsed = performance.now() - t;
+    slow(`shape ${index} count`, t, elapsed);
+    if (res.status === 200) result.count.push(elapsed);
     else result.errors++;
   }, 0, clients, seconds);
   for (const list of [result.first, result.deep, result.count]) list.sort((a, b) => a - b);
