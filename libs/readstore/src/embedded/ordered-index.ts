@@ -11,6 +11,7 @@ import type { Keyset } from '../cursor';
 import { compareStrings } from '../filter/compare';
 import { leafScalars, splitPath, type FieldPath } from '../filter/paths';
 import type { Doc } from '../port';
+import { keysBefore } from './btree-rank';
 import type { Entry } from './entry';
 import { sortInTurns, turnPause, type Pause } from './sort-in-turns';
 import {
@@ -388,7 +389,7 @@ export class OrderedIndex<T extends Doc> {
       if ((next - at > 1024 || (runs & 255) === 255) && (await pause())) return REFUSED;
       at = next;
     }
-    return bulkLoad<BoundValue, Node<T>>(level.values, level.children, MAX_NODE_SIZE, compareIndexValues);
+    return levelOf(level.values, level.children, this.tail.length === 1);
   }
 
   /** The node of keys [start, end) at `depth`; undefined if they do not check. */
@@ -399,7 +400,7 @@ export class OrderedIndex<T extends Doc> {
       at = this.loadRun(load, depth, at, end, level);
       if (at === undefined) return undefined;
     }
-    return bulkLoad<BoundValue, Node<T>>(level.values, level.children, MAX_NODE_SIZE, compareIndexValues);
+    return levelOf(level.values, level.children, depth + 1 === this.tail.length);
   }
 
   /**
@@ -553,11 +554,19 @@ export class OrderedIndex<T extends Doc> {
     return cost;
   }
 
-  /** The number of keys in the range, if at most `cap`; else some number above `cap`. */
+  /**
+   * The number of keys in the range, if at most `cap`; else some number above `cap`. A range of bounds over the last
+   * level of values (times, addresses, names) is counted without a walk (`keysWithin`): O(log n), plus its buckets of
+   * several keys; exact whatever the cap but for those buckets, which are added up only while the count is within it.
+   */
   countUpTo(range: Range<T>, cap: number): number {
     if (this.holdsAll(range)) return range.partition.keys;
     const m = this.tail.length;
-    if (range.prefix.length === m - 1 && (range.low || range.high || range.where)) {
+    if (range.prefix.length === m - 1 && !range.where && (range.low || range.high)) {
+      const level = this.descend(range.partition.root, range.prefix) as Level<T> | undefined;
+      return level === undefined ? 0 : keysWithin(level, range.low, range.high, cap);
+    }
+    if (range.prefix.length === m - 1 && range.where) {
       // A range over the last level of values (times, addresses): each value holds one key at least, so more values
       // than `cap` answer without reading a bucket — the values lie in the level's leaves, each bucket (most often
       // one entry) anywhere in memory: ~20× cheaper a key at 1M.
@@ -716,15 +725,7 @@ export class OrderedIndex<T extends Doc> {
     const level = node as Level<T>;
     // Every value tested: in order, with no bound to compare each leaf's keys to.
     if (!range.low && !range.high) return void level.forEachPair((value, child) => (where!(value as IndexValue) && visit(child, depth + 1) ? STOP : undefined));
-    const low = range.low?.value ?? level.minKey();
-    const high = range.high?.value ?? level.maxKey();
-    if (low === undefined || high === undefined) return;
-    const skipLow = range.low !== undefined && !range.low.inclusive;
-    level.forRange(low, high, range.high?.inclusive ?? true, (value, child) => {
-      if (skipLow && compareIndexValues(value, low) === 0) return undefined;
-      if (where && !where(value as IndexValue)) return undefined;
-      return visit(child, depth + 1) ? STOP : undefined;
-    });
+    forEachWithin(level, range.low, range.high, (value, child) => (!where || where(value as IndexValue)) && visit(child, depth + 1));
   }
 
   /**
@@ -817,7 +818,7 @@ export class OrderedIndex<T extends Doc> {
       partition.keys++;
       return addToBucket(node as Bucket<T> | undefined, entry);
     }
-    const level = (node as Level<T> | undefined) ?? new BTree<BoundValue, Node<T>>(undefined, compareIndexValues, MAX_NODE_SIZE);
+    const level = (node as Level<T> | undefined) ?? levelOf<T>([], [], p + 1 === this.tail.length);
     const column = this.columns[p]!;
     if (!Array.isArray(column)) return this.insertAt(partition, level, column, p, entry);
     for (const value of column) this.insertAt(partition, level, value, p, entry);
@@ -825,14 +826,17 @@ export class OrderedIndex<T extends Doc> {
   }
 
   private insertAt(partition: Partition<T>, level: Level<T>, value: IndexValue, p: number, entry: Entry<T>): Level<T> {
+    const last = p + 1 === this.tail.length;
     // Over nearly unique values (times) most keys are new: one descent adds them.
-    if (p + 1 === this.tail.length && level.set(value, entry, false)) {
+    if (last && level.set(value, entry, false)) {
       partition.keys++;
       return level;
     }
     const child = level.get(value);
+    const before = last ? extraKeys(child) : 0;
     const next = this.insert(partition, child, p + 1, entry);
     if (next !== child) level.set(value, next);
+    if (last) noteBucket(level, value, child, before, next);
     return level;
   }
 
@@ -850,8 +854,11 @@ export class OrderedIndex<T extends Doc> {
 
   /** One descent: finds the value's child and deletes or replaces it in place. */
   private deleteAt(partition: Partition<T>, level: Level<T>, value: IndexValue, p: number, entry: Entry<T>): void {
+    const last = p + 1 === this.tail.length;
     level.editRange(value, value, true, (_value, child) => {
+      const before = last ? extraKeys(child) : 0;
       const next = this.delete(partition, child, p + 1, entry);
+      if (last) noteBucket(level, value, child, before, next);
       if (next === undefined) return DELETE;
       return next === child ? undefined : { value: next };
     });
@@ -888,7 +895,7 @@ function toNode<T extends Doc>(group: Group<T>, depth: number, m: number, stale?
     values.push(value);
     children.push(child);
   }
-  return children.length === 0 ? undefined : bulkLoad<BoundValue, Node<T>>(values, children, MAX_NODE_SIZE, compareIndexValues);
+  return children.length === 0 ? undefined : levelOf(values, children, depth + 1 === m);
 }
 
 const ABANDONED = Symbol('abandoned');
@@ -937,7 +944,7 @@ async function toNodeInTurns<T extends Doc>(
     const large = !leaves || (Array.isArray(group) && group.length > 1024);
     if ((large || (i & 1023) === 1023) && (await pause())) return ABANDONED;
   }
-  return children.length === 0 ? undefined : bulkLoad<BoundValue, Node<T>>(values, children, MAX_NODE_SIZE, compareIndexValues);
+  return children.length === 0 ? undefined : levelOf(values, children, leaves);
 }
 
 /** Sorts index values: natively (UTF-16 order) when all are strings and that is code point order, else by comparator. */
@@ -1128,6 +1135,101 @@ function removeFromBucket<T extends Doc>(bucket: Bucket<T>, entry: Entry<T>): Bu
   return bucket.size === 1 ? bucket.get(bucket.minKey()!) : bucket;
 }
 
+/**
+ * Calls `visit` with the values of a level within the bounds (none: from the first, to the last) and their children,
+ * in order, until it returns true.
+ */
+function forEachWithin<V>(level: BTree<BoundValue, V>, lowBound: Bound | undefined, highBound: Bound | undefined, visit: (value: BoundValue, child: V) => boolean): void {
+  const low = lowBound?.value ?? level.minKey();
+  const high = highBound?.value ?? level.maxKey();
+  if (low === undefined || high === undefined) return;
+  const skipLow = lowBound !== undefined && !lowBound.inclusive;
+  level.forRange(low, high, highBound?.inclusive ?? true, (value, child) => {
+    if (skipLow && compareIndexValues(value, low) === 0) return undefined;
+    return visit(value, child) ? STOP : undefined;
+  });
+}
+
+/**
+ * Per last level of an index (its values' children are buckets), the values whose bucket holds several keys (a tree
+ * of them), and how many keys those buckets hold beyond one a value (`extra`). A range of that level then holds as
+ * many keys as it has values — a difference of two ranks in the level's B+ tree (`keysBefore`: O(log n), no walk of
+ * the values) — plus the extra keys of its values in `values` (few in a level over times or addresses). Made with the
+ * level (`levelOf`: a build, an adoption, a first key), kept up to date by every key added or removed after
+ * (`noteBucket`); weakly keyed, it goes with its level.
+ */
+interface MultiBuckets<T extends Doc> {
+  extra: number;
+  readonly values: BTree<BoundValue, BTree<string, Entry<T>>>;
+}
+const multiBuckets = new WeakMap<object, MultiBuckets<Doc>>();
+
+/** The keys a bucket holds beyond one (none for a missing bucket or a single entry). */
+const extraKeys = <T extends Doc>(bucket: Node<T> | undefined): number => (bucket !== undefined && isBucketTree(bucket) ? bucket.size - 1 : 0);
+
+/**
+ * A level of `values` (sorted, distinct) over `children`; a last level (`last`: its children are buckets) gets its
+ * `MultiBuckets` at once, from the arrays in hand.
+ */
+function levelOf<T extends Doc>(values: BoundValue[], children: Node<T>[], last: boolean): Level<T> {
+  const multi = last ? multiFrom(values, children) : undefined;
+  const level = bulkLoad<BoundValue, Node<T>>(values, children, MAX_NODE_SIZE, compareIndexValues);
+  if (multi) multiBuckets.set(level, multi as MultiBuckets<Doc>);
+  return level;
+}
+
+function multiFrom<T extends Doc>(values: readonly BoundValue[], children: readonly Node<T>[]): MultiBuckets<T> {
+  const multiValues: BoundValue[] = [];
+  const buckets: BTree<string, Entry<T>>[] = [];
+  let extra = 0;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    if (!isBucketTree(child)) continue;
+    multiValues.push(values[i]!);
+    buckets.push(child);
+    extra += child.size - 1;
+  }
+  return { extra, values: bulkLoad(multiValues, buckets, MAX_NODE_SIZE, compareIndexValues) };
+}
+
+/** A last level's `MultiBuckets`: made with it (`levelOf`); made by a walk of it for any level made otherwise. */
+function multiOf<T extends Doc>(level: Level<T>): MultiBuckets<T> {
+  let multi = multiBuckets.get(level) as MultiBuckets<T> | undefined;
+  if (!multi) {
+    const values: BoundValue[] = [];
+    const children: Node<T>[] = [];
+    level.forEachPair((value, child) => void (values.push(value), children.push(child)));
+    multiBuckets.set(level, (multi = multiFrom(values, children)) as MultiBuckets<Doc>);
+  }
+  return multi;
+}
+
+/** Keeps a last level's `MultiBuckets` (if made) up to date after its bucket at `value` went from `child` (which then held `before` extra keys) to `next`. */
+function noteBucket<T extends Doc>(level: Level<T>, value: BoundValue, child: Node<T> | undefined, before: number, next: Node<T> | undefined): void {
+  const multi = multiBuckets.get(level) as MultiBuckets<T> | undefined;
+  if (!multi) return;
+  multi.extra += extraKeys(next) - before;
+  const was = child !== undefined && isBucketTree(child);
+  const is = next !== undefined && isBucketTree(next);
+  if (is && !was) multi.values.set(value, next);
+  else if (was && !is) multi.values.delete(value);
+}
+
+/**
+ * The keys of a last level within the bounds: its values there (two ranks), then, while that is at most `cap`, the
+ * extra keys of their buckets of several keys.
+ */
+function keysWithin<T extends Doc>(level: Level<T>, low: Bound | undefined, high: Bound | undefined, cap: number): number {
+  const from = low ? keysBefore(level, low.value, !low.inclusive) : 0;
+  const to = high ? keysBefore(level, high.value, high.inclusive) : level.size;
+  let n = Math.max(0, to - from);
+  if (n > cap) return n;
+  const multi = multiOf(level);
+  if (multi.extra === 0) return n;
+  forEachWithin(multi.values, low, high, (_value, bucket) => (n += bucket.size - 1) > cap);
+  return n;
+}
+
 /** Visits every bucket below a node at `depth` (of `m` levels), in order; true when `visit` asked to stop. */
 function visitBuckets<T extends Doc>(node: Node<T>, depth: number, m: number, visit: (bucket: Bucket<T>) => boolean | void): boolean {
   if (depth === m) return visit(node as Bucket<T>) === true;
@@ -1143,9 +1245,10 @@ function visitAll<T extends Doc>(node: Node<T>, depth: number, m: number, visit:
   return (node as Level<T>).forEachPair((_value, child) => (visitAll(child, depth + 1, m, visit) ? STOP : undefined)) === true;
 }
 
-/** The number of keys below a node, counting at most a little past `cap` (bucket trees count in O(1)). */
+/** The number of keys below a node, counting at most a little past `cap` (bucket trees and last levels in O(1)). */
 function countAll<T extends Doc>(node: Node<T>, depth: number, m: number, cap: number): number {
   if (depth === m) return isBucketTree(node as Bucket<T>) ? (node as BTree<string, Entry<T>>).size : 1;
+  if (depth === m - 1) return (node as Level<T>).size + multiOf(node as Level<T>).extra;
   let n = 0;
   (node as Level<T>).forEachPair((_value, child) => ((n += countAll(child, depth + 1, m, cap - n)) > cap ? STOP : undefined));
   return n;
