@@ -105,7 +105,14 @@ describe('OrderedIndex.countUpTo', () => {
  * number of keys a scan of it visits: exact up to the cap, above the cap past it. Seeded; a failure names its step.
  */
 describe('OrderedIndex.countUpTo across changes', () => {
-  const bounds = (next: () => number): Bound | undefined => (next() < 0.2 ? undefined : { value: Math.floor(next() * 70) - 5, inclusive: next() < 0.5 });
+  const edges = [Edge.BEFORE_ALL, Edge.AFTER_NULL, Edge.AFTER_NUMBERS, Edge.AFTER_STRINGS, Edge.AFTER_ALL];
+  /** No bound, a number, a string, or the edge of a type bracket (`exists`, a type's range). */
+  const bounds = (next: () => number): Bound | undefined => {
+    const r = next();
+    if (r < 0.15) return undefined;
+    const value = r < 0.3 ? edges[Math.floor(next() * edges.length)]! : r < 0.45 ? `s${Math.floor(next() * 12)}` : Math.floor(next() * 70) - 5;
+    return { value, inclusive: next() < 0.5 };
+  };
 
   it.each([1, 2, 3, 4])('counts what a scan visits, one level and below a prefix (seed %i)', async (seed) => {
     const next = random(seed);
@@ -113,7 +120,8 @@ describe('OrderedIndex.countUpTo across changes', () => {
     let nested = new OrderedIndex<Doc>(['bot', 's', 'v']);
     const live = new Map<number, Entry<Doc>>();
     let seqs = 0;
-    const value = () => (next() < 0.3 ? [Math.floor(next() * 60), Math.floor(next() * 60)] : next() < 0.05 ? null : Math.floor(next() * 60));
+    const scalar = () => (next() < 0.15 ? `s${Math.floor(next() * 10)}` : Math.floor(next() * 60));
+    const value = () => (next() < 0.3 ? [scalar(), scalar()] : next() < 0.05 ? null : scalar());
     for (let step = 0; step < 4000; step++) {
       const id = Math.floor(next() * 400);
       const entry = live.get(id);
