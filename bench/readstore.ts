@@ -183,20 +183,31 @@ interface Timing {
 }
 
 /**
- * The first page as search.service.ts asks for it at snapshot position `snapshot`: the users whose sort key has not
- * moved since (`sortStamp ≤ S`, walked in the page's order, limit + 1), then those that moved during the walk
- * (`sortStamp > S`, created by then), within the reach of the page's last key. Both finds, one after the other.
+ * A page as search.service.ts asks for it at snapshot position `snapshot` (the first, or the one after `after`): the
+ * users whose sort key has not moved since (`sortStamp ≤ S`, walked in the page's order, limit + 1), then those that
+ * moved during the walk (`sortStamp > S`, created by then), within the window from the cursor's key to the page's
+ * last. Both finds, one after the other; `next`: the keyset of the page's last unchanged user (the service also
+ * merges the movers in; a walk here follows the unchanged ones).
  */
-function servicePage(users: EmbeddedCollection<Doc>, query: Query, snapshot: string): { unchanged: QueryStats; moved: QueryStats } {
+function servicePage(
+  users: EmbeddedCollection<Doc>,
+  query: Query,
+  snapshot: string,
+  after?: { value: string; id: string },
+): { unchanged: QueryStats; moved: QueryStats; next?: { value: string; id: string } } {
   const sort = query.sort ?? { field: 'lastInteractionAt', order: 'desc' as const };
-  const first = users.explainFind({ filter: { and: [query.filter, { field: 'sortStamp', op: 'lte', value: snapshot }] }, sort, limit: 51 });
+  const desc = sort.order === 'desc';
+  const first = users.explainFind({ filter: { and: [query.filter, { field: 'sortStamp', op: 'lte', value: snapshot }] }, sort, limit: 51, ...(after ? { after } : {}) });
   const reach = first.page.items.length > 50 ? first.page.items[49] : undefined;
-  const window: DocFilter[] = reach ? [{ field: `sortMoves.${sort.field}`, op: sort.order === 'desc' ? 'gte' : 'lte', value: String(reach[sort.field]) }] : [];
+  const earlier = `sortMoves.${sort.field}`;
+  const window: DocFilter[] = [];
+  if (after) window.push({ field: earlier, op: desc ? 'lte' : 'gte', value: after.value });
+  if (reach) window.push({ field: earlier, op: desc ? 'gte' : 'lte', value: String(reach[sort.field]) });
   const moved = users.explainFind({
     filter: { and: [query.filter, { field: 'sortStamp', op: 'gt', value: snapshot }, { field: 'createdPos', op: 'lte', value: snapshot }, ...window] },
     limit: 100_000,
   });
-  return { unchanged: first.stats, moved: moved.stats };
+  return { unchanged: first.stats, moved: moved.stats, ...(reach ? { next: { value: String(reach[sort.field]), id: reach.id } } : {}) };
 }
 
 function measure(users: EmbeddedCollection<Doc>, query: Query, snapshot: string, runs = RUNS): Timing {
@@ -282,10 +293,11 @@ const percentile = (values: number[], p: number) => [...values].sort((a, b) => a
 
 /**
  * `--load N`: the shapes in bench/search's order, each asked for `LOAD_SECONDS` as first pages (as the service asks
- * them: two finds at the latest position) and then as exact counts, back to back, compiled at a clock that moves with
- * the wall clock, while N changes per second are applied between the requests on this one thread (as the projection
- * shares the segmentation thread with the queries). Prints each shape's service times (p50 / p99; ten clients wait
- * about ten of them) and the time the changes took.
+ * them: two finds at the latest position), then as exact counts, then as walks of 20 pages (each page as the service
+ * asks it, at the walk's first position, so that users changed since are movers), back to back, compiled at a clock
+ * that moves with the wall clock, while N changes per second are applied between the requests on this one thread (as
+ * the projection shares the segmentation thread with the queries). Prints each shape's service times (p50 / p99; ten
+ * clients wait about ten of them), its walks' pages and 20th pages, and the time the changes took.
  */
 async function underLoad(users: EmbeddedCollection<Doc>, size: number, from: bigint): Promise<bigint> {
   let position = from;
@@ -304,6 +316,7 @@ async function underLoad(users: EmbeddedCollection<Doc>, size: number, from: big
   };
   const pages: number[] = [];
   const counts: number[] = [];
+  const walkPages: number[] = [];
   for (const [i, shape] of SHAPES.entries()) {
     if (ONLY && !ONLY.includes(i + 1)) continue;
     /** `asked`: the median of each figure of the answers' stats, and their strategies by how often they answered. */
@@ -328,17 +341,34 @@ async function underLoad(users: EmbeddedCollection<Doc>, size: number, from: big
     const changesBefore = changeMs;
     const { times: page, asked: pageAsked } = await phase((query) => servicePage(users, query, padPosition(position)).unchanged);
     const { times: count, asked: countAsked } = await phase((query) => users.explainCount(query.filter).stats);
+    // Walks as the service makes them: the snapshot fixed at the first page, changes applied between pages (so the
+    // later pages have movers to place), 20 pages each; every page of every walk timed, and the 20th apart.
+    const walked: number[] = [];
+    const twentieth: number[] = [];
+    for (const until = performance.now() + LOAD_SECONDS * 1000; performance.now() < until; ) {
+      const query = compiled(shape, clock());
+      const snapshot = padPosition(position);
+      let after: { value: string; id: string } | undefined;
+      for (let n = 1; n <= 20; n++) {
+        const t = time(() => void (after = servicePage(users, query, snapshot, after).next));
+        walked.push(t);
+        if (n === 20) twentieth.push(t);
+        await catchUp();
+        if (!after) break;
+      }
+    }
+    for (const t of walked) walkPages.push(t);
     // Not push(...times): a long `--load-seconds` of sub-millisecond counts makes millions of them (a spread that large
     // overflows the stack).
     for (const t of page) pages.push(t);
     for (const t of count) counts.push(t);
     console.log(
-      `[${size}] under load ${shape.name.padEnd(38)} first page p50 ${fmt(percentile(page, 0.5))} / p99 ${fmt(percentile(page, 0.99))} / max ${fmt(largest(page))} ms (${page.length}), count p50 ${fmt(percentile(count, 0.5))} / p99 ${fmt(percentile(count, 0.99))} / max ${fmt(largest(count))} ms (${count.length}); changes took ${fmt(changeMs - changesBefore)} ms${process.env.SHOW ? ` [pages: ${pageAsked} | counts: ${countAsked}]` : ''}`,
+      `[${size}] under load ${shape.name.padEnd(38)} first page p50 ${fmt(percentile(page, 0.5))} / p99 ${fmt(percentile(page, 0.99))} / max ${fmt(largest(page))} ms (${page.length}), count p50 ${fmt(percentile(count, 0.5))} / p99 ${fmt(percentile(count, 0.99))} / max ${fmt(largest(count))} ms (${count.length}); walks: pages p50 ${fmt(percentile(walked, 0.5))} / p99 ${fmt(percentile(walked, 0.99))} ms, 20th p50 ${fmt(percentile(twentieth, 0.5))} / max ${fmt(largest(twentieth))} ms (${twentieth.length}); changes took ${fmt(changeMs - changesBefore)} ms${process.env.SHOW ? ` [pages: ${pageAsked} | counts: ${countAsked}]` : ''}`,
     );
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(
-    `[${size}] under load (${LOAD} changes/s, ${applied} applied in ${seconds.toFixed(0)} s, ${fmt(changeMs / Math.max(1, applied))} ms each): first pages p50 ${fmt(percentile(pages, 0.5))} / p99 ${fmt(percentile(pages, 0.99))} ms, counts p50 ${fmt(percentile(counts, 0.5))} / p99 ${fmt(percentile(counts, 0.99))} ms`,
+    `[${size}] under load (${LOAD} changes/s, ${applied} applied in ${seconds.toFixed(0)} s, ${fmt(changeMs / Math.max(1, applied))} ms each): first pages p50 ${fmt(percentile(pages, 0.5))} / p99 ${fmt(percentile(pages, 0.99))} ms, counts p50 ${fmt(percentile(counts, 0.5))} / p99 ${fmt(percentile(counts, 0.99))} ms, walk pages p50 ${fmt(percentile(walkPages, 0.5))} / p99 ${fmt(percentile(walkPages, 0.99))} ms`,
   );
   return position;
 }
