@@ -308,9 +308,8 @@ function find<T extends Doc>(
   };
   for (let cap = FIRST_CAP; ; cap *= 2) {
     while (examined + decided / DECIDED_ADVANTAGE < cap) {
-      const step = walked.next();
-      if (step.done) return done();
-      const entry = step.value;
+      const entry = walked.next();
+      if (entry === undefined) return done();
       if (sets) {
         if (!sets.upper.has(entry.seq)) {
           decided++;
