@@ -11,8 +11,8 @@ import { idsOf, type ConformanceContext } from './context';
  * the documents as they stand (the port's predicate semantics, then its sort order), and so is each count.
  */
 
-/** Deterministic PRNG (mulberry32): the same cases on every adapter and run. */
-function prng(seed: number): () => number {
+/** Deterministic PRNG (mulberry32): the same cases on every adapter and run (and seeded runs of the embedded specs). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,14 +1,7 @@
 import BTree from 'sorted-btree';
 import { bulkLoad } from 'sorted-btree/extended/bulkLoad';
 import { keysBefore, rankWays, ranksFromNodes } from './btree-rank';
-
-/** A seeded PRNG (mulberry32): a failing run names its seed. */
-const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+import { prng } from '../conformance/index-equivalence';
 
 const byNumber = (a: number, b: number) => a - b;
 
@@ -24,7 +17,7 @@ describe('keysBefore', () => {
   });
 
   it.each([1, 2, 3, 4])('is the number of keys before (or up to) a key, as the tree changes (seed %i)', (seed) => {
-    const next = random(seed);
+    const next = prng(seed);
     const initial = [...new Set(Array.from({ length: 400 }, () => Math.floor(next() * 2000)))].sort(byNumber);
     const tree: BTree<number, number> = next() < 0.5 ? bulkLoad(initial, initial, 4 + Math.floor(next() * 8), byNumber) : new BTree(initial.map((k) => [k, k]), byNumber, 4);
     const keys = new Set(initial);

@@ -3,14 +3,7 @@ import type { Doc } from '../port';
 import type { Entry } from './entry';
 import { Edge } from './index-values';
 import { OrderedIndex, type Bound, type Range } from './ordered-index';
-
-/** A seeded PRNG (mulberry32): a failing run names its seed. */
-const random = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+import { prng } from '../conformance/index-equivalence';
 
 /** The seqs `addSeqs` puts into a set of the range, ascending; `oneByOne` receives those not given as words. */
 function setOf(index: OrderedIndex<Doc>, range: Range<Doc>, size: number, oneByOne?: (seq: number) => void, moveUpTo?: number): number[] {
@@ -115,7 +108,7 @@ describe('OrderedIndex.countUpTo across changes', () => {
   };
 
   it.each([1, 2, 3, 4])('counts what a scan visits, one level and below a prefix (seed %i)', async (seed) => {
-    const next = random(seed);
+    const next = prng(seed);
     let flat = new OrderedIndex<Doc>(['bot', 'v']);
     let nested = new OrderedIndex<Doc>(['bot', 's', 'v']);
     const live = new Map<number, Entry<Doc>>();
@@ -187,7 +180,7 @@ describe('OrderedIndex.countUpTo across changes', () => {
  */
 describe('OrderedIndex.addSeqs', () => {
   it.each([1, 2, 3, 4, 5])('is the set of the seqs a scan visits, across adds, removes and re-keyed documents (seed %i)', (seed) => {
-    const next = random(seed);
+    const next = prng(seed);
     const index = new OrderedIndex<Doc>(['bot', 'tag']);
     const docs = new Churn(index);
     for (let step = 0; step < 6000; step++) {
@@ -221,7 +214,7 @@ describe('OrderedIndex tree bits and tested values', () => {
   });
 
   it.each([1, 2, 3])('is the set of the seqs a scan visits, as documents gain and lose a value (seed %i)', (seed) => {
-    const next = random(seed);
+    const next = prng(seed);
     const index = new OrderedIndex<Doc>(['bot', 'email']);
     const docs = new Churn(index);
     let fromBits = 0;
@@ -280,7 +273,7 @@ describe('OrderedIndex tree bits and tested values', () => {
  */
 describe('OrderedIndex kept ranges', () => {
   it.each([1, 2, 3, 4])('makes each set what a scan of its range visits (seed %i)', (seed) => {
-    const next = random(seed);
+    const next = prng(seed);
     const index = new OrderedIndex<Doc>(['bot', 't']);
     const docs = new Churn(index);
     let moved = 0;
