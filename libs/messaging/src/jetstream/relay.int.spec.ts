@@ -1,5 +1,8 @@
 import { EVENT_SUBJECT_ROOT } from '../subjects';
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { SqliteEventStore } from '@roster/eventstore';
@@ -17,7 +20,9 @@ describeWhen(natsProbeFromSetup(), 'JetStreamRelay', () => {
   let source: string;
   let stream: string;
   const relays: JetStreamRelay[] = [];
-  const start = async (options: { batchSize?: number; maxEventsPerMessage?: number; maxMessageBytes?: number } = {}) => {
+  const start = async (
+    options: { batchSize?: number; maxEventsPerMessage?: number; maxMessageBytes?: number; store?: SqliteEventStore } = {},
+  ) => {
     const relay = await JetStreamRelay.start({ nc, store, source, streamPrefixes: [INTEGRATION_PREFIX], onError: () => undefined, ...options });
     relays.push(relay);
     return relay;
@@ -110,6 +115,38 @@ describeWhen(natsProbeFromSetup(), 'JetStreamRelay', () => {
     const last = events[events.length - 1]!.position;
     await waitFor(() => a.position === last && b.position === last, { timeoutMs: 20_000 });
     expect(await storedPositions()).toEqual(events.map((e) => e.position));
+  });
+
+  it('never stores a message behind a rejected one of the same round (no gap when a racing relay cut the runs otherwise)', async () => {
+    // Two processes over one database: the store's in-process signal wakes only its own relay, the other one finds
+    // the appends by polling, so that which relay sees which events is up to the test.
+    const file = join(tmpdir(), `relay-${randomUUID()}.db`);
+    const mine = new SqliteEventStore({ filename: file, pollIntervalMs: 60_000 });
+    const theirs = new SqliteEventStore({ filename: file, pollIntervalMs: 60_000 });
+    try {
+      const first = await appendEvents(mine, 50);
+      const slow = await start({ store: mine, maxEventsPerMessage: 50 });
+      await waitFor(() => slow.position === first[49]!.position);
+      // A racing relay stores the next 25 events as one message...
+      const fast = await start({ store: theirs, maxEventsPerMessage: 25 });
+      const raced = await appendEvents(theirs, 25);
+      await waitFor(() => fast.position === raced[24]!.position);
+      await fast.stop();
+      // ...while the slow relay, still at the first message, finds 100 events and sends them as two pipelined
+      // messages: the first is rejected (the stream moved on), the second must not be stored in its place.
+      const rest = await appendEvents(theirs, 75);
+      mine.notifyAppended();
+      const events = [...first, ...raced, ...rest];
+      await waitFor(() => slow.position === events[events.length - 1]!.position, { timeoutMs: 20_000 });
+      expect(await storedPositions()).toEqual(events.map((e) => e.position));
+    } finally {
+      await Promise.all(relays.splice(0).map((r) => r.stop()));
+      await mine.close();
+      await theirs.close();
+      rmSync(file, { force: true });
+      rmSync(`${file}-wal`, { force: true });
+      rmSync(`${file}-shm`, { force: true });
+    }
   });
 
   it('never stores an event behind one the stream rejected (no gap after a crash)', async () => {

@@ -29,8 +29,9 @@ export interface RelayOptions {
  * on the source's `~batch` subject: one JetStream message, one stored record and one consumer ack per run instead of
  * per event cut the broker's share of the work (it was about a quarter of the CPU of a distributed deployment).
  * Its checkpoint is the stream itself (the last message's `Roster-Position`, its last event's). Every publish also
- * states the stream sequence it expects to follow, so a message is stored only right after its predecessor: a
- * rejected message can never leave a gap behind later ones, and a second relay cannot interleave older events.
+ * states the stream sequence it expects to follow and, after the first message of a round, the id of the message it
+ * follows, so a message is stored only right after its predecessor: a rejected message can never leave a gap behind
+ * later ones, and a second relay cannot interleave older events.
  * `Nats-Msg-Id` — the event id for a message of one event, `<first id>..<last id>` for a run — turns a republished
  * message (after a crash, or by a racing relay) into an acknowledged duplicate.
  */
@@ -97,6 +98,7 @@ export class JetStreamRelay {
   /** All messages in flight at once (pipelined), each expecting its predecessor's sequence. */
   private async publishInOrder(events: readonly RecordedEvent[]): Promise<PubAck[]> {
     const subject = batchSubject(this.options.source);
+    let previousID: string | undefined;
     const settled = await Promise.allSettled(
       this.messages(events).map((run, i) => {
         const first = run.events[0]!;
@@ -106,11 +108,14 @@ export class JetStreamRelay {
         h.set(FIRST_POSITION_HEADER, first.position.toString());
         h.set(EVENT_COUNT_HEADER, String(run.events.length));
         if (run.events.length === 1) h.set(EVENT_TYPE_HEADER, first.type);
-        return this.js.publish(subject, encodeBatch(run.encoded), {
-          msgID: run.events.length === 1 ? first.id : `${first.id}..${last.id}`,
-          headers: h,
-          expect: { lastSequence: this.lastSeq + i },
-        });
+        const msgID = run.events.length === 1 ? first.id : `${first.id}..${last.id}`;
+        // A sequence alone does not say which message it is: if the first message of the round is rejected because
+        // a racing relay stored a message of its own there, the second one's expected sequence may be the stream's
+        // (that other message's), and it would be stored behind a gap. So every later message also names its
+        // predecessor, whose id says which events it holds.
+        const expect = previousID === undefined ? { lastSequence: this.lastSeq } : { lastSequence: this.lastSeq + i, lastMsgID: previousID };
+        previousID = msgID;
+        return this.js.publish(subject, encodeBatch(run.encoded), { msgID, headers: h, expect });
       }),
     );
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
