@@ -155,7 +155,7 @@ export class EmbeddedReadStore implements ReadStore {
       this.changes = this.snapshotted = 0;
       options.log?.info({ ...snapshot.stats, ms: Math.round(performance.now() - started) }, 'read store snapshot loaded');
     } catch (error) {
-      for (const collection of this.collections.values()) collection.load({ entries: [], tombstones: [] });
+      for (const collection of this.collections.values()) collection.load({ docs: [], positions: [], tombstones: [] });
       options.log?.warn(errorDetails(error), 'read store snapshot unreadable: deleted; projections rebuild from the event store');
       await discardSnapshot(options.file);
     }

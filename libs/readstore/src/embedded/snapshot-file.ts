@@ -102,15 +102,18 @@ async function writeFrames(
   let collections = 0;
   let indexes = 0;
   for (const [name, dump] of cut) {
-    if (dump.entries.length === 0 && dump.tombstones.length === 0) continue;
+    if (dump.docs.length === 0 && dump.tombstones.length === 0) continue;
     collections++;
-    for (let i = 0; i < dump.entries.length; i += ENTRIES_PER_FRAME) {
-      await put(FrameKind.Data, { c: name, e: dump.entries.slice(i, i + ENTRIES_PER_FRAME), t: [] });
+    for (let i = 0; i < dump.docs.length; i += ENTRIES_PER_FRAME) {
+      // A frame's pairs live for one frame (young garbage), not for the whole write.
+      const e: (readonly [Doc, bigint])[] = [];
+      for (let j = i; j < Math.min(i + ENTRIES_PER_FRAME, dump.docs.length); j++) e.push([dump.docs[j]!, dump.positions[j]!]);
+      await put(FrameKind.Data, { c: name, e, t: [] });
     }
     for (let i = 0; i < dump.tombstones.length; i += TOMBSTONES_PER_FRAME) {
       await put(FrameKind.Data, { c: name, e: [], t: dump.tombstones.slice(i, i + TOMBSTONES_PER_FRAME) });
     }
-    entries += dump.entries.length;
+    entries += dump.docs.length;
     tombstones += dump.tombstones.length;
     for (const order of dump.indexes ?? []) {
       for (const partitions of indexFrames(order)) await put(FrameKind.Index, { c: name, f: order.fields, p: partitions });
@@ -138,7 +141,8 @@ function* indexFrames(order: IndexOrder): Generator<IndexOrder['partitions']> {
 }
 
 interface LoadedDump {
-  readonly entries: (readonly [Doc, bigint])[];
+  readonly docs: Doc[];
+  readonly positions: bigint[];
   readonly tombstones: (readonly [string, bigint])[];
   indexes?: IndexOrder[];
 }
@@ -237,10 +241,12 @@ export async function readSnapshot(
       }
       const data = asDataPayload(deserializePayload(plain));
       let dump = dumps.get(data.c);
-      if (!dump) dumps.set(data.c, (dump = { entries: [], tombstones: [] }));
-      for (const entry of data.e) {
-        onDocument?.(data.c, entry[0]);
-        dump.entries.push(entry);
+      if (!dump) dumps.set(data.c, (dump = { docs: [], positions: [], tombstones: [] }));
+      // The frame's pairs die young: only their documents and positions are kept.
+      for (const [doc, position] of data.e) {
+        onDocument?.(data.c, doc);
+        dump.docs.push(doc);
+        dump.positions.push(position);
       }
       for (const tombstone of data.t) dump.tombstones.push(tombstone);
       entries += data.e.length;

@@ -129,7 +129,7 @@ describe('EmbeddedReadStore snapshots', () => {
       });
       const snapshot = (await read)!;
       framesDone = true;
-      const loaded = [...snapshot.dumps].flatMap(([collection, dump]) => dump.entries.map(([doc]) => [collection, doc.id] as [string, string]));
+      const loaded = [...snapshot.dumps].flatMap(([collection, dump]) => dump.docs.map((doc) => [collection, doc.id] as [string, string]));
       expect(seen).toEqual(loaded);
       expect(seen.filter(([collection]) => collection === 'users')).toHaveLength(n - 1);
       // The store loads what it shared: a restart answers as before.
@@ -178,7 +178,8 @@ describe('EmbeddedReadStore snapshots', () => {
       }
       async function reference(store: EmbeddedReadStore): Promise<unknown[]> {
         const built = new EmbeddedCollection<UserDoc>('built');
-        for (const [doc, position] of (store.collection('users') as EmbeddedCollection<UserDoc>).dump().entries) await built.upsert(doc, position);
+        const { docs, positions } = (store.collection('users') as EmbeddedCollection<UserDoc>).dump();
+        for (const [i, doc] of docs.entries()) await built.upsert(doc, positions[i]!);
         await built.ensureIndexes(INDEXES);
         return answers(built);
       }
