@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -46,16 +46,21 @@ async function freePort(): Promise<number> {
 /**
  * Starts one Roster process. `BENCH_NODE_ARGS` in its environment adds Node flags to it alone (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS does not allow; the profile is written at a graceful stop).
+ * `BENCH_SERVER_LOG=<file>` appends everything the process prints to that file as well (e.g. with `--trace-gc` in
+ * BENCH_NODE_ARGS: every isolate's collections, to line up with a bench's slow requests).
  */
 function startProcess(script: string, env: NodeJS.ProcessEnv, label: string, logs: string[]): ChildProcess {
   const nodeArgs = (env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const file = env.BENCH_SERVER_LOG ? createWriteStream(env.BENCH_SERVER_LOG, { flags: 'a' }) : undefined;
   const keep = (chunk: Buffer) => {
+    file?.write(chunk);
     logs.push(`[${label}] ${chunk.toString()}`);
     if (logs.length > 400) logs.shift();
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  child.once('exit', () => file?.end());
   return child;
 }
 
