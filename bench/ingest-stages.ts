@@ -126,7 +126,7 @@ async function projection(): Promise<string> {
         : { type: E.interacted, data: { ...data, occurredAt: at } };
     const doc = await read(data.userId);
     const next = applyToUserDoc(doc, event);
-    await users.upsert(withWalkKeys(doc, next, BigInt(position), padPosition(1n)), BigInt(position));
+    await users.upsert(withWalkKeys(doc, next, BigInt(position), [padPosition(1n)]), BigInt(position));
   }
   return `projection=${((cpuMs() - start) / 100).toFixed(1)}`;
 }

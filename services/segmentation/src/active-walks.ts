@@ -25,11 +25,16 @@ export class ActiveWalks {
 
   /** The oldest snapshot of a walk still in progress, or undefined when none is. */
   oldest(now = Date.now()): string | undefined {
-    let oldest: string | undefined;
+    return this.inProgress(now)[0];
+  }
+
+  /** The snapshots of the walks still in progress, ascending (forgetting the walks idle for too long). */
+  inProgress(now = Date.now()): string[] {
+    const snapshots: string[] = [];
     for (const [snapshot, seen] of this.walks) {
       if (now - seen > WALK_IDLE_MS) this.walks.delete(snapshot);
-      else if (oldest === undefined || snapshot < oldest) oldest = snapshot;
+      else snapshots.push(snapshot);
     }
-    return oldest;
+    return snapshots.sort();
   }
 }

@@ -112,10 +112,10 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
   async apply(events: readonly DeliveredEvent[]): Promise<void> {
     if (events.length === 0) return;
     const decoded = await this.infra.codec.decodeAll<BotUserEvent>(events);
-    // Earlier sort keys at or before this horizon are asked for by no walk in progress, nor by any walk to come.
+    // The snapshots that may ask for earlier sort keys (see withWalkKeys): the walks in progress, and where the list
+    // stands now (a walk that begins before this batch is applied takes it; later ones take this batch's end or later).
     const applied = padPosition(await this.currentPosition());
-    const oldestWalk = this.walks.oldest();
-    const horizon = oldestWalk !== undefined && oldestWalk < applied ? oldestWalk : applied;
+    const asked = [...new Set([...this.walks.inProgress(), applied])].sort();
     const pending = new Map<string, { doc: WalkableUserDoc | undefined; position: bigint; stored: bigint | undefined }>();
     for (const event of decoded) {
       // Defensive: whatever a bus hands over beyond the BotUser events (catalog events have no user) is not ours.
@@ -131,7 +131,7 @@ export class UserListProjection implements OnApplicationBootstrap, OnApplication
       }
       if (event.position <= entry.position) continue;
       const next = applyToUserDoc(entry.doc, event);
-      entry.doc = next && withWalkKeys(entry.doc, next, event.position, horizon);
+      entry.doc = next && withWalkKeys(entry.doc, next, event.position, asked);
       entry.position = event.position;
     }
     await Promise.all(

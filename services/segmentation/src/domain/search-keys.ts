@@ -96,19 +96,59 @@ export type WalkableUserDoc = SearchableUserDoc & WalkKeys;
 export const padPosition = (position: bigint) => position.toString().padStart(20, '0');
 
 /**
- * The document after an event at `position`, with search keys and walk keys brought up to date. Moves at or before
- * `horizon` (the snapshot of the oldest walk still in progress, or where the list stood when no walk is) can no
- * longer be asked for by any walk, so they are dropped: documents carry earlier keys only while walks need them.
+ * The document after an event at `position`, with search keys and walk keys brought up to date.
+ *
+ * `asked` (ascending) are the snapshots that may still ask for this document's earlier keys: those of the walks in
+ * progress and where the list stood before this event's batch (a walk that begins while the batch is applied takes
+ * that position; one that begins later takes a position at or after every change so far, and finds the document
+ * unchanged). A walk at snapshot S asks for the key before the first change after S (`sortKeyAt`), so the move of a
+ * change at p, the key the document had since its previous change q, is asked for only by a snapshot in [q, p); a
+ * move no snapshot falls before is neither recorded nor kept. A user created and changed within one batch (every user
+ * of a bulk load) so carries no moves at all: bench/search's 1M-user load left 4.3 per document behind (~0.6 GB of
+ * heap), which only a later change of the same user dropped. Without `asked` every move is kept (up to
+ * `MAX_SORT_MOVES`).
  */
-export function withWalkKeys(previous: WalkableUserDoc | undefined, next: UserListDoc, position: bigint, horizon?: string): WalkableUserDoc {
+export function withWalkKeys(previous: WalkableUserDoc | undefined, next: UserListDoc, position: bigint, asked?: readonly string[]): WalkableUserDoc {
   const doc = withSearchKeys(next, previous);
   const pos = padPosition(position);
   if (!previous) return { ...doc, createdPos: pos, sortStamp: pos, sortMoves: [] };
-  const kept = horizon === undefined ? (previous.sortMoves ?? []) : (previous.sortMoves ?? []).filter((move) => move.pos > horizon);
+  const moves = previous.sortMoves ?? [];
+  const kept = asked === undefined ? moves : askedMoves(moves, previous.createdPos, asked);
   const moved = SORT_KEY_FIELDS.some((field) => previous[field] !== doc[field]);
   if (!moved) return { ...doc, createdPos: previous.createdPos, sortStamp: previous.sortStamp, sortMoves: kept };
+  if (asked !== undefined && !askedWithin(asked, previous.sortStamp, pos)) {
+    return { ...doc, createdPos: previous.createdPos, sortStamp: pos, sortMoves: kept };
+  }
   const before = { pos, lastInteractionAt: previous.lastInteractionAt, sortName: previous.sortName, sortSubscribedAt: previous.sortSubscribedAt };
   return { ...doc, createdPos: previous.createdPos, sortStamp: pos, sortMoves: [...kept, before].slice(-MAX_SORT_MOVES) };
+}
+
+/**
+ * The moves some snapshot of `asked` still asks for: each one's key held from the change before it (the previous move
+ * remembered, or the creation) until its own, so a move is kept when a snapshot lies in that span. A span is never
+ * narrower than the true one (moves dropped earlier only widen it), so nothing asked for is dropped.
+ */
+function askedMoves(moves: WalkKeys['sortMoves'], createdPos: string, asked: readonly string[]): WalkKeys['sortMoves'] {
+  if (moves.length === 0) return moves;
+  let since = createdPos;
+  const kept = moves.filter((move) => {
+    const keep = askedWithin(asked, since, move.pos);
+    since = move.pos;
+    return keep;
+  });
+  return kept.length === moves.length ? moves : kept;
+}
+
+/** Whether a snapshot of `asked` (ascending) lies in [from, to). */
+function askedWithin(asked: readonly string[], from: string, to: string): boolean {
+  let low = 0;
+  let high = asked.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (asked[mid]! < from) low = mid + 1;
+    else high = mid;
+  }
+  return low < asked.length && asked[low]! < to;
 }
 
 /** A document's sort key as it was at snapshot position `snapshot` (its current key if it has not moved since). */

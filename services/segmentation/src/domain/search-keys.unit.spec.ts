@@ -76,13 +76,69 @@ describe('walk keys', () => {
     expect(current.sortMoves).toHaveLength(MAX_SORT_MOVES);
   });
 
-  it('drops moves no walk can ask for (at or before the horizon), also when the key does not move', () => {
-    const moved = withWalkKeys(withWalkKeys(withWalkKeys(undefined, doc(t1), 10n), doc(t2), 20n), doc(t3), 30n);
-    expect(moved.sortMoves.map((m) => m.pos)).toEqual([padPosition(20n), padPosition(30n)]);
-    const tagged = withWalkKeys(moved, doc(t3, { tags: ['VIP', 'New'] }), 40n, padPosition(25n));
-    expect(tagged.sortMoves.map((m) => m.pos)).toEqual([padPosition(30n)]);
-    expect(sortKeyAt(tagged, 'lastInteractionAt', padPosition(25n))).toBe(t2);
-    const quiet = withWalkKeys(tagged, doc('2026-11-04T00:00:00.000Z'), 50n, padPosition(40n));
-    expect(quiet.sortMoves).toEqual([{ pos: padPosition(50n), lastInteractionAt: t3, sortName: 'ada lovelace', sortSubscribedAt: '' }]);
+  it('records and keeps a move only while a snapshot asked about lies between the change before it and its own', () => {
+    const created = withWalkKeys(undefined, doc(t1), 10n);
+    // Created and moved within one batch (the list stood at 5 before it): no walk can see the key it had at 10.
+    expect(withWalkKeys(created, doc(t2), 20n, [padPosition(5n)]).sortMoves).toEqual([]);
+    // A walk at 15 asks for the key held from 10 to 20: recorded; a second move in the same batch is asked by nobody.
+    const moved = withWalkKeys(created, doc(t2), 20n, [padPosition(15n)]);
+    expect(moved.sortMoves.map((m) => m.pos)).toEqual([padPosition(20n)]);
+    const again = withWalkKeys(moved, doc(t3), 30n, [padPosition(15n)]);
+    expect(again.sortMoves.map((m) => m.pos)).toEqual([padPosition(20n)]);
+    expect(again.sortStamp).toBe(padPosition(30n));
+    expect(sortKeyAt(again, 'lastInteractionAt', padPosition(15n))).toBe(t1);
+    // Once the walk is over (only the list's position, 30, is asked about), a later change drops it, also when the
+    // key does not move.
+    const tagged = withWalkKeys(again, doc(t3, { tags: ['VIP', 'New'] }), 40n, [padPosition(30n)]);
+    expect(tagged.sortMoves).toEqual([]);
+    expect(tagged.sortStamp).toBe(padPosition(30n));
+    // Without `asked` everything is kept, as before.
+    expect(withWalkKeys(moved, doc(t3), 30n).sortMoves.map((m) => m.pos)).toEqual([padPosition(20n), padPosition(30n)]);
+  });
+
+  it('answers every snapshot asked about as if no move had been dropped (random histories)', () => {
+    const rand = mulberry32(7);
+    const times = Array.from({ length: 12 }, (_, i) => new Date(Date.UTC(2026, 0, 1 + i)).toISOString());
+    for (let run = 0; run < 300; run++) {
+      // Events at positions 1..n in batches; walks begin at batch ends and some end later.
+      const n = 2 + Math.floor(rand() * 30);
+      let full: ReturnType<typeof withWalkKeys> | undefined;
+      let pruned: ReturnType<typeof withWalkKeys> | undefined;
+      const walks = new Set<string>();
+      let applied = padPosition(0n);
+      let asked: string[] = [];
+      for (let p = 1; p <= n; ) {
+        const batchEnd = Math.min(n, p + Math.floor(rand() * 5));
+        asked = [...new Set([...walks, applied])].sort();
+        for (; p <= batchEnd; p++) {
+          const next = doc(times[Math.floor(rand() * times.length)]!, rand() < 0.3 ? { tags: ['x'] } : {});
+          full = withWalkKeys(full, next, BigInt(p));
+          pruned = withWalkKeys(pruned, next, BigInt(p), asked);
+        }
+        applied = padPosition(BigInt(batchEnd));
+        if (rand() < 0.4) walks.add(applied);
+        for (const walk of [...walks]) if (rand() < 0.2) walks.delete(walk);
+        // Every walk still in progress, and every walk that begins now, sees the document as with every move kept.
+        for (const snapshot of [...walks, applied]) {
+          if (snapshot < full!.createdPos) continue;
+          expect(sortKeyAt(pruned!, 'lastInteractionAt', snapshot)).toBe(sortKeyAt(full!, 'lastInteractionAt', snapshot));
+        }
+        expect(pruned!.sortStamp).toBe(full!.sortStamp);
+        // At most one move per snapshot asked about during the last batch (each asks for one key).
+        expect(pruned!.sortMoves.length).toBeLessThanOrEqual(asked.length);
+      }
+    }
   });
 });
+
+/** A small seeded generator, so that a failing history can be replayed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -264,7 +264,7 @@ describe('user-list document: the projection hands over the stored document itse
     history.forEach((event, i) => {
       const before = deepFreeze(doc);
       const next = applyToUserDoc(before, event);
-      doc = next && withWalkKeys(before, next, BigInt(i + 1), i % 2 === 0 ? undefined : padPosition(BigInt(i - 1)));
+      doc = next && withWalkKeys(before, next, BigInt(i + 1), i % 2 === 0 ? undefined : [padPosition(BigInt(i - 1))]);
     });
     expect(doc).toMatchObject({ firstName: 'Augusta', tags: [], fields: { city: 'London' }, sequences: [], otnTopics: [] });
   });
