@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { MAX_SORT_MOVES, padPosition, sortKeyAt, withSearchKeys, withWalkKeys } from './search-keys';
 import type { UserListDoc } from './user-list-doc';
 
@@ -97,48 +98,40 @@ describe('walk keys', () => {
   });
 
   it('answers every snapshot asked about as if no move had been dropped (random histories)', () => {
-    const rand = mulberry32(7);
     const times = Array.from({ length: 12 }, (_, i) => new Date(Date.UTC(2026, 0, 1 + i)).toISOString());
-    for (let run = 0; run < 300; run++) {
-      // Events at positions 1..n in batches; walks begin at batch ends and some end later.
-      const n = 2 + Math.floor(rand() * 30);
-      let full: ReturnType<typeof withWalkKeys> | undefined;
-      let pruned: ReturnType<typeof withWalkKeys> | undefined;
-      const walks = new Set<string>();
-      let applied = padPosition(0n);
-      let asked: string[] = [];
-      for (let p = 1; p <= n; ) {
-        const batchEnd = Math.min(n, p + Math.floor(rand() * 5));
-        asked = [...new Set([...walks, applied])].sort();
-        for (; p <= batchEnd; p++) {
-          const next = doc(times[Math.floor(rand() * times.length)]!, rand() < 0.3 ? { tags: ['x'] } : {});
-          full = withWalkKeys(full, next, BigInt(p));
-          pruned = withWalkKeys(pruned, next, BigInt(p), asked);
+    // Batches of changes (an interaction time, sometimes a tag); after each batch a walk may begin at its end, and
+    // walks in progress may end.
+    const change = fc.record({ time: fc.integer({ min: 0, max: times.length - 1 }), tagged: fc.boolean() });
+    const batch = fc.record({ changes: fc.array(change, { minLength: 1, maxLength: 5 }), begins: fc.boolean(), ends: fc.array(fc.boolean(), { maxLength: 8 }) });
+    fc.assert(
+      fc.property(fc.array(batch, { minLength: 1, maxLength: 12 }), (batches) => {
+        let full: ReturnType<typeof withWalkKeys> | undefined;
+        let pruned: ReturnType<typeof withWalkKeys> | undefined;
+        let walks: string[] = [];
+        let applied = padPosition(0n);
+        let position = 0n;
+        for (const { changes, begins, ends } of batches) {
+          const asked = [...new Set([...walks, applied])].sort();
+          for (const { time, tagged } of changes) {
+            const next = doc(times[time]!, tagged ? { tags: ['x'] } : {});
+            position++;
+            full = withWalkKeys(full, next, position);
+            pruned = withWalkKeys(pruned, next, position, asked);
+          }
+          applied = padPosition(position);
+          walks = walks.filter((_, i) => !ends[i]);
+          if (begins) walks.push(applied);
+          // Every walk in progress, and one that begins now, sees the document as with every move kept.
+          for (const snapshot of [...walks, applied]) {
+            if (snapshot < full!.createdPos) continue;
+            expect(sortKeyAt(pruned!, 'lastInteractionAt', snapshot)).toBe(sortKeyAt(full!, 'lastInteractionAt', snapshot));
+          }
+          expect(pruned!.sortStamp).toBe(full!.sortStamp);
+          // At most one move per snapshot asked about during the batch (each asks for one key).
+          expect(pruned!.sortMoves.length).toBeLessThanOrEqual(asked.length);
         }
-        applied = padPosition(BigInt(batchEnd));
-        if (rand() < 0.4) walks.add(applied);
-        for (const walk of [...walks]) if (rand() < 0.2) walks.delete(walk);
-        // Every walk still in progress, and every walk that begins now, sees the document as with every move kept.
-        for (const snapshot of [...walks, applied]) {
-          if (snapshot < full!.createdPos) continue;
-          expect(sortKeyAt(pruned!, 'lastInteractionAt', snapshot)).toBe(sortKeyAt(full!, 'lastInteractionAt', snapshot));
-        }
-        expect(pruned!.sortStamp).toBe(full!.sortStamp);
-        // At most one move per snapshot asked about during the last batch (each asks for one key).
-        expect(pruned!.sortMoves.length).toBeLessThanOrEqual(asked.length);
-      }
-    }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
-
-/** A small seeded generator, so that a failing history can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
