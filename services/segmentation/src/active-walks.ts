@@ -23,11 +23,6 @@ export class ActiveWalks {
     if (this.walks.size > MAX_WALKS) this.walks.delete(this.walks.keys().next().value!);
   }
 
-  /** The oldest snapshot of a walk still in progress, or undefined when none is. */
-  oldest(now = Date.now()): string | undefined {
-    return this.inProgress(now)[0];
-  }
-
   /** The snapshots of the walks still in progress, ascending (forgetting the walks idle for too long). */
   inProgress(now = Date.now()): string[] {
     const snapshots: string[] = [];
