@@ -22,7 +22,7 @@ export interface CollectionDump<T extends Doc> {
   readonly docs: readonly T[];
   readonly positions: readonly bigint[];
   readonly tombstones: readonly (readonly [id: string, position: bigint])[];
-  /** The finished ordered indexes in index order, their documents by place in `entries` (none in older snapshots). */
+  /** The finished ordered indexes in index order, their documents by place in `docs` (none in older snapshots). */
   readonly indexes?: readonly IndexOrder[];
 }
 

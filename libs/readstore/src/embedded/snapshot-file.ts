@@ -107,7 +107,8 @@ async function writeFrames(
     for (let i = 0; i < dump.docs.length; i += ENTRIES_PER_FRAME) {
       // A frame's pairs live for one frame (young garbage), not for the whole write.
       const e: (readonly [Doc, bigint])[] = [];
-      for (let j = i; j < Math.min(i + ENTRIES_PER_FRAME, dump.docs.length); j++) e.push([dump.docs[j]!, dump.positions[j]!]);
+      const end = Math.min(i + ENTRIES_PER_FRAME, dump.docs.length);
+      for (let j = i; j < end; j++) e.push([dump.docs[j]!, dump.positions[j]!]);
       await put(FrameKind.Data, { c: name, e, t: [] });
     }
     for (let i = 0; i < dump.tombstones.length; i += TOMBSTONES_PER_FRAME) {
