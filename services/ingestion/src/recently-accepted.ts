@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { InboundAccepted } from '@roster/contracts';
+import { LRUCache } from 'lru-cache';
 
 /** Enough for the batches in flight between an append and its delivery; older entries are decoded from the store. */
-const CAPACITY = 20_000;
+export const RECENTLY_ACCEPTED_CAPACITY = 20_000;
+/** Injection token of another bound (tests); without a provider the default holds. */
+export const RECENTLY_ACCEPTED_LIMIT = Symbol('RECENTLY_ACCEPTED_LIMIT');
 
 /**
  * The plain data of the `InboundEventAccepted` events this process has just recorded, by event id, for its
@@ -11,16 +14,24 @@ const CAPACITY = 20_000;
  * an event not found here (redelivered, recorded before a restart or by another process, or evicted: the oldest go
  * first) is decoded from the store as before, so this only saves work and never decides what is delivered.
  *
+ * lru-cache, not a Map evicting its first key: V8 keeps a deleted Map entry's slot until the table is rebuilt, so
+ * `keys().next()` walked every slot taken or evicted before it — 17 % of the ingestion thread while bench/search
+ * loaded 1M users and the processor was more than `capacity` events behind (every accept evicted; 2026-12-05).
+ * Nothing reads an entry without taking it, so least recently used is oldest recorded.
+ *
  * Personal data stays in memory only while an event waits for the processor (usually well under a second). Erasure
  * must call `forgetUser` in the ingestion process (like `PiiCodec.forget`), so nothing decrypted outlives the key.
  */
 @Injectable()
 export class RecentlyAccepted {
-  private readonly entries = new Map<string, InboundAccepted>();
+  private readonly entries: LRUCache<string, InboundAccepted>;
+
+  constructor(@Optional() @Inject(RECENTLY_ACCEPTED_LIMIT) capacity: number = RECENTLY_ACCEPTED_CAPACITY) {
+    this.entries = new LRUCache({ max: capacity });
+  }
 
   remember(eventId: string, data: InboundAccepted): void {
     this.entries.set(eventId, data);
-    if (this.entries.size > CAPACITY) this.entries.delete(this.entries.keys().next().value!);
   }
 
   take(eventId: string): InboundAccepted | undefined {
@@ -30,7 +41,9 @@ export class RecentlyAccepted {
   }
 
   forgetUser(userId: string): void {
-    for (const [eventId, data] of this.entries) if (data.userId === userId) this.entries.delete(eventId);
+    const theirs: string[] = [];
+    for (const [eventId, data] of this.entries.entries()) if (data.userId === userId) theirs.push(eventId);
+    for (const eventId of theirs) this.entries.delete(eventId);
   }
 
   get size(): number {
