@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { INGESTION_EVENTS, SUBJECTS, type RecordInteraction } from '@roster/contracts';
+import { INGESTION_EVENTS, MAX_EVENTS_PER_BATCH, SUBJECTS, type RecordInteraction } from '@roster/contracts';
 import type { DeliveredEvent } from '@roster/messaging';
 import { createTestInfra, type Infra, type TestInfra } from '@roster/platform';
 import { CHUNK, InboundProcessor } from './inbound-processor';
@@ -105,15 +105,16 @@ describe('InboundProcessor', () => {
   it('sends a large batch in chunks, in order, one at a time, and checkpoints only when the last is applied', async () => {
     const count = 2 * CHUNK + 7;
     const ingestion = new IngestionService(infra);
-    await ingestion.ingest(botId, {
-      events: Array.from({ length: count }, (_, i) => ({
-        eventId: `e${i}`,
-        type: 'message.received',
-        channel: 'sms',
-        channelUserId: `+316${String(i % 40).padStart(8, '0')}`,
-        occurredAt: new Date(Date.UTC(2026, 10, 1, 0, 0, i)).toISOString(),
-      })),
-    });
+    const all = Array.from({ length: count }, (_, i) => ({
+      eventId: `e${i}`,
+      type: 'message.received',
+      channel: 'sms',
+      channelUserId: `+316${String(i % 40).padStart(8, '0')}`,
+      occurredAt: new Date(Date.UTC(2026, 10, 1, 0, 0, i)).toISOString(),
+    }));
+    for (let i = 0; i < count; i += MAX_EVENTS_PER_BATCH) {
+      expect((await ingestion.ingest(botId, { events: all.slice(i, i + MAX_EVENTS_PER_BATCH) })).ok).toBe(true);
+    }
     const events = (await infra.eventStore.readAll()).filter((e) => e.type === INGESTION_EVENTS.inboundAccepted).map((e) => ({ ...e, source: 'ingestion' }));
     let inFlight = 0;
     let overlapped = false;

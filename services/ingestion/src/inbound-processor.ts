@@ -6,10 +6,16 @@ import { RecentlyAccepted } from './recently-accepted';
 
 const CONSUMER = 'ingestion-inbound-processor';
 /**
- * Events per request to user-profile. A delivered batch (500) goes as several, so that decoding one overlaps
+ * Events per request to user-profile. A delivered batch (`BATCH`) goes as several, so that decoding one overlaps
  * user-profile applying the one before; user-profile still appends each request's events in one transaction.
+ * Each request is a round trip through this thread's event loop, which accepting events keeps busy: while
+ * bench/search loaded 1M users, chunks of 125 (batches of 500) left user-profile 94 % idle and the processor ever
+ * further behind (2026-12-05, docs/benchmarks.md). A batch is as large as what has been appended since the last one,
+ * so at a low rate requests stay small; only a backlog fills them.
  */
-export const CHUNK = 125;
+export const CHUNK = 2000;
+/** Events per delivered batch (one checkpoint each). */
+export const BATCH = 2 * CHUNK;
 
 /**
  * Applies accepted inbound events to bot users: a durable consumer of ingestion's own `InboundEventAccepted` events
@@ -35,7 +41,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
         sources: ['ingestion'],
         eventTypes: [INGESTION_EVENTS.inboundAccepted],
         resumeAfter: () => store.readCheckpoint(CONSUMER),
-        batchSize: 500,
+        batchSize: BATCH,
       },
       (events) => this.apply(events),
     );
