@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { INGESTION_EVENTS, MAX_EVENTS_PER_BATCH, SUBJECTS, type RecordInteraction } from '@roster/contracts';
 import type { DeliveredEvent } from '@roster/messaging';
 import { createTestInfra, type Infra, type TestInfra } from '@roster/platform';
-import { CHUNK, InboundProcessor } from './inbound-processor';
+import { CHUNK, InboundProcessor, MAX_REQUEST_BYTES } from './inbound-processor';
 import { IngestionService } from './ingestion.service';
 import { RecentlyAccepted } from './recently-accepted';
 
@@ -153,6 +153,36 @@ describe('InboundProcessor', () => {
     } finally {
       await fresh.dispose();
     }
+  });
+
+  it('sends a chunk whose items exceed MAX_REQUEST_BYTES as several requests, in order, each within the bound', async () => {
+    // Profiles near the schema's limits (~3 KB an item): a few hundred such items already pass NATS's 1 MiB default.
+    const count = 400;
+    const ingestion = new IngestionService(infra);
+    const long = (i: number, n: number) => `${i}`.padEnd(n, 'x');
+    expect(
+      (
+        await ingestion.ingest(botId, {
+          events: Array.from({ length: count }, (_, i) => ({
+            eventId: `big${i}`,
+            type: 'message.received',
+            channel: 'messenger',
+            channelUserId: `psid-${i}`,
+            occurredAt: new Date(Date.UTC(2026, 10, 1, 0, 0, i)).toISOString(),
+            profile: { firstName: long(i, 200), lastName: long(i, 200), name: long(i, 400), profilePicUrl: `https://cdn.example.com/${long(i, 2000)}` },
+          })),
+        })
+      ).ok,
+    ).toBe(true);
+    const events = (await infra.eventStore.readAll()).filter((e) => e.type === INGESTION_EVENTS.inboundAccepted).map((e) => ({ ...e, source: 'ingestion' }));
+    expect(events).toHaveLength(count);
+    const requests: RecordInteraction[][] = [];
+    const rpc = { request: async (_: string, payload: { items: RecordInteraction[] }) => void requests.push(payload.items) };
+    await new InboundProcessor({ ...infra, rpc } as unknown as Infra).apply(events);
+    expect(requests.length).toBeGreaterThan(1);
+    for (const items of requests) expect(Buffer.byteLength(JSON.stringify(items))).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+    expect(requests.flat().map((item) => item.channelUserId)).toEqual(events.map((_, i) => `psid-${i}`));
+    expect(await infra.eventStore.readCheckpoint('ingestion-inbound-processor')).toBe(events[count - 1]!.position);
   });
 
   it('does not checkpoint a batch that user-profile did not take (it is delivered again)', async () => {

@@ -16,6 +16,12 @@ const CONSUMER = 'ingestion-inbound-processor';
 export const CHUNK = 2000;
 /** Events per delivered batch (one checkpoint each). */
 export const BATCH = 2 * CHUNK;
+/**
+ * Most JSON bytes of items in one request: over NATS a request larger than the server's `max_payload` (1 MiB by
+ * default) fails every time it is delivered again, so a chunk whose items (profiles, field values) are larger than
+ * this goes as several requests, in order.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
 
 /**
  * Applies accepted inbound events to bot users: a durable consumer of ingestion's own `InboundEventAccepted` events
@@ -53,9 +59,10 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
 
   /**
    * Applies one delivered batch (public for tests: redelivery and reordering are driven through it): in chunks of
-   * `CHUNK` events, in order, each sent only after user-profile has applied the one before (so a user's events never
-   * race each other), while the next chunk is decoded — the decoding (decryption, on this thread) overlaps
-   * user-profile's work instead of alternating with it. Resolves when every chunk is applied, then checkpoints;
+   * `CHUNK` events (a request each, or several when its items exceed `MAX_REQUEST_BYTES`), in order, each sent only
+   * after user-profile has applied the one before (so a user's events never race each other), while the next chunk
+   * is decoded — the decoding (decryption, on this thread) overlaps user-profile's work instead of alternating with
+   * it. Resolves when every chunk is applied, then checkpoints;
    * a failed chunk rejects the whole batch, which is delivered again (user-profile's decisions are idempotent).
    */
   async apply(events: readonly DeliveredEvent[]): Promise<void> {
@@ -63,7 +70,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
     let next = this.interactions(events.slice(0, CHUNK));
     for (let start = 0; start < events.length; start += CHUNK) {
       const items = await next;
-      const applied = items.length > 0 ? this.infra.rpc.request(SUBJECTS.userProfile.recordInteractions, { items }, { timeoutMs: 60_000 }) : undefined;
+      const applied = this.send(items);
       if (start + CHUNK < events.length) {
         next = this.interactions(events.slice(start + CHUNK, start + 2 * CHUNK));
         // Awaited in the next round (or given up with the batch when `applied` fails): never an unhandled rejection.
@@ -75,6 +82,13 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
     if (this.checkpoint === undefined || highest > this.checkpoint) {
       await this.infra.eventStore.writeCheckpoint(CONSUMER, highest);
       this.checkpoint = highest;
+    }
+  }
+
+  /** Sends a chunk's items, in order, as requests of at most `MAX_REQUEST_BYTES` (one request when they fit). */
+  private async send(items: readonly RecordInteraction[]): Promise<void> {
+    for (const part of partsOfAtMost(items, MAX_REQUEST_BYTES)) {
+      await this.infra.rpc.request(SUBJECTS.userProfile.recordInteractions, { items: part }, { timeoutMs: 60_000 });
     }
   }
 
@@ -107,6 +121,29 @@ export class InboundProcessor implements OnApplicationBootstrap, OnApplicationSh
     let next = 0;
     return known.map((data) => data ?? decoded[next++]!.data);
   }
+}
+
+/**
+ * Consecutive parts of `items`, in order, each at most `maxBytes` long as a JSON array — except an item too large for
+ * that, which goes as a part of its own. No part is empty.
+ */
+export function partsOfAtMost<T>(items: readonly T[], maxBytes: number): T[][] {
+  const parts: T[][] = [];
+  let part: T[] = [];
+  // The part's JSON array so far: its opening bracket, then each item with the comma or bracket after it.
+  let bytes = 1;
+  for (const item of items) {
+    const size = Buffer.byteLength(JSON.stringify(item)) + 1;
+    if (part.length > 0 && bytes + size > maxBytes) {
+      parts.push(part);
+      part = [];
+      bytes = 1;
+    }
+    part.push(item);
+    bytes += size;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }
 
 /** The payload of the event types that change more than the interaction (tags, fields, sequences, OTN topics). */
