@@ -1,4 +1,5 @@
-import { partsOfAtMost } from './inbound-processor';
+import { MAX_INTERACTIONS_PER_REQUEST } from '@roster/contracts';
+import { CHUNK, partsOfAtMost } from './inbound-processor';
 
 const json = (items: readonly unknown[]) => Buffer.byteLength(JSON.stringify(items));
 
@@ -25,5 +26,11 @@ describe('partsOfAtMost', () => {
   it('sends an item larger than the bound alone', () => {
     const big = { text: 'x'.repeat(500) };
     expect(partsOfAtMost([{ a: 1 }, big, { a: 2 }], 100)).toEqual([[{ a: 1 }], [big], [{ a: 2 }]]);
+  });
+});
+
+describe('CHUNK', () => {
+  it('is within what user-profile takes in one request', () => {
+    expect(CHUNK).toBeLessThanOrEqual(MAX_INTERACTIONS_PER_REQUEST);
   });
 });

@@ -28,7 +28,9 @@ export const recordInteractionSchema = z.object({
   topicName: z.string().optional(),
 });
 export type RecordInteraction = z.infer<typeof recordInteractionSchema>;
-export const recordInteractionsRequestSchema = z.object({ items: z.array(recordInteractionSchema).max(5000) });
+/** Most items user-profile takes in one `record-interactions` request (the InboundProcessor's chunks stay within it). */
+export const MAX_INTERACTIONS_PER_REQUEST = 5000;
+export const recordInteractionsRequestSchema = z.object({ items: z.array(recordInteractionSchema).max(MAX_INTERACTIONS_PER_REQUEST) });
 export interface RecordInteractionsResult {
   readonly applied: number;
 }
