@@ -15,7 +15,7 @@ const CONSUMER = 'ingestion-inbound-processor';
  */
 export const CHUNK = 2000;
 /** Events per delivered batch (one checkpoint each). */
-export const BATCH = 2 * CHUNK;
+const BATCH = 2 * CHUNK;
 /**
  * Most JSON bytes of items in one request: over NATS a request larger than the server's `max_payload` (1 MiB by
  * default) fails every time it is delivered again, so a chunk whose items (profiles, field values) are larger than

@@ -3,8 +3,11 @@ import type { InboundAccepted } from '@roster/contracts';
 import { LRUCache } from 'lru-cache';
 
 /** Enough for the batches in flight between an append and its delivery; older entries are decoded from the store. */
-export const RECENTLY_ACCEPTED_CAPACITY = 20_000;
-/** Injection token of another bound (tests); without a provider the default holds. */
+const CAPACITY = 20_000;
+/**
+ * Injection token of another bound. Nothing provides it (the default holds); it is there because the constructor
+ * takes the bound as a number, which Nest cannot inject by type. Tests construct the class directly.
+ */
 export const RECENTLY_ACCEPTED_LIMIT = Symbol('RECENTLY_ACCEPTED_LIMIT');
 
 /**
@@ -26,7 +29,7 @@ export const RECENTLY_ACCEPTED_LIMIT = Symbol('RECENTLY_ACCEPTED_LIMIT');
 export class RecentlyAccepted {
   private readonly entries: LRUCache<string, InboundAccepted>;
 
-  constructor(@Optional() @Inject(RECENTLY_ACCEPTED_LIMIT) capacity: number = RECENTLY_ACCEPTED_CAPACITY) {
+  constructor(@Optional() @Inject(RECENTLY_ACCEPTED_LIMIT) capacity: number = CAPACITY) {
     this.entries = new LRUCache({ max: capacity });
   }
 
