@@ -5,25 +5,38 @@ const ROOT = join(__dirname, '..');
 
 /**
  * What a thread of the built service code compiles at start (targets.md T6, T5): each of embedded mode's threads loads
- * the six service modules, and the production clients (MongoDB, KurrentDB, NATS) load only where a service uses them
- * (`.swcrc`'s `module.lazy`), not for an adapter the barrels merely export. Runs `dist`, as the other e2e suites; the
- * distributed ones show that a client still loads where it is used.
+ * the modules of the services placed in it (`EMBEDDED_MODULES` holds loaders), and the production clients (MongoDB,
+ * KurrentDB, NATS) load only where a service uses them (`.swcrc`'s `module.lazy`), not for an adapter the barrels
+ * merely export. Runs `dist`, as the other e2e suites; the distributed ones show that a client still loads where it
+ * is used.
  */
 describe('Built code at start', () => {
   const PRODUCTION_CLIENTS = ['mongodb', '@kurrent/kurrentdb-client', '@grpc/grpc-js', '@nats-io/transport-node', '@nats-io/jetstream', '@nats-io/nats-core'];
 
-  /** The packages under node_modules that requiring `file` (relative to dist/services) loads, by name. */
-  const packagesLoadedBy = (file: string): string[] => {
+  /** The packages under node_modules and the files under dist/services that loading the `services`' modules loads. */
+  const loadedFor = (services: readonly string[]): { packages: string[]; serviceDirs: string[] } => {
     const script = `
-      require(${JSON.stringify(join(ROOT, 'dist', 'services', file))});
-      const names = new Set(Object.keys(require.cache).map((p) => p.match(/node_modules\\/((@[^/]+\\/)?[^/]+)/)?.[1]).filter(Boolean));
-      process.stdout.write(JSON.stringify([...names]));`;
-    return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as string[];
+      const { EMBEDDED_MODULES } = require(${JSON.stringify(join(ROOT, 'dist', 'services', 'all-in-one', 'src', 'modules.js'))});
+      Promise.all(${JSON.stringify(services)}.map((service) => EMBEDDED_MODULES[service]())).then(() => {
+        const files = Object.keys(require.cache);
+        const packages = new Set(files.map((p) => p.match(/node_modules\\/((@[^/]+\\/)?[^/]+)/)?.[1]).filter(Boolean));
+        const serviceDirs = new Set(files.map((p) => p.match(/dist\\/services\\/([^/]+)\\//)?.[1]).filter(Boolean));
+        process.stdout.write(JSON.stringify({ packages: [...packages], serviceDirs: [...serviceDirs].sort() }));
+      });`;
+    return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as {
+      packages: string[];
+      serviceDirs: string[];
+    };
   };
 
-  it('embedded mode loads no production client: every service module, as each thread loads them', () => {
-    const loaded = packagesLoadedBy(join('all-in-one', 'src', 'modules.js'));
-    expect(loaded).toEqual(expect.arrayContaining(['@nestjs/core', 'better-sqlite3']));
-    expect(loaded.filter((name) => PRODUCTION_CLIENTS.includes(name))).toEqual([]);
+  it('embedded mode loads no production client, whichever services a thread runs', () => {
+    const { packages } = loadedFor(['gateway', 'ingestion', 'user-profile', 'segmentation', 'import', 'compliance']);
+    expect(packages).toEqual(expect.arrayContaining(['@nestjs/core', 'better-sqlite3']));
+    expect(packages.filter((name) => PRODUCTION_CLIENTS.includes(name))).toEqual([]);
+  });
+
+  it('a thread loads the code of its own services only', () => {
+    expect(loadedFor(['segmentation']).serviceDirs).toEqual(['all-in-one', 'segmentation']);
+    expect(loadedFor(['gateway', 'import', 'compliance']).serviceDirs).toEqual(['all-in-one', 'compliance', 'gateway', 'import']);
   });
 });
