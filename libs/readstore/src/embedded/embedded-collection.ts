@@ -85,6 +85,14 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     return this.indexes.pendingBuilds;
   }
 
+  /**
+   * The index orders a snapshot taken with them now would hold of this collection: one per finished ordered index,
+   * none when it holds neither documents nor tombstones (a snapshot leaves such a collection out).
+   */
+  get ordersToKeep(): number {
+    return this.entries.size === 0 && this.tombstones.size === 0 ? 0 : this.indexes.ordered.length;
+  }
+
   /** How many indexes were loaded from a snapshot's order of them, and how many such orders were refused. */
   get indexAdoptions(): { readonly adopted: number; readonly refused: number } {
     return this.indexes.adoptions;

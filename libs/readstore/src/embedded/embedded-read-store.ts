@@ -82,6 +82,12 @@ export class EmbeddedReadStore implements ReadStore {
   /** Snapshot writes run one after the other. */
   private queue: Promise<unknown> = Promise.resolve();
   private periodicQueued = false;
+  /**
+   * How many index orders the snapshot file holds (the one loaded, then each one written): a close writes even when
+   * nothing changed if more indexes are finished than that — the last write was a periodic one, which keeps no orders,
+   * and without them the next start would build every index again instead of loading it.
+   */
+  private ordersOnDisk = 0;
   /** When the last snapshot write ended and how long it took (ms, performance.now()). */
   private lastWrite = { endedAt: -Infinity, tookMs: 0 };
 
@@ -119,7 +125,10 @@ export class EmbeddedReadStore implements ReadStore {
     return this.enqueue(true) as Promise<SnapshotStats>;
   }
 
-  /** Writes a last snapshot if anything changed since the previous one, then drops every document. */
+  /**
+   * Writes a last snapshot, with the indexes' orders, if anything changed since the previous one or the file lacks the
+   * order of an index finished now; then drops every document.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -153,12 +162,19 @@ export class EmbeddedReadStore implements ReadStore {
       }
       for (const [name, dump] of snapshot.dumps) this.named(name).load(dump, true);
       this.changes = this.snapshotted = 0;
+      this.ordersOnDisk = snapshot.stats.indexes;
       options.log?.info({ ...snapshot.stats, ms: Math.round(performance.now() - started) }, 'read store snapshot loaded');
     } catch (error) {
       for (const collection of this.collections.values()) collection.load({ docs: [], positions: [], tombstones: [] });
       options.log?.warn(errorDetails(error), 'read store snapshot unreadable: deleted; projections rebuild from the event store');
       await discardSnapshot(options.file);
     }
+  }
+
+  private ordersToKeep(): number {
+    let finished = 0;
+    for (const collection of this.collections.values()) finished += collection.ordersToKeep;
+    return finished;
   }
 
   private periodicSnapshot(): void {
@@ -179,12 +195,13 @@ export class EmbeddedReadStore implements ReadStore {
 
   private async write(force: boolean, indexOrders: boolean): Promise<SnapshotStats | undefined> {
     const { options, keys } = this.snapshots!;
-    if (!force && this.changes === this.snapshotted) return undefined;
+    if (!force && this.changes === this.snapshotted && !(indexOrders && this.ordersToKeep() > this.ordersOnDisk)) return undefined;
     const started = performance.now();
     const changes = this.changes;
     const cut: StoreCut = new Map([...this.collections].map(([name, collection]) => [name, collection.dump(indexOrders)]));
     const stats = await writeSnapshot(options.file, cut, keys, options.readModelVersion);
     this.snapshotted = changes;
+    this.ordersOnDisk = stats.indexes;
     this.lastWrite = { endedAt: performance.now(), tookMs: performance.now() - started };
     options.log?.debug({ ...stats, ms: Math.round(performance.now() - started) }, 'read store snapshot written');
     return stats;
