@@ -6,8 +6,8 @@ const ROOT = join(__dirname, '..');
 /**
  * What a thread of the built service code compiles at start (targets.md T6, T5): each of embedded mode's threads loads
  * the modules of the services placed in it (`EMBEDDED_MODULES` holds loaders), and the production clients (MongoDB,
- * KurrentDB, NATS) load only where a service uses them (`.swcrc`'s `module.lazy`), not for an adapter the barrels
- * merely export. Runs `dist`, as the other e2e suites; the distributed ones show that a client still loads where it
+ * KurrentDB, NATS) and the HTTP server (Fastify) load only where they are used (`.swcrc`'s `module.lazy`), not for
+ * what the barrels merely export. Runs `dist`, as the other e2e suites; the distributed ones show that a client still loads where it
  * is used.
  */
 describe('Built code at start', () => {
@@ -35,8 +35,10 @@ describe('Built code at start', () => {
     expect(packages.filter((name) => PRODUCTION_CLIENTS.includes(name))).toEqual([]);
   });
 
-  it('a thread loads the code of its own services only', () => {
-    expect(loadedFor(['segmentation']).serviceDirs).toEqual(['all-in-one', 'segmentation']);
+  it('a thread loads the code of its own services only, and a worker no HTTP server', () => {
+    const segmentation = loadedFor(['segmentation']);
+    expect(segmentation.serviceDirs).toEqual(['all-in-one', 'segmentation']);
+    expect(segmentation.packages.filter((name) => ['fastify', '@nestjs/platform-fastify'].includes(name))).toEqual([]);
     expect(loadedFor(['gateway', 'import', 'compliance']).serviceDirs).toEqual(['all-in-one', 'compliance', 'gateway', 'import']);
   });
 });
