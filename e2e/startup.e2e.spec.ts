@@ -7,8 +7,8 @@ const ROOT = join(__dirname, '..');
  * What a thread of the built service code compiles at start (targets.md T6, T5): each of embedded mode's threads loads
  * the modules of the services placed in it (`EMBEDDED_MODULES` holds loaders), and the production clients (MongoDB,
  * KurrentDB, NATS) and the HTTP server (Fastify) load only where they are used (`.swcrc`'s `module.lazy`), not for
- * what the barrels merely export. Runs `dist`, as the other e2e suites; the distributed ones show that a client still loads where it
- * is used.
+ * what the barrels merely export. Runs `dist`, as the other e2e suites; the distributed ones show that a client
+ * still loads where it is used.
  */
 describe('Built code at start', () => {
   const PRODUCTION_CLIENTS = ['mongodb', '@kurrent/kurrentdb-client', '@grpc/grpc-js', '@nats-io/transport-node', '@nats-io/jetstream', '@nats-io/nats-core'];

@@ -171,10 +171,11 @@ export class EmbeddedReadStore implements ReadStore {
     }
   }
 
-  private ordersToKeep(): number {
-    let finished = 0;
-    for (const collection of this.collections.values()) finished += collection.ordersToKeep;
-    return finished;
+  /** Whether a snapshot taken now would hold orders of more indexes than the file does. */
+  private ordersMissing(): boolean {
+    let toKeep = 0;
+    for (const collection of this.collections.values()) toKeep += collection.ordersToKeep;
+    return toKeep > this.ordersOnDisk;
   }
 
   private periodicSnapshot(): void {
@@ -195,7 +196,7 @@ export class EmbeddedReadStore implements ReadStore {
 
   private async write(force: boolean, indexOrders: boolean): Promise<SnapshotStats | undefined> {
     const { options, keys } = this.snapshots!;
-    if (!force && this.changes === this.snapshotted && !(indexOrders && this.ordersToKeep() > this.ordersOnDisk)) return undefined;
+    if (!force && this.changes === this.snapshotted && !(indexOrders && this.ordersMissing())) return undefined;
     const started = performance.now();
     const changes = this.changes;
     const cut: StoreCut = new Map([...this.collections].map(([name, collection]) => [name, collection.dump(indexOrders)]));
