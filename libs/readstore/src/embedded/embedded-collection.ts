@@ -4,7 +4,7 @@ import { toPredicate, type DocPredicate } from '../filter/to-predicate';
 import { DeadlineExceededError, type Collection, type CountOptions, type Doc, type DocFilter, type FindQuery, type IndexSpec, type Page } from '../port';
 import { DELETED, isLive, type Entry } from './entry';
 import { planCount, runCount, runFind, type QueryStats, type Ranked } from './executor';
-import { Indexes, type BuildOptions, type IndexOrder } from './indexes';
+import { Indexes, type BuildOptions, type IndexOrder, type LoadedIndexOrder } from './indexes';
 import { DocumentStrings, InternPath, internInPlace } from './interner';
 import { planQuery } from './planner';
 
@@ -24,6 +24,11 @@ export interface CollectionDump<T extends Doc> {
   readonly tombstones: readonly (readonly [id: string, position: bigint])[];
   /** The finished ordered indexes in index order, their documents by place in `docs` (none in older snapshots). */
   readonly indexes?: readonly IndexOrder[];
+}
+
+/** A dump as a snapshot load hands it back: its index orders may still be sealed (decoded when adopted). */
+export interface LoadedDump<T extends Doc> extends Omit<CollectionDump<T>, 'indexes'> {
+  readonly indexes?: readonly LoadedIndexOrder[];
 }
 
 /** How a collection spreads long work (index builds, counts) over turns of the event loop. */
@@ -269,7 +274,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
    * rebuilt. The dump's index orders wait for their indexes to be declared, which then load from them instead of
    * building (`Indexes.rebuild`).
    */
-  load(dump: CollectionDump<T>, shared = false): void {
+  load(dump: LoadedDump<T>, shared = false): void {
     for (const entry of this.entries.values()) entry.seq = DELETED;
     this.entries.clear();
     this.bySeq.fill(undefined);

@@ -1,6 +1,6 @@
 import type { Doc, DocFilter, FindQuery, IndexSpec } from '../port';
 import { EmbeddedCollection, type CollectionDump, type CollectionSettings } from './embedded-collection';
-import { LOADED_ORDERS_GRACE_MS, type IndexOrder } from './indexes';
+import { LOADED_ORDERS_GRACE_MS, type IndexOrder, type LoadedIndexOrder } from './indexes';
 import type { PartitionOrder } from './ordered-index';
 
 /**
@@ -228,6 +228,87 @@ describe('index orders kept by a dump', () => {
     await users.whenIndexesBuilt();
     expect(users.indexAdoptions).toEqual({ adopted: 0, refused: 0 });
     expect(answers(users)).toEqual(reference);
+  });
+
+  /** The dump's orders sealed as a format-3 snapshot loads them: decoded by `decode(index)` when adopted. */
+  const sealed = (decode: (index: IndexOrder) => Promise<readonly PartitionOrder[]>) => {
+    const decoded: string[] = [];
+    const indexes: LoadedIndexOrder[] = dump.indexes!.map((index) => ({
+      fields: index.fields,
+      partitions: () => {
+        decoded.push(index.fields.join(','));
+        return decode(index);
+      },
+    }));
+    return { dump: { ...dump, indexes }, decoded };
+  };
+
+  it('decodes a sealed order only when its index is adopted, and never one that is not declared', async () => {
+    const { dump: loaded, decoded } = sealed(async (index) => index.partitions);
+    const users = new EmbeddedCollection<Doc>('users', TINY_TURNS);
+    users.load(loaded);
+    expect(decoded).toEqual([]);
+    await users.ensureIndexes(INDEXES.filter((spec) => spec.name !== 'groups'));
+    expect(decoded).toEqual([]);
+    await users.whenIndexesBuilt();
+    expect(decoded).toEqual(['botId,last,id', 'botId,tags', 'botId,status,channel', 'botId,score,tags', 'email']);
+    expect(users.indexAdoptions).toEqual({ adopted: 5, refused: 0 });
+    await users.ensureIndexes(INDEXES);
+    await users.whenIndexesBuilt();
+    expect(answers(users)).toEqual(reference);
+  });
+
+  it('reflects the writes made while a sealed order decodes', async () => {
+    const gates: (() => void)[] = [];
+    const { dump: loaded } = sealed((index) => new Promise((resolve) => gates.push(() => resolve(index.partitions))));
+    const users = new EmbeddedCollection<Doc>('users', TINY_TURNS);
+    const plain = scanned(dump);
+    users.load(loaded);
+    await users.ensureIndexes(INDEXES);
+    let position = 70_000n;
+    for (let round = 0; round < 6; round++) {
+      while (gates.length === 0) await nextTurn();
+      for (const doc of [user(round * 5 + 1, round + 1), user(20_000 + round)]) {
+        position++;
+        await Promise.all([users.upsert(doc, position), plain.upsert(doc, position)]);
+      }
+      position++;
+      await Promise.all([users.delete(user(round * 5 + 2).id, position), plain.delete(user(round * 5 + 2).id, position)]);
+      expect(answers(users)).toEqual(answers(plain));
+      gates.shift()!();
+    }
+    await users.whenIndexesBuilt();
+    expect(users.indexAdoptions).toEqual({ adopted: 6, refused: 0 });
+    expect(answers(users)).toEqual(answers(plain));
+  });
+
+  it('builds an index whose sealed order does not decode, the others adopted', async () => {
+    const { dump: loaded } = sealed(async (index) => {
+      if (index.fields[1] === 'tags') throw new Error('a frame does not decompress');
+      return index.partitions;
+    });
+    const users = new EmbeddedCollection<Doc>('users', TINY_TURNS);
+    users.load(loaded);
+    await users.ensureIndexes(INDEXES);
+    await users.whenIndexesBuilt();
+    expect(users.indexAdoptions).toEqual({ adopted: 5, refused: 1 });
+    expect(answers(users)).toEqual(reference);
+  });
+
+  it('adopts nothing a sealed order decodes after the collection was loaded again', async () => {
+    const gates: (() => void)[] = [];
+    const { dump: loaded } = sealed((index) => new Promise((resolve) => gates.push(() => resolve(index.partitions))));
+    const other = await dumped(300);
+    const users = new EmbeddedCollection<Doc>('users', TINY_TURNS);
+    users.load(loaded);
+    await users.ensureIndexes(INDEXES);
+    while (gates.length === 0) await nextTurn();
+    users.load(other); // rebuilds the declared indexes at once
+    gates.shift()!();
+    for (let turn = 0; turn < 30; turn++) await nextTurn();
+    await users.whenIndexesBuilt();
+    expect(users.indexAdoptions).toEqual({ adopted: 0, refused: 0 });
+    expect(answers(users)).toEqual(answers(await built(other)));
   });
 
   const spoilers: [string, (bad: CollectionDump<Doc> & { indexes: IndexOrder[] }) => void][] = [

@@ -25,6 +25,19 @@ export interface IndexOrder {
 }
 
 /**
+ * An index order as a snapshot load hands it over: its partitions, or a function that decodes them — a format-3
+ * snapshot keeps each index frame compressed until its index is adopted (`decodeIndexFrames`), so that reading a
+ * million users' 22 orders (~5 s of a restart's load, 2026-12-05) happens after the first answer, and an order no
+ * declaration asks for is never decoded. A decoding that fails refuses the order (the index is built).
+ */
+export interface LoadedIndexOrder {
+  readonly fields: readonly string[];
+  readonly partitions: OrderSource;
+}
+
+export type OrderSource = readonly PartitionOrder[] | (() => Promise<readonly PartitionOrder[]>);
+
+/**
  * How long the orders a snapshot loaded wait for their indexes to be declared again (the projections declare theirs
  * at start, seconds after the load); then those not declared are dropped.
  */
@@ -37,7 +50,7 @@ export const LOADED_ORDERS_GRACE_MS = 60_000;
  */
 interface Loaded<T extends Doc> {
   /** By the index's fields (JSON, as `byFields`). */
-  readonly orders: Map<string, readonly PartitionOrder[]>;
+  readonly orders: Map<string, OrderSource>;
   /** The loaded entries by position in the snapshot; their `seq`s are consecutive. */
   readonly entries: readonly Entry<T>[];
   /** Loaded entries changed or deleted since the load, with the document each held then. */
@@ -98,7 +111,7 @@ export class Indexes<T extends Doc> {
   private readonly unique: UniqueIndex<T>[] = [];
   private readonly building = new Map<OrderedIndex<T>, Build<T>>();
   /** Indexes being loaded from a snapshot's order (`OrderedIndex.adopt`), before any build. */
-  private readonly adopting = new Map<OrderedIndex<T>, readonly PartitionOrder[]>();
+  private readonly adopting = new Map<OrderedIndex<T>, OrderSource>();
   private loaded?: Loaded<T>;
   /** Indexes loaded from a snapshot's order, and orders refused (then built instead). */
   readonly adoptions = { adopted: 0, refused: 0 };
@@ -168,15 +181,19 @@ export class Indexes<T extends Doc> {
   }
 
   /**
-   * Loads the first index waiting for its snapshot order, then replays onto it the writes made since the load; an
-   * order that does not check is dropped and the index queued for a build. False if abandoned.
+   * Loads the first index waiting for its snapshot order (decoding it first if the load left it sealed), then replays
+   * onto it the writes made since the load; an order that does not decode or check is dropped and the index queued for
+   * a build. False if abandoned.
    */
   private async adoptNext(generation: number): Promise<boolean> {
-    const [index, order] = this.adopting.entries().next().value as [OrderedIndex<T>, readonly PartitionOrder[]];
+    const [index, source] = this.adopting.entries().next().value as [OrderedIndex<T>, OrderSource];
     const loaded = this.loaded!;
+    const order = typeof source === 'function' ? await source().catch(() => undefined) : source;
+    if (generation !== this.generation) return false;
     // Most entries have not changed since the load: no lookup then.
     const docOf = (entry: Entry<T>) => (loaded.before.size > 0 && loaded.before.get(entry)) || entry.doc;
-    const adopted = await index.adopt(order, loaded.entries, docOf, turnPause(this.options.turnMs, () => generation !== this.generation));
+    const adopted =
+      order !== undefined && (await index.adopt(order, loaded.entries, docOf, turnPause(this.options.turnMs, () => generation !== this.generation)));
     if (generation !== this.generation) return false;
     this.adopting.delete(index);
     this.adoptions[adopted ? 'adopted' : 'refused']++;
@@ -344,7 +361,7 @@ export class Indexes<T extends Doc> {
    * Rebuilds every index over `entries` (after a load), bulk-loading the ordered ones, and keeps the `orders` the
    * snapshot has of indexes not declared yet, for their declarations to adopt (`LOADED_ORDERS_GRACE_MS`).
    */
-  rebuild(entries: readonly Entry<T>[], orders: readonly IndexOrder[] = []): void {
+  rebuild(entries: readonly Entry<T>[], orders: readonly LoadedIndexOrder[] = []): void {
     this.clear();
     // Nothing declared yet (a snapshot restored at start): sorting a million ids for no index took 1.5 s.
     if (this.byFields.size > 0) {
@@ -352,7 +369,7 @@ export class Indexes<T extends Doc> {
       for (const index of this.byFields.values()) index.build(byId);
     }
     for (const index of this.unique) for (const entry of entries) index.add(entry);
-    const kept = new Map<string, readonly PartitionOrder[]>();
+    const kept = new Map<string, OrderSource>();
     for (const order of orders) {
       const key = JSON.stringify(order.fields);
       if (!this.byFields.has(key)) kept.set(key, order.partitions);

@@ -1,27 +1,32 @@
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Doc } from '../port';
-import type { CollectionDump } from './embedded-collection';
-import type { IndexOrder } from './indexes';
+import type { CollectionDump, LoadedDump } from './embedded-collection';
+import type { IndexOrder, LoadedIndexOrder } from './indexes';
 import { SnapshotUnreadableError } from './snapshot-errors';
 import {
   asDataPayload,
   asEndPayload,
   asIndexPayload,
   decodeHeader,
+  decodeIndexFrames,
   decompressPayload,
   deserializePayload,
   encodeHeader,
+  encodeIndexFrame,
   encodePayload,
   FRAME_PREFIX_BYTES,
   FrameKind,
   gatherIndexes,
   MAX_FRAME_BYTES,
   openFrame,
+  SEALED_INDEX_FORMAT,
   sealFrame,
+  splitIndexFrame,
   type DataPayload,
   type EndPayload,
   type IndexPayload,
+  type SnapshotHeader,
 } from './snapshot-format';
 import { destroySnapshotKeys, syncDirectory, type SnapshotKeys } from './snapshot-keys';
 
@@ -66,7 +71,7 @@ export async function writeSnapshot(file: string, cut: StoreCut, keys: SnapshotK
   try {
     const handle = await open(temp, 'w', 0o600);
     try {
-      stats = await writeFrames(handle, cut, (index, kind, plain) => sealFrame(key.key, header, index, kind, plain), header.bytes);
+      stats = await writeFrames(handle, cut, (index, kind, plain) => sealFrame(key.key, header, index, kind, plain), header);
       await handle.sync();
     } finally {
       await handle.close();
@@ -86,17 +91,19 @@ async function writeFrames(
   handle: FileHandle,
   cut: StoreCut,
   seal: (index: number, kind: FrameKind, plain: Buffer) => Buffer,
-  header: Buffer,
+  header: SnapshotHeader,
 ): Promise<SnapshotStats> {
   let bytes = 0;
   let index = 0;
+  const sealedIndexes = header.format >= SEALED_INDEX_FORMAT;
   const put = async (kind: FrameKind, payload: DataPayload | IndexPayload | EndPayload) => {
-    const frame = seal(index++, kind, await encodePayload(payload));
+    const plain = kind === FrameKind.Index && sealedIndexes ? await encodeIndexFrame(payload as IndexPayload) : await encodePayload(payload);
+    const frame = seal(index++, kind, plain);
     await handle.write(frame);
     bytes += frame.length;
   };
-  await handle.write(header);
-  bytes += header.length;
+  await handle.write(header.bytes);
+  bytes += header.bytes.length;
   let entries = 0;
   let tombstones = 0;
   let collections = 0;
@@ -141,16 +148,25 @@ function* indexFrames(order: IndexOrder): Generator<IndexOrder['partitions']> {
   yield frame;
 }
 
-interface LoadedDump {
+interface Loading {
   readonly docs: Doc[];
   readonly positions: bigint[];
   readonly tombstones: (readonly [string, bigint])[];
-  indexes?: IndexOrder[];
+  indexes?: LoadedIndexOrder[];
+}
+
+/** One index's frames as read: decoded partitions (format 2) or sealed bodies, decoded when adopted (format 3). */
+interface GatheredIndex {
+  readonly fields: readonly string[];
+  readonly partitions: IndexOrder['partitions'][number][];
+  readonly sealed: Buffer[];
 }
 
 /**
  * Reads a snapshot back: undefined when there is none, `SnapshotUnreadableError` when it cannot be used. Nothing is
  * returned unless every frame authenticated and the end frame's totals match, so a caller never loads half a file.
+ * The partitions of a format-3 file's index orders are returned sealed: authenticated, still compressed, decoded by
+ * the order's `partitions()` when its index is adopted (a failure there refuses the order; the index is built).
  * `onDocument` sees each document of a collection as soon as its frame is deserialized (and authenticated): the
  * store shares its repeated strings then, while the frame's copies are still young garbage, rather than after the
  * whole file, when a million documents' duplicates would have been promoted to the old generation first.
@@ -160,7 +176,7 @@ export async function readSnapshot(
   keys: SnapshotKeys,
   readModelVersion: string,
   onDocument?: (collection: string, doc: Doc) => void,
-): Promise<{ dumps: Map<string, CollectionDump<Doc>>; stats: SnapshotStats } | undefined> {
+): Promise<{ dumps: Map<string, LoadedDump<Doc>>; stats: SnapshotStats } | undefined> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
@@ -199,7 +215,9 @@ export async function readSnapshot(
     const readAhead = async () => {
       while (!endRead && ahead.length < FRAMES_AHEAD) {
         const frame = await readFrame(readAt, ahead.length + consumed);
-        const plain = decompressPayload(frame.opened);
+        // A format-3 index frame's partitions stay compressed (its head is read in the loop below).
+        const sealed = frame.kind === FrameKind.Index && header.format >= SEALED_INDEX_FORMAT;
+        const plain = sealed ? Promise.resolve(frame.opened) : decompressPayload(frame.opened);
         plain.catch(() => undefined); // awaited in its round; a failure must not count as unhandled meanwhile
         ahead.push({ kind: frame.kind, plain, end: frame.end });
         readAt = frame.end;
@@ -208,8 +226,8 @@ export async function readSnapshot(
     };
     let consumed = 0;
     let reading = readAhead();
-    const dumps = new Map<string, LoadedDump>();
-    const indexes = new Map<string, Map<string, { fields: readonly string[]; partitions: IndexOrder['partitions'][number][] }>>();
+    const dumps = new Map<string, Loading>();
+    const indexes = new Map<string, Map<string, GatheredIndex>>();
     let entries = 0;
     let tombstones = 0;
     for (let index = 0; ; index++) {
@@ -227,17 +245,20 @@ export async function readSnapshot(
         if (next.end !== size) throw new SnapshotUnreadableError('bytes follow the end frame');
         let orders = 0;
         for (const [name, byFields] of indexes) {
-          dumps.get(name)!.indexes = [...byFields.values()];
+          dumps.get(name)!.indexes = [...byFields.values()].map(({ fields, partitions, sealed }) =>
+            sealed.length === 0 ? { fields, partitions } : { fields, partitions: () => decodeIndexFrames(sealed) },
+          );
           orders += byFields.size;
         }
         return { dumps, stats: { collections: dumps.size, entries, tombstones, indexes: orders, bytes: size } };
       }
       if (next.kind === FrameKind.Index) {
-        const order = asIndexPayload(deserializePayload(plain));
+        const sealed = header.format >= SEALED_INDEX_FORMAT ? splitIndexFrame(plain) : undefined;
+        const order = sealed ?? asIndexPayload(deserializePayload(plain));
         // Positions refer to the collection's documents, which come first.
         if (!dumps.has(order.c)) throw new SnapshotUnreadableError('an index frame precedes its collection');
         if (!indexes.has(order.c)) indexes.set(order.c, new Map());
-        gatherIndexes(indexes.get(order.c)!, order);
+        gatherIndexes(indexes.get(order.c)!, order.f, sealed ? { sealed: sealed.body } : { partitions: (order as IndexPayload).p });
         continue;
       }
       const data = asDataPayload(deserializePayload(plain));

@@ -8,15 +8,21 @@ import { SnapshotUnreadableError } from './snapshot-errors';
 import { SNAPSHOT_KEY_ID_BYTES } from './snapshot-keys';
 
 /**
- * The snapshot file, format 2:
+ * The snapshot file, format 3:
  *
  *   header  magic "RRSNAPSH" | version u16 | key id (16 bytes) | read model version length u16 | read model version
- *   frame*  body length u32 | kind u8 | body = AES-256-GCM(brotli(v8.serialize(payload))) | GCM tag (16 bytes)
+ *   frame*  body length u32 | kind u8 | body = AES-256-GCM(plain) | GCM tag (16 bytes)
+ *           plain of a data or end frame:  brotli(v8.serialize(payload))
+ *           plain of an index frame:       head length u32 | v8.serialize({ c, f }) | brotli(v8.serialize({ p }))
  *
  * Per collection, its data frames (documents, then tombstones), then its index frames: each finished ordered
  * index's partitions in index order (`PartitionOrder`: the keys' documents as positions in the collection's document
  * order, run lengths per field, values only for multikey fields), several small partitions or one large one per
- * frame. Format 1 (until 2026-11-25) is format 2 without index frames; it is still read (the indexes are then built).
+ * frame. An index frame's head (collection and fields) is outside its compressed part, so a load authenticates the
+ * frame and learns whose order it holds without decompressing or deserializing the partitions: those stay compressed
+ * until the index is adopted (`decodeIndexFrames`). Format 2 (2026-11-25 to 2026-12-05) is format 3 with index frames
+ * compressed whole (`brotli(v8.serialize({ c, f, p }))`, decoded during the load); format 1 (until 2026-11-25) has no
+ * index frames (the indexes are then built). Both are still read.
  *
  * All integers big-endian. Every frame is sealed on its own under the snapshot's data key with the nonce
  * `0000 | frame index (u64)` and the header, kind and index as authenticated data, so a frame is authenticated before
@@ -28,9 +34,11 @@ import { SNAPSHOT_KEY_ID_BYTES } from './snapshot-keys';
  * faster than JSON both ways on user-list documents) and compressed with brotli at quality 1 (field names repeat in
  * every document: ~10x smaller for ~1 ms per frame, on the thread pool).
  */
-export const SNAPSHOT_FORMAT_VERSION = 2;
+export const SNAPSHOT_FORMAT_VERSION = 3;
 /** Format versions this code reads. */
-const READABLE_FORMATS = [1, 2];
+const READABLE_FORMATS = [1, 2, 3];
+/** From this format on, index frames keep their head outside the compressed partitions. */
+export const SEALED_INDEX_FORMAT = 3;
 const MAGIC = Buffer.from('RRSNAPSH', 'latin1');
 const FIXED_HEADER_BYTES = MAGIC.length + 2 + SNAPSHOT_KEY_ID_BYTES + 2;
 export const FRAME_PREFIX_BYTES = 5;
@@ -110,6 +118,50 @@ export async function encodePayload(payload: DataPayload | IndexPayload | EndPay
   return compress(plain, {
     params: { [zlib.BROTLI_PARAM_QUALITY]: 1, [zlib.BROTLI_PARAM_SIZE_HINT]: plain.length },
   });
+}
+
+/** An index frame's plain bytes in format 3 (see the file's layout above). */
+export async function encodeIndexFrame(payload: IndexPayload): Promise<Buffer> {
+  const head = serialize({ c: payload.c, f: payload.f });
+  const prefix = Buffer.alloc(4);
+  prefix.writeUInt32BE(head.length, 0);
+  const plain = serialize({ p: payload.p });
+  const body = await compress(plain, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 1, [zlib.BROTLI_PARAM_SIZE_HINT]: plain.length },
+  });
+  return Buffer.concat([prefix, head, body]);
+}
+
+/** An authenticated format-3 index frame: whose order it holds, and its partitions still compressed. */
+export interface SealedIndexFrame {
+  readonly c: string;
+  readonly f: readonly string[];
+  readonly body: Buffer;
+}
+
+export function splitIndexFrame(plain: Buffer): SealedIndexFrame {
+  const length = plain.length >= 4 ? plain.readUInt32BE(0) : Infinity;
+  if (4 + length > plain.length) throw new SnapshotUnreadableError('an index frame is shorter than its head');
+  const head = asIndexPayload({ ...(deserializePayload(plain.subarray(4, 4 + length)) as object), p: [] });
+  return { c: head.c, f: head.f, body: plain.subarray(4 + length) };
+}
+
+/**
+ * The partitions of one index from its sealed frames, in file order. Runs when the index is adopted, long after the
+ * load: decompression on the thread pool, one frame's deserialization at a time.
+ */
+export async function decodeIndexFrames(bodies: readonly Buffer[]): Promise<PartitionOrder[]> {
+  const plains = await Promise.all(bodies.map(decompressPayload));
+  const partitions: PartitionOrder[] = [];
+  for (const plain of plains) {
+    const payload = deserializePayload(plain) as { p?: unknown } | null;
+    const p = typeof payload === 'object' && payload !== null ? payload.p : undefined;
+    if (!Array.isArray(p) || !p.every((partition) => typeof partition === 'object' && partition !== null)) {
+      throw new SnapshotUnreadableError('an index frame lacks its partitions');
+    }
+    for (const partition of p as PartitionOrder[]) partitions.push(partition);
+  }
+  return partitions;
 }
 
 /** First half of decoding, on the thread pool: a reader overlaps it with the previous frame's deserialization. */
@@ -210,12 +262,20 @@ export function asIndexPayload(value: unknown): IndexPayload {
   return payload as IndexPayload;
 }
 
-/** Index frames in file order, gathered per index (frames of one index follow each other). */
-export function gatherIndexes(indexes: Map<string, { fields: readonly string[]; partitions: PartitionOrder[] }>, payload: IndexPayload): void {
-  const key = JSON.stringify(payload.f);
+/**
+ * Index frames in file order, gathered per index (frames of one index follow each other): their partitions (format 2)
+ * or their sealed bodies (format 3).
+ */
+export function gatherIndexes(
+  indexes: Map<string, { fields: readonly string[]; partitions: PartitionOrder[]; sealed: Buffer[] }>,
+  fields: readonly string[],
+  frame: { readonly partitions: readonly PartitionOrder[] } | { readonly sealed: Buffer },
+): void {
+  const key = JSON.stringify(fields);
   let index = indexes.get(key);
-  if (!index) indexes.set(key, (index = { fields: payload.f, partitions: [] }));
-  for (const partition of payload.p) index.partitions.push(partition);
+  if (!index) indexes.set(key, (index = { fields, partitions: [], sealed: [] }));
+  if ('sealed' in frame) index.sealed.push(frame.sealed);
+  else for (const partition of frame.partitions) index.partitions.push(partition);
 }
 
 export function asEndPayload(value: unknown): EndPayload {

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, promises as fsPromises, readdirS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Doc, DocFilter, IndexSpec } from '../port';
-import { EmbeddedCollection, type CollectionSettings } from './embedded-collection';
+import { EmbeddedCollection, type CollectionDump, type CollectionSettings } from './embedded-collection';
 import { EmbeddedReadStore, type EmbeddedSnapshotOptions } from './embedded-read-store';
 import { ENTRIES_PER_FRAME, readSnapshot, writeSnapshot } from './snapshot-file';
 import { SnapshotKeys } from './snapshot-keys';
@@ -184,6 +184,26 @@ describe('EmbeddedReadStore snapshots', () => {
         return answers(built);
       }
 
+      /** Copies an older writer's snapshot (its README in `fixtures/<name>` says how it was written) into `dir`. */
+      function useFixture(name: string): void {
+        const fixture = join(__dirname, 'fixtures', name);
+        for (const file of readdirSync(fixture).filter((file) => file.startsWith('readstore.snapshot'))) copyFileSync(join(fixture, file), join(dir, file));
+        wrappingKey = Buffer.alloc(32, 0x42);
+      }
+      /** A store of 500 users with every index finished, closed (its file keeps the orders); the dump cut before. */
+      async function closedWithOrders(): Promise<CollectionDump<UserDoc>> {
+        const first = await openStore({ collectionSettings: settings });
+        await seed(first, 500);
+        const source = first.collection('users') as EmbeddedCollection<UserDoc>;
+        await source.ensureIndexes(INDEXES);
+        await source.whenIndexesBuilt();
+        const cut = source.dump(true);
+        await first.close();
+        return cut;
+      }
+      /** Orders as comparable text (typed arrays as plain lists). */
+      const orderText = (partitions: unknown) => JSON.stringify(partitions, (_key, value: unknown) => (ArrayBuffer.isView(value) ? [...(value as Uint32Array)] : value));
+
       it('loads the indexes from their order after a restart, and answers as indexes built from scratch', async () => {
         const first = await openStore({ collectionSettings: settings });
         await seed(first);
@@ -208,14 +228,48 @@ describe('EmbeddedReadStore snapshots', () => {
         await expect(users.upsert({ ...user(9), email: SECRET_EMAIL }, BIG + 3n)).rejects.toThrow(/email/);
       });
 
+      it('keeps the orders sealed through the load: authenticated, decoded only when asked, as they were cut', async () => {
+        const cut = await closedWithOrders();
+        expect(readFileSync(file).readUInt16BE(8)).toBe(3);
+
+        const snapshot = (await readSnapshot(file, new SnapshotKeys(file, wrappingKey), 'test/1'))!;
+        const orders = snapshot.dumps.get('users')!.indexes!;
+        expect(snapshot.stats.indexes).toBe(4);
+        expect(orders.map((order) => order.fields)).toEqual(cut.indexes!.map((order) => order.fields));
+        for (const [i, order] of orders.entries()) {
+          expect(typeof order.partitions).toBe('function');
+          const partitions = await (order.partitions as () => Promise<unknown>)();
+          expect(orderText(partitions)).toBe(orderText(cut.indexes![i]!.partitions));
+        }
+      });
+
+      it('reads a format-2 snapshot (orders decoded during the load) and adopts its orders', async () => {
+        useFixture('format-2');
+        const snapshot = (await readSnapshot(file, new SnapshotKeys(file, wrappingKey), 'test/1'))!;
+        expect(snapshot.dumps.get('users')!.indexes!.map((order) => Array.isArray(order.partitions))).toEqual([true, true]);
+        const store = await openStore({ collectionSettings: { ...settings, atOnceUpTo: 0 } });
+        expect(log.warn).not.toHaveBeenCalled();
+        const users = store.collection<UserDoc>('users') as EmbeddedCollection<UserDoc>;
+        expect(await users.count()).toBe(39);
+        await users.ensureIndexes([
+          { name: 'bot_tags', fields: [['botId', 1], ['tags', 1]] },
+          { name: 'bot_name', fields: [['botId', 1], ['name', 1]] },
+        ]);
+        await users.whenIndexesBuilt();
+        expect(users.indexAdoptions).toEqual({ adopted: 2, refused: 0 });
+        const ids = (indexes: number[]) => indexes.map((i) => `user-${String(i).padStart(5, '0')}`);
+        const all = Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 1);
+        const vip = await users.find({ filter: { and: [{ field: 'botId', op: 'eq', value: 'bot-1' }, { field: 'tags', op: 'eq', value: 'vip' }] }, limit: 100 });
+        expect(vip.items.map((doc) => doc.id)).toEqual(ids(all.filter((i) => i % 2 === 1 && i % 3 !== 0)));
+        const byName = await users.find({ filter: { field: 'botId', op: 'eq', value: 'bot-2' }, sort: { field: 'name', order: 'desc' }, limit: 100 });
+        expect(byName.items.map((doc) => doc.id)).toEqual(ids(all.filter((i) => i % 3 === 0).sort((a, b) => (`User ${a}` < `User ${b}` ? 1 : -1))));
+        expect(users.explainCount({ and: [{ field: 'botId', op: 'eq', value: 'bot-1' }, { field: 'tags', op: 'eq', value: 't3' }] }).count).toBe(
+          all.filter((i) => i % 2 === 1 && i % 3 !== 0 && i % 7 === 3).length,
+        );
+      });
+
       it('builds an index whose kept order does not match the documents (a writer bug), never answering from it', async () => {
-        const first = await openStore({ collectionSettings: settings });
-        await seed(first, 500);
-        const source = first.collection('users') as EmbeddedCollection<UserDoc>;
-        await source.ensureIndexes(INDEXES);
-        await source.whenIndexesBuilt();
-        const cut = new Map([['users', source.dump(true)]]);
-        await first.close();
+        const cut = new Map([['users', await closedWithOrders()]]);
         const tags = cut.get('users')!.indexes!.find((index) => index.fields[1] === 'tags')!;
         const refs = tags.partitions[0]!.refs;
         [refs[0], refs[1]] = [refs[1]!, refs[0]!];
@@ -230,10 +284,7 @@ describe('EmbeddedReadStore snapshots', () => {
       });
 
       it('reads a format-1 snapshot (written before index orders): documents loaded, indexes built', async () => {
-        // fixtures/format-1/README.md says how it was written.
-        const fixture = join(__dirname, 'fixtures', 'format-1');
-        for (const name of readdirSync(fixture).filter((name) => name.startsWith('readstore.snapshot'))) copyFileSync(join(fixture, name), join(dir, name));
-        wrappingKey = Buffer.alloc(32, 0x42);
+        useFixture('format-1');
         const store = await openStore({ collectionSettings: { ...settings, atOnceUpTo: 0 } });
         expect(log.warn).not.toHaveBeenCalled();
         const users = store.collection<UserDoc>('users') as EmbeddedCollection<UserDoc>;
