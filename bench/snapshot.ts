@@ -7,7 +7,7 @@
  *    user-list documents (the shape the segmentation projection writes: profile, search copies, sort and walk keys,
  *    tags, four custom fields, sequences) of 10 bots, plus a checkpoint. The user list's indexes are declared before
  *    the fill (kept up to date as documents arrive, as in a running service), so the snapshot holds their order
- *    where the code writes it (format 2, since the night of 2026-11-25).
+ *    where the code writes it (since the night of 2026-11-25; format 3, whose orders stay compressed until adopted, since 2026-12-05).
  * 2. `snapshotNow()`: the time to write it, the file size, the process RSS before and its peak while writing (sampled
  *    every 10 ms), and the longest event-loop stall during the write (perf_hooks histogram; it includes the
  *    synchronous cut). Then one more write and `close()`, whose snapshot (the last one) also keeps every index's order:
