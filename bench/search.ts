@@ -3,7 +3,7 @@
  *
  *   node dist/bench/search.js [--mode embedded|distributed] [--users 1000000] [--seconds 5] [--clients 10]
  *                             [--pages 20] [--concurrency 4] [--background 1000] [--shapes 1,2,13] [--data <dir>]
- *                             [--node-args '--cpu-prof --cpu-prof-dir=/tmp/prof']
+ *                             [--node-args '--cpu-prof --cpu-prof-dir=/tmp/prof'] [--client http|fetch]
  *
  * `--data <dir>` (embedded only) keeps the deployment's data directory: the first run loads the users into it and
  * writes `bench-search.json` (bot id, keys, user count) beside Roster's files; later runs with the same directory
@@ -26,6 +26,9 @@
  *    the query phases.
  * Before phase 2 (after a load, or a start on kept data) it waits until the Roster process is idle (under a tenth of a
  * core over 5 s), so that a backlog in the pipeline is not measured as query latency.
+ * The query phases and the background post through `--client` (default `http`: node:http with keep-alive, see
+ * `support/http-poster.ts`; `fetch` as runs before 2026-12-05's fourth session did), and the summary line says how much
+ * CPU the bench itself took meanwhile: it shares the machine's cores with what it measures.
  * Prints one line per shape and one summary line, with the conditions (cores, memory, SQLite synchronous, mode).
  */
 import { execFileSync } from 'node:child_process';
@@ -36,6 +39,7 @@ import { cpus, totalmem } from 'node:os';
 import { Api } from '../e2e/support/api';
 import { startDistributed, startEmbedded, type Deployment } from '../e2e/support/deployment';
 import { FIRST, LANGS, LAST, PLANS, prng, sampler, SHAPES, TAG_WEIGHTS } from './support/search-shapes';
+import { HttpPoster, type Poster } from './support/http-poster';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -56,6 +60,8 @@ const DATA = args.get('data');
 const SERVER_NODE_ARGS = args.get('node-args');
 /** Seconds per shape of a quiet baseline (one client, no background ingestion) measured first in the same run; 0 skips. */
 const BASELINE = num('baseline-seconds', 1);
+/** The query phases' HTTP client: `http` (node:http, keep-alive; the default) or `fetch` (as before 2026-12-05, fourth session). */
+const CLIENT = args.get('client') === 'fetch' ? 'fetch' : 'http';
 const BATCH = 1000;
 const DAY = 86_400_000;
 
@@ -275,7 +281,7 @@ async function load(api: Api, botId: string, run: string, resumeFrom = 0, savePr
  * fire on the clock whether or not earlier posts have been answered (at most 10 in flight, beyond that a tick is
  * skipped and counted), so a saturated server shows as a lower achieved rate rather than a slower schedule.
  */
-function background(api: Api, botId: string, run: string) {
+function background(api: Poster, botId: string, run: string) {
   let sent = 0;
   let failures = 0;
   let skipped = 0;
@@ -348,7 +354,7 @@ async function forClients(work: () => Promise<void>, minRounds = 0, clients = CL
   );
 }
 
-async function measureShape(api: Api, botId: string, index: number, shape: (typeof SHAPES)[number], quiet = false): Promise<ShapeResult> {
+async function measureShape(api: Poster, botId: string, index: number, shape: (typeof SHAPES)[number], quiet = false): Promise<ShapeResult> {
   const clients = quiet ? 1 : CLIENTS;
   const seconds = quiet ? BASELINE : SECONDS;
   const result: ShapeResult = { index, name: shape.name, sort: `${shape.sort.by}:${shape.sort.order}`, matches: NaN, first: [], deep: [], deepPagesReached: 0, count: [], errors: 0 };
@@ -521,21 +527,25 @@ async function main() {
     const afterLoad = rssReport();
     log(`load: ${loaded.events} events, ${USERS} users searchable after ${loaded.seconds.toFixed(0)} s (accept ${Math.round(loaded.acceptRate)}/s, end to end ${Math.round(loaded.e2eRate)}/s); RSS ${afterLoad.map((p) => `${p.label}=${mib(p.kib)}`).join(' ')}`);
 
+    // The query phases' client: see HttpPoster (fetch is kept for comparisons with runs before 2026-12-05, fourth session).
+    const client: Poster = CLIENT === 'fetch' ? api : new HttpPoster(api.baseUrl, api.key);
     const quiet = new Map<number, ShapeResult>();
     if (BASELINE > 0) {
-      for (const [i, shape] of SHAPES.entries()) if (!ONLY || ONLY.includes(i + 1)) quiet.set(i + 1, await measureShape(api, botId, i + 1, shape, true));
+      for (const [i, shape] of SHAPES.entries()) if (!ONLY || ONLY.includes(i + 1)) quiet.set(i + 1, await measureShape(client, botId, i + 1, shape, true));
       const q = (key: 'first' | 'count') => [...quiet.values()].flatMap((r) => r[key]).sort((a, b) => a - b);
       log(`quiet baseline (1 client, no background ingestion, ${BASELINE} s per shape): first page p50=${ms(pct(q('first'), 50))} p99=${ms(pct(q('first'), 99))} count p50=${ms(pct(q('count'), 50))} p99=${ms(pct(q('count'), 99))}`);
     }
     // Background event ids must be new in every run (a kept directory has seen the earlier runs' ids).
-    const bg = background(api, botId, `${run}-${Date.now()}`);
+    const bg = background(client, botId, `${run}-${Date.now()}`);
+    const benchCpu = process.cpuUsage();
+    const benchWall = performance.now();
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssReport()[0]?.kib ?? 0)), 1000);
     const results: ShapeResult[] = [];
     try {
       for (const [i, shape] of SHAPES.entries()) {
         if (ONLY && !ONLY.includes(i + 1)) continue;
-        const r = await measureShape(api, botId, i + 1, shape);
+        const r = await measureShape(client, botId, i + 1, shape);
         results.push(r);
         console.log(
           `shape ${String(r.index).padStart(2)} ${r.name.padEnd(38)} sort=${r.sort.padEnd(21)} matches=${String(r.matches).padStart(8)} ` +
@@ -549,6 +559,9 @@ async function main() {
       clearInterval(sampler);
     }
     const bgResult = await bg.stop();
+    const used = process.cpuUsage(benchCpu);
+    const benchShare = (used.user + used.system) / 1000 / (performance.now() - benchWall);
+    if (client instanceof HttpPoster) client.close();
     const hwm = rssReport('VmHWM');
     const restart = await restartTimes(deployment, api, botId);
 
@@ -566,7 +579,7 @@ async function main() {
         `rss=${mib(afterLoad[0]?.kib ?? NaN)} peak-rss=${mib(Math.max(peakRss, hwm[0]?.kib ?? 0))} ` +
         `restart-to-first-answer=${s(restart.firstAnswer)} restart-to-full-count=${s(restart.complete)} restart-to-fast-answers=${s(restart.fastAt)} rss-after-restart=${mib(restart.rss[0]?.kib ?? NaN)} ` +
         `load=${loaded.events}events/${loaded.seconds.toFixed(0)}s(${Math.round(loaded.e2eRate)}/s) background=${Math.round(bgResult.rate)}ev/s${bgResult.failures || bgResult.skipped ? ` (${bgResult.failures} failed posts, ${bgResult.skipped} ticks skipped with 10 in flight)` : ''} ` +
-        `(${conditions})`,
+        `client=${CLIENT} (the bench's own CPU over the query phases: ${Math.round(benchShare * 100)} % of a core) (${conditions})`,
     );
     console.log(
       `restart detail: old process gone ${s(restart.oldGoneAt)}, ready ${s(restart.readyAt)}, first search answer ${s(restart.firstAnswer)} (count then ${restart.firstCount}), count = ${USERS} at ${s(restart.complete)}` +
