@@ -25,6 +25,7 @@ import {
   splitIndexFrame,
   type DataPayload,
   type EndPayload,
+  type GatheredIndex,
   type IndexPayload,
   type SnapshotHeader,
 } from './snapshot-format';
@@ -155,13 +156,6 @@ interface Loading {
   indexes?: LoadedIndexOrder[];
 }
 
-/** One index's frames as read: decoded partitions (format 2) or sealed bodies, decoded when adopted (format 3). */
-interface GatheredIndex {
-  readonly fields: readonly string[];
-  readonly partitions: IndexOrder['partitions'][number][];
-  readonly sealed: Buffer[];
-}
-
 /**
  * Reads a snapshot back: undefined when there is none, `SnapshotUnreadableError` when it cannot be used. Nothing is
  * returned unless every frame authenticated and the end frame's totals match, so a caller never loads half a file.
@@ -253,12 +247,11 @@ export async function readSnapshot(
         return { dumps, stats: { collections: dumps.size, entries, tombstones, indexes: orders, bytes: size } };
       }
       if (next.kind === FrameKind.Index) {
-        const sealed = header.format >= SEALED_INDEX_FORMAT ? splitIndexFrame(plain) : undefined;
-        const order = sealed ?? asIndexPayload(deserializePayload(plain));
+        const order = header.format >= SEALED_INDEX_FORMAT ? splitIndexFrame(plain) : asIndexPayload(deserializePayload(plain));
         // Positions refer to the collection's documents, which come first.
         if (!dumps.has(order.c)) throw new SnapshotUnreadableError('an index frame precedes its collection');
         if (!indexes.has(order.c)) indexes.set(order.c, new Map());
-        gatherIndexes(indexes.get(order.c)!, order.f, sealed ? { sealed: sealed.body } : { partitions: (order as IndexPayload).p });
+        gatherIndexes(indexes.get(order.c)!, order.f, 'body' in order ? { sealed: order.body } : { partitions: order.p });
         continue;
       }
       const data = asDataPayload(deserializePayload(plain));

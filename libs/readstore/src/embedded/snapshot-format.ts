@@ -113,11 +113,16 @@ const compress = promisify(brotliCompress);
 const DECOMPRESS_CHUNK_BYTES = 1 << 20;
 const decompress = promisify(brotliDecompress);
 
-export async function encodePayload(payload: DataPayload | IndexPayload | EndPayload): Promise<Buffer> {
-  const plain = serialize(payload);
+/** v8.serialize, then brotli at quality 1 (on the thread pool). */
+async function serializeCompressed(value: unknown): Promise<Buffer> {
+  const plain = serialize(value);
   return compress(plain, {
     params: { [zlib.BROTLI_PARAM_QUALITY]: 1, [zlib.BROTLI_PARAM_SIZE_HINT]: plain.length },
   });
+}
+
+export function encodePayload(payload: DataPayload | IndexPayload | EndPayload): Promise<Buffer> {
+  return serializeCompressed(payload);
 }
 
 /** An index frame's plain bytes in format 3 (see the file's layout above). */
@@ -125,11 +130,7 @@ export async function encodeIndexFrame(payload: IndexPayload): Promise<Buffer> {
   const head = serialize({ c: payload.c, f: payload.f });
   const prefix = Buffer.alloc(4);
   prefix.writeUInt32BE(head.length, 0);
-  const plain = serialize({ p: payload.p });
-  const body = await compress(plain, {
-    params: { [zlib.BROTLI_PARAM_QUALITY]: 1, [zlib.BROTLI_PARAM_SIZE_HINT]: plain.length },
-  });
-  return Buffer.concat([prefix, head, body]);
+  return Buffer.concat([prefix, head, await serializeCompressed({ p: payload.p })]);
 }
 
 /** An authenticated format-3 index frame: whose order it holds, and its partitions still compressed. */
@@ -156,10 +157,7 @@ export async function decodeIndexFrames(bodies: readonly Buffer[]): Promise<Part
   for (const plain of plains) {
     const payload = deserializePayload(plain) as { p?: unknown } | null;
     const p = typeof payload === 'object' && payload !== null ? payload.p : undefined;
-    if (!Array.isArray(p) || !p.every((partition) => typeof partition === 'object' && partition !== null)) {
-      throw new SnapshotUnreadableError('an index frame lacks its partitions');
-    }
-    for (const partition of p as PartitionOrder[]) partitions.push(partition);
+    for (const partition of asPartitions(p)) partitions.push(partition);
   }
   return partitions;
 }
@@ -256,10 +254,23 @@ export function asIndexPayload(value: unknown): IndexPayload {
   if (!Array.isArray(payload.f) || payload.f.length === 0 || !payload.f.every((field) => typeof field === 'string' && field !== '')) {
     throw new SnapshotUnreadableError('an index frame names no fields');
   }
-  if (!Array.isArray(payload.p) || !payload.p.every((partition) => typeof partition === 'object' && partition !== null)) {
+  asPartitions(payload.p);
+  return payload as IndexPayload;
+}
+
+/** An index frame's partitions: a list of objects (their content is checked when an index adopts them). */
+function asPartitions(value: unknown): readonly PartitionOrder[] {
+  if (!Array.isArray(value) || !value.every((partition) => typeof partition === 'object' && partition !== null)) {
     throw new SnapshotUnreadableError('an index frame lacks its partitions');
   }
-  return payload as IndexPayload;
+  return value as PartitionOrder[];
+}
+
+/** One index's frames as read: decoded partitions (format 2) or sealed bodies, decoded when adopted (format 3). */
+export interface GatheredIndex {
+  readonly fields: readonly string[];
+  readonly partitions: PartitionOrder[];
+  readonly sealed: Buffer[];
 }
 
 /**
@@ -267,7 +278,7 @@ export function asIndexPayload(value: unknown): IndexPayload {
  * or their sealed bodies (format 3).
  */
 export function gatherIndexes(
-  indexes: Map<string, { fields: readonly string[]; partitions: PartitionOrder[]; sealed: Buffer[] }>,
+  indexes: Map<string, GatheredIndex>,
   fields: readonly string[],
   frame: { readonly partitions: readonly PartitionOrder[] } | { readonly sealed: Buffer },
 ): void {
