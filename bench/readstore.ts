@@ -313,6 +313,8 @@ async function underLoad(users: EmbeddedCollection<Doc>, size: number, from: big
       applied++;
     }
     changeMs += performance.now() - t0;
+    // A turn of the event loop between requests, as the service has (background work: index builds, sort columns).
+    await new Promise((resolve) => setImmediate(resolve));
   };
   const pages: number[] = [];
   const counts: number[] = [];

@@ -7,6 +7,7 @@ import { planCount, runCount, runFind, type QueryStats, type Ranked } from './ex
 import { Indexes, type BuildOptions, type IndexOrder, type LoadedIndexOrder } from './indexes';
 import { DocumentStrings, InternPath, internInPlace } from './interner';
 import { planQuery } from './planner';
+import { SortColumns, type SortColumn } from './sort-columns';
 
 const MATCH_ALL: DocPredicate = () => true;
 
@@ -39,6 +40,12 @@ export interface CollectionSettings {
   readonly turnMs: number;
   /** A count yields after evaluating at most this many documents in one turn (tests set it low). */
   readonly countTurnDocs: number;
+  /**
+   * Whether finds may select pages from sets through sort columns (`sort-columns.ts`: 8 bytes per document per field
+   * sorted by, made in the background like the indexes); default true. Off, the planner's specs see the strategies
+   * without them.
+   */
+  readonly sortColumns?: boolean;
 }
 
 /**
@@ -67,6 +74,8 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   /** Shared copies of the short strings that repeat across documents (see `InternPath`). */
   private readonly strings = new InternPath();
   private readonly sameStrings = new DocumentStrings();
+  /** Sort fields' values as numbers by seq, for pages selected from sets (made when first sorted by). */
+  private readonly sortColumns: SortColumns<T>;
 
   constructor(
     readonly name: string,
@@ -74,6 +83,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
   ) {
     const options: BuildOptions = { ...settings, isLive, entries: () => this.entries.values() };
     this.indexes = new Indexes<T>(options);
+    this.sortColumns = new SortColumns<T>(this.bySeq, settings);
   }
 
   async ensureIndexes(indexes: readonly IndexSpec[]): Promise<void> {
@@ -128,12 +138,14 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     if (entry) {
       this.indexes.replace(entry, copy);
       entry.position = position;
+      this.sortColumns.update(entry);
     } else {
       const created: Entry<T> = { doc: copy, position, seq: this.nextSeq++ };
       this.bySeq[created.seq] = created;
       this.entries.set(copy.id, created);
       this.tombstones.delete(copy.id);
       this.indexes.add(created);
+      this.sortColumns.update(created);
     }
     return true;
   }
@@ -212,7 +224,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     const after = startOf(query, query.cursor === undefined ? '' : fingerprintOf());
     const matches = query.filter ? toPredicate(query.filter) : MATCH_ALL;
     const plan = planQuery(this.indexes.ordered, query.filter, sort, after);
-    const { ranked, stats } = runFind(plan, matches, sort, after, query.limit + 1, this.entries, this.bySeq);
+    const { ranked, stats } = runFind(plan, matches, sort, after, query.limit + 1, this.entries, this.bySeq, this.columnOf(sort.field));
     const page: Ranked<T>[] = ranked.slice(0, query.limit);
     const last = page[page.length - 1];
     const fields = query.fields;
@@ -223,6 +235,10 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
       },
       stats,
     };
+  }
+
+  private columnOf(field: string): (() => SortColumn<T> | undefined) | undefined {
+    return this.settings.sortColumns === false ? undefined : () => this.sortColumns.columnFor(field);
   }
 
   explainCount(filter?: DocFilter): { count: number; stats: QueryStats } {
@@ -237,6 +253,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     this.bySeq.fill(undefined);
     this.tombstones.clear();
     this.indexes.clear();
+    this.sortColumns.clear();
   }
 
   /**
@@ -280,6 +297,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     this.bySeq.fill(undefined);
     this.tombstones.clear();
     this.indexes.clear();
+    this.sortColumns.clear();
     for (const [id, position] of dump.tombstones) this.tombstones.set(id, position);
     if (dump.docs.length !== dump.positions.length) throw new Error(`a dump of ${this.name} has ${dump.docs.length} documents but ${dump.positions.length} positions`);
     const loaded: Entry<T>[] = [];

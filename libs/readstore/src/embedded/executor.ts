@@ -6,6 +6,7 @@ import type { Doc, SortSpec } from '../port';
 import type { Entry } from './entry';
 import type { CandidateSource, Plan } from './planner';
 import { SeqSet } from './seq-set';
+import type { SortColumn } from './sort-columns';
 import { MEMBER_COST, newPlanMemo, planSets, type PlanMemo, type SetBounds } from './set-plan';
 import { TopK } from './top-k';
 
@@ -26,7 +27,10 @@ export interface QueryStats {
     | 'walk, then scan'
     | 'walk, then sets'
     | 'walk, filtered by sets'
-    | 'walk, filtered by sets, then sets';
+    | 'walk, filtered by sets, then sets'
+    | 'sets by column'
+    | 'walk, then sets by column'
+    | 'walk, filtered by sets, then sets by column';
   /** Documents whose predicate was evaluated (or, from sets, whose sort key was read). */
   readonly examined: number;
   /** Index keys counted to size the candidate sources, and counted and visited to build sets. */
@@ -207,6 +211,39 @@ function topFromSetsBetter(sets: SetBounds, missing: number): boolean {
   return members * members <= TOP_K_ADVANTAGE * missing * sets.universe;
 }
 
+/**
+ * A member passed over by its number in the sort field's column (`sort-columns.ts`: a typed array read in seq order)
+ * against a walk's step (an entry reached through the index, a cache miss: ~200–250 ns at 1M).
+ */
+const COLUMN_ADVANTAGE = 32;
+/** A walk's step that examines its document against one its bits decided. */
+const EXAMINED_STEPS = 2;
+
+/**
+ * What selecting a page from the members of `upper` through the column costs, in walk steps: every seq it visits
+ * (a complement's: every seq below `size` without a bit) and the words of bits; most members are passed over by their
+ * number. Members the sets leave undecided (`upper` but not `lower`) are counted as if each were examined: the column
+ * orders candidates, it does not test them, so one that may enter the page is read and tested — when matches are rare
+ * among them, nearly all (bench/readstore's shape 18, `notContains + notWithinLast`: 81k documents examined at 1M).
+ */
+function columnCost(sets: SetBounds, size: number): number {
+  const { upper, lower, universe } = sets;
+  const visits = upper.negated ? size - (universe - upper.size(universe)) : upper.size(universe);
+  const undecided = lower.isAll ? 0 : upper.and(lower.not()).size(universe);
+  return (visits + size / 32) / COLUMN_ADVANTAGE + undecided * EXAMINED_STEPS;
+}
+
+/**
+ * Whether selecting through the column costs less than walking on until `missing` more matches are found, if they
+ * lie evenly along the walk (it passes over about `missing × universe / |upper|` entries). A walk that finds fewer
+ * than that (matches gathered at the far end of its order) gives way to the column once it has spent as much
+ * (`find`).
+ */
+function columnBetter(sets: SetBounds, missing: number, size: number): boolean {
+  const members = sets.upper.size(sets.universe);
+  return columnCost(sets, size) <= (missing * sets.universe) / Math.max(1, members);
+}
+
 /** Keeps the best `need` matches after the keyset, in page order. */
 class PageSelector<T extends Doc> {
   examined = 0;
@@ -239,6 +276,37 @@ class PageSelector<T extends Doc> {
     this.top.offer({ key: { value: probe.value, id: probe.id }, entry });
   };
 
+  /**
+   * Offers the entry at `seq` through the sort field's column (`sort-columns.ts`): a member whose number is worse
+   * than the page's current worst (or not past the cursor's) is passed over without reading its document; ties and
+   * better ones are offered as above. Returns whether it was passed over.
+   */
+  offerSeq(seq: number, column: SortColumn<T>, bySeq: EntriesBySeq<T>): boolean {
+    const key = column.keyAt(seq);
+    const ascending = this.ascending;
+    if (this.afterKey !== undefined && (ascending ? key < this.afterKey : key > this.afterKey)) return true;
+    const worst = this.top.worstKept;
+    if (worst !== this.worst) {
+      this.worst = worst;
+      this.worstKey = worst && column.keyOf(worst.key.value);
+    }
+    if (this.worstKey !== undefined && (ascending ? key > this.worstKey : key < this.worstKey)) return true;
+    const entry = bySeq[seq];
+    if (entry) this.offer(entry);
+    return false;
+  }
+
+  /** Before `offerSeq`: the column's number of the cursor's value. */
+  useColumn(column: SortColumn<T>, ascending: boolean): void {
+    this.ascending = ascending;
+    this.afterKey = this.after && column.keyOf(this.after.value);
+  }
+
+  private ascending = true;
+  private afterKey: number | undefined;
+  private worst: Ranked<T> | undefined;
+  private worstKey: number | undefined;
+
   sorted(): Ranked<T>[] {
     return this.top.sorted();
   }
@@ -265,6 +333,7 @@ function find<T extends Doc>(
   need: number,
   all: ReadonlyMap<string, Entry<T>>,
   bySeq: EntriesBySeq<T> = [],
+  columnOf?: () => SortColumn<T> | undefined,
 ): { ranked: Ranked<T>[]; stats: QueryStats } {
   if (plan.empty) return { ranked: [], stats: { strategy: 'empty', examined: 0, measured: 0 } };
   const measured = plan.sources.map((source) => new Measured(source));
@@ -288,9 +357,23 @@ function find<T extends Doc>(
     const stats = { strategy, examined: examined + selector.examined, measured: spent(measured) + sets.keys, decided, source: describeSets(sets) };
     return { ranked: selector.sorted(), stats };
   };
+  /** The same through the sort field's column: members worse than the page so far are passed over unread. */
+  const selectByColumn = (sets: SetBounds, column: SortColumn<T>, before: 'walk' | 'walk, filtered by sets' | undefined, examined: number, decided = 0) => {
+    const selector = new PageSelector<T>(sort, need, setTest(sets, matches, !sets.upper.negated), after);
+    selector.useColumn(column, sort.order === 'asc');
+    let passed = 0;
+    sets.upper.forEachMember(bySeq.length, (seq) => {
+      if (selector.offerSeq(seq, column, bySeq)) passed++;
+    });
+    const strategy: QueryStats['strategy'] = before ? `${before}, then sets by column` : 'sets by column';
+    const stats = { strategy, examined: examined + selector.examined, measured: spent(measured) + sets.keys, decided: decided + passed, source: describeSets(sets) };
+    return { ranked: selector.sorted(), stats };
+  };
   const walk = plan.walk;
   if (!walk) {
     const sets = setsFor(plan, bySeq, newPlanMemo(), all.size);
+    const column = sets && columnOf?.();
+    if (sets && column) return selectByColumn(sets, column, undefined, 0);
     return sets ? selectFromSets(sets, undefined, 0) : select(smallest(measured, worthwhile(all)), false, 0);
   }
   const walked = walk.index.walk(walk.partition, walk.prefix, walk.byValue, walk.forward, walk.after, walk.low, walk.high);
@@ -341,6 +424,10 @@ function find<T extends Doc>(
       if (matches(entry.doc) && found.push(entry) === need) return done();
     }
     if (sets) {
+      // A walk whose matches lie further along it than an even spread would put them (the newest subscribers of a
+      // filter on old interactions): once it has cost what the column would, select through the column.
+      const column = columnOf && examined * EXAMINED_STEPS + decided >= columnCost(sets, bySeq.length) ? columnOf() : undefined;
+      if (column) return selectByColumn(sets, column, 'walk, filtered by sets', examined, decided);
       // Filtered, the walk still steps through the index: past the cost of a scan, select from the sets.
       if ((examined + decided / DECIDED_ADVANTAGE) * SCAN_ADVANTAGE >= all.size) return selectFromSets(sets, 'walk, filtered by sets', examined, decided);
       // Sets that leave most of the walk to the predicate were what an early, small budget could buy (a range holding
@@ -355,6 +442,8 @@ function find<T extends Doc>(
     }
     const planned = setsFor(plan, bySeq, memo, Math.max(cap, spread) * SET_ADVANTAGE);
     if (planned) {
+      const column = columnOf && columnBetter(planned, need - found.length, bySeq.length) ? columnOf() : undefined;
+      if (column) return selectByColumn(planned, column, 'walk', examined);
       if (topFromSetsBetter(planned, need - found.length)) return selectFromSets(planned, 'walk', examined);
       filterBy(planned);
       continue;

@@ -530,7 +530,7 @@ export class OrderedIndex<T extends Doc> {
     this.forEachChild(range, (child, depth) =>
       visitBuckets(child, depth, m, (bucket) => {
         if (!isBucketTree(bucket)) add(bucket.seq);
-        else if (hasBits(bucket.size, docs)) addWords(bitsOf(bucket, size));
+        else if (hasBits(bucket.size, docs, BUCKET_BITS_SHARE)) addWords(bitsOf(bucket, size));
         else bucket.forEachPair((_id, entry) => void add(entry.seq));
       }),
     );
@@ -547,7 +547,7 @@ export class OrderedIndex<T extends Doc> {
     let cost = 0;
     this.forEachChild(range, (child, depth) =>
       visitBuckets(child, depth, m, (bucket) => {
-        cost += !isBucketTree(bucket) ? 1 : hasBits(bucket.size, docs) ? bitsCost : bucket.size;
+        cost += !isBucketTree(bucket) ? 1 : hasBits(bucket.size, docs, BUCKET_BITS_SHARE) ? bitsCost : bucket.size;
         return cost > cap;
       }),
     );
@@ -954,12 +954,19 @@ export function sortStrings(values: string[]): string[] {
  * made anew (a build, an adoption) has none until asked. Keyed weakly: a bucket that goes takes its bits along.
  */
 const bucketBits = new WeakMap<object, { words: Uint32Array }>();
-/** A bucket gets bits when it holds at least 1/BITS_SHARE of its partition's documents: ≤ 8 bytes per entry. */
+/** A partition's tree gets bits when it holds at least 1/BITS_SHARE of its documents: ≤ 8 bytes per entry. */
 const BITS_SHARE = 64;
+/**
+ * A bucket gets bits when it holds at least 1/BUCKET_BITS_SHARE of its partition's documents (≤ 64 bytes per entry,
+ * made only for buckets a set is made of): from about there on, copying the words costs less than reading the
+ * entries (`SEQS_PER_KEY_COST` in set-plan.ts: 1,024 seqs of words per key). At 1/64 a rare tag (1.4 % of a bot at
+ * 1M, bench/search's shape 1) read its 14k entries, each a cache miss, for every page (~1–3 ms).
+ */
+const BUCKET_BITS_SHARE = 512;
 const MIN_BITS_BUCKET = 256;
 
-/** Whether a bucket of `keys` entries in a partition of `docs` documents makes its sets from bits. */
-const hasBits = (keys: number, docs: number): boolean => keys >= MIN_BITS_BUCKET && keys * BITS_SHARE >= docs;
+/** Whether a tree of `keys` keys in a partition of `docs` documents makes its sets from bits (`share`: of what size). */
+const hasBits = (keys: number, docs: number, share = BITS_SHARE): boolean => keys >= MIN_BITS_BUCKET && keys * share >= docs;
 
 function bitsOf<T extends Doc>(bucket: BTree<string, Entry<T>>, size: number): Uint32Array {
   let bits = bucketBits.get(bucket);
@@ -1008,8 +1015,11 @@ interface KeptTest {
   words: Uint32Array;
 }
 let keptRanges = 0;
-/** A range keeps bits when it holds this many keys (as a bucket does); kept bits move by fewer keys than that. */
-const keptShare = (docs: number): number => Math.max(MIN_BITS_BUCKET, Math.ceil(docs / BITS_SHARE));
+/**
+ * A range keeps bits when it holds this many keys (as a bucket does); kept bits move by fewer keys than that. At 1/64
+ * an e-mail prefix (`startsWith 'zoe.'`, 1.2 % of a bot at 1M) read its 12k entries, each a cache miss, for every page.
+ */
+const keptShare = (docs: number): number => Math.max(MIN_BITS_BUCKET, Math.ceil(docs / BUCKET_BITS_SHARE));
 
 /** Whether a value lies within a range's bounds, as `forEachChild` reads them. */
 function withinBounds(bounds: { readonly low?: Bound; readonly high?: Bound }, value: IndexValue): boolean {

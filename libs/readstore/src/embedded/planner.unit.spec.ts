@@ -1,5 +1,5 @@
 import type { Doc, DocFilter, IndexSpec } from '../port';
-import { EmbeddedCollection } from './embedded-collection';
+import { DEFAULT_COLLECTION_SETTINGS, EmbeddedCollection } from './embedded-collection';
 import type { Entry } from './entry';
 import { OrderedIndex } from './ordered-index';
 import { planQuery } from './planner';
@@ -38,8 +38,14 @@ function user(i: number, bot = 'b1'): Doc {
   };
 }
 
+/**
+ * Without sort columns: these specs pin the walk's and the sets' own strategies (`sort-columns.unit.spec.ts` has the
+ * pages selected through columns).
+ */
+const NO_COLUMNS = { ...DEFAULT_COLLECTION_SETTINGS, sortColumns: false };
+
 async function collection(indexed = true): Promise<EmbeddedCollection<Doc>> {
-  const users = new EmbeddedCollection<Doc>('users');
+  const users = new EmbeddedCollection<Doc>('users', NO_COLUMNS);
   if (indexed) await users.ensureIndexes(INDEXES);
   let position = 0n;
   for (let i = 0; i < N; i++) await users.upsert(user(i), ++position);
@@ -279,7 +285,7 @@ describe('a walk filtered by sets that decide nothing', () => {
     // At the first cap the sets' budget buys the bucket every user is in (its bits: cheap, and it excludes nobody),
     // not the range of the recent ones (2,100 keys of a range over values: just over it).
     const n = 20_000;
-    const users = new EmbeddedCollection<Doc>('users');
+    const users = new EmbeddedCollection<Doc>('users', NO_COLUMNS);
     await users.ensureIndexes([
       { name: 'bot_s', fields: [['botId', 1], ['s', -1], ['id', -1]] },
       { name: 'bot_kind', fields: [['botId', 1], ['kind', 1]] },

@@ -113,6 +113,24 @@ export class SeqSet {
     }
   }
 
+  /**
+   * Calls `visit` with every seq below `size` in the set — a complement's too: the seqs below `size` without a bit, so
+   * also those outside the universe (and of deleted entries), which the caller must tell apart.
+   */
+  forEachMember(size: number, visit: (seq: number) => void): void {
+    if (!this.negated) return this.forEachBit(visit);
+    const words = this.words;
+    for (let i = 0, n = (size + 31) >>> 5; i < n; i++) {
+      let word = ~(words?.[i] ?? 0);
+      if (i === n - 1 && (size & 31) !== 0) word &= (1 << (size & 31)) - 1;
+      while (word !== 0) {
+        const low = word & -word;
+        visit((i << 5) + 31 - Math.clz32(low));
+        word ^= low;
+      }
+    }
+  }
+
   private static combine(a: Uint32Array, b: Uint32Array, op: (a: number, b: number) => number, negated: boolean): SeqSet {
     const length = Math.max(a.length, b.length);
     const words = wordsOf(length, false);

@@ -1,0 +1,202 @@
+import { splitPath, valueReader } from '../filter/paths';
+import type { Doc } from '../port';
+import type { Entry } from './entry';
+
+/**
+ * A sort field's values as numbers by `seq` (one Float64Array per field a find has selected through): a page selected
+ * from the members of a set (`executor.ts`) compares each member's number with the page's current worst and passes
+ * over most of them without reading their documents — at 1M users each document read is a cache miss (~100–300 ns),
+ * a number in a typed array a few nanoseconds.
+ *
+ * A column's number is a *prefix* of the value in the keyset order (`compareSortValues`: null < numbers < strings,
+ * strings by code point): `key(a) < key(b)` implies `a < b`, and `a < b` implies `key(a) ≤ key(b)`. Equal numbers say
+ * nothing: those candidates are compared by their values. Null and missing are −∞. The encoding depends on what the
+ * column holds, and only moves forward (each move makes every number again):
+ * - `number` while it holds no string (and no NaN): the number itself;
+ * - `time` while every string is a UTC time as `toISOString` writes it (24 characters, so that their code point order
+ *   is their time order) or empty: the time in milliseconds, exact; every number one value below them;
+ * - `text` otherwise: the first three UTF-16 units in a base-2^17 number (a missing unit is 0, so a shorter string
+ *   sorts first), the units above U+D7FF reordered so that surrogates sort after U+E000–U+FFFF (code point order).
+ */
+export class SortColumn<T extends Doc> {
+  private keys: Float64Array;
+  private mode: 'number' | 'time' | 'text' = 'number';
+  private readonly read: (doc: object) => unknown;
+  /** Seqs below this have their numbers (the fill goes up; `update` keeps those below it current). */
+  private filled = 0;
+
+  constructor(
+    readonly field: string,
+    private readonly bySeq: readonly (Entry<T> | undefined)[],
+  ) {
+    this.read = valueReader(splitPath(field));
+    this.keys = new Float64Array(Math.max(16, bySeq.length));
+  }
+
+  /** Whether every seq has its number (`fillUpTo` has reached the end). */
+  get ready(): boolean {
+    return this.filled >= this.bySeq.length;
+  }
+
+  /** The number of the value `seq` holds now (once `ready`). */
+  keyAt(seq: number): number {
+    return this.keys[seq]!;
+  }
+
+  /** The number of a sort value in this column's current encoding; NaN when the encoding cannot hold it. */
+  keyOf(value: unknown): number {
+    if (typeof value === 'number') return this.mode === 'number' ? value : NUMBERS;
+    if (typeof value !== 'string') return Number.NEGATIVE_INFINITY;
+    return this.mode === 'number' ? Number.NaN : this.mode === 'time' ? timeKey(value) : textKey(value);
+  }
+
+  /** After an entry's document was stored (created or replaced). */
+  update(entry: Entry<T>): void {
+    if (entry.seq > this.filled) return; // a fill under way reaches it
+    const key = this.keyOf(this.read(entry.doc));
+    if (Number.isNaN(key)) return this.advance(); // every number made again (the fill starts over)
+    if (entry.seq === this.filled) {
+      // The next seq of a column filled so far (a document created after the fill, or during a fill that is here).
+      this.makeRoom(entry.seq + 1);
+      this.filled = entry.seq + 1;
+    }
+    this.keys[entry.seq] = key;
+  }
+
+  /**
+   * Makes the numbers of the seqs from where the fill stands, until `stop()` says so (checked every 1,024 seqs) or
+   * the end; a value the encoding cannot hold moves it on and starts over. Returns whether the column is ready.
+   */
+  fillUpTo(stop: () => boolean): boolean {
+    const { bySeq } = this;
+    this.makeRoom(bySeq.length);
+    for (let seq = this.filled; seq < bySeq.length; seq++) {
+      const entry = bySeq[seq];
+      const key = entry ? this.keyOf(this.read(entry.doc)) : Number.NEGATIVE_INFINITY;
+      if (Number.isNaN(key)) {
+        this.advance();
+        return this.fillUpTo(stop);
+      }
+      this.keys[seq] = key;
+      this.filled = seq + 1;
+      if ((seq & 1023) === 1023 && stop()) break;
+    }
+    return this.ready;
+  }
+
+  /** Grows the numbers to hold `seqs` seqs (keeping those filled). */
+  private makeRoom(seqs: number): void {
+    if (this.keys.length >= seqs) return;
+    const grown = new Float64Array(Math.ceil(seqs * 1.25));
+    grown.set(this.keys.subarray(0, this.filled));
+    this.keys = grown;
+  }
+
+  /** The next encoding (`number` → `time` → `text`); every number is to be made again. */
+  private advance(): void {
+    this.mode = this.mode === 'number' ? 'time' : 'text';
+    this.filled = 0;
+  }
+}
+
+/** Every number: after null (−∞), before every string (times and texts are ≥ EMPTY). */
+const NUMBERS = -Number.MAX_VALUE;
+/** The empty string: before every other string, in both encodings. */
+const EMPTY = -9e15;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * A time's milliseconds (`toISOString`'s form only), EMPTY for '', NaN for any other string — an impossible date
+ * (`2026-02-30`, `T24:00`) included, which `Date.parse` would move to a real one and so break the order. Computed
+ * from the digits (days from the civil date), without a Date: a column is filled a million values at a time.
+ */
+export function timeKey(value: string): number {
+  if (value === '') return EMPTY;
+  if (value.length !== 24 || !ISO_UTC.test(value)) return Number.NaN;
+  const two = (at: number) => (value.charCodeAt(at) - 48) * 10 + value.charCodeAt(at + 1) - 48;
+  const year = two(0) * 100 + two(2);
+  const month = two(5);
+  const day = two(8);
+  const hour = two(11);
+  const minute = two(14);
+  const second = two(17);
+  const ms = two(20) * 10 + value.charCodeAt(22) - 48;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
+}
+
+const isLeap = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+const daysIn = (year: number, month: number) => (month === 2 ? (isLeap(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31);
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+/** Code point order of UTF-16 units: surrogates (U+D800–U+DFFF) after U+E000–U+FFFF. */
+const unitRank = (unit: number): number => (unit < 0xd800 ? unit : unit < 0xe000 ? unit + 0x2000 : unit - 0x800);
+
+export function textKey(value: string): number {
+  if (value === '') return EMPTY;
+  let key = 0;
+  for (let i = 0; i < 3; i++) key = key * 131_072 + (i < value.length ? unitRank(value.charCodeAt(i)) + 1 : 0);
+  return key;
+}
+
+/**
+ * The columns of one collection, each made the first time a find would select through it (`columnFor`) and kept up
+ * to date by every upsert after (`update`); dropped by a load or a clear. Up to `atOnceUpTo` documents a column is
+ * made at once; above, in turns of about `turnMs` in the background (~0.5 s of reading every document at 1M), and
+ * finds select without it until it is ready.
+ */
+export class SortColumns<T extends Doc> {
+  private readonly columns = new Map<string, SortColumn<T>>();
+  /** Changed by `clear`: a background fill of an earlier generation stops. */
+  private generation = 0;
+
+  constructor(
+    private readonly bySeq: readonly (Entry<T> | undefined)[],
+    private readonly settings: { readonly atOnceUpTo: number; readonly turnMs: number },
+  ) {}
+
+  /** Columns being filled in the background. */
+  private readonly filling = new Set<SortColumn<T>>();
+
+  /**
+   * The field's column if ready; otherwise starts making it (or making it again, after a change of encoding) unless
+   * a fill is under way, and returns undefined.
+   */
+  columnFor(field: string): SortColumn<T> | undefined {
+    let column = this.columns.get(field);
+    if (column?.ready) return column;
+    if (!column) this.columns.set(field, (column = new SortColumn<T>(field, this.bySeq)));
+    if (this.filling.has(column)) return undefined;
+    if (this.bySeq.length <= this.settings.atOnceUpTo) return column.fillUpTo(() => false) ? column : undefined;
+    const generation = this.generation;
+    const made = column;
+    this.filling.add(made);
+    const turn = () => {
+      if (generation !== this.generation) return;
+      const until = performance.now() + this.settings.turnMs;
+      if (made.fillUpTo(() => performance.now() >= until)) this.filling.delete(made);
+      else setImmediate(turn);
+    };
+    setImmediate(turn);
+    return undefined;
+  }
+
+  update(entry: Entry<T>): void {
+    for (const column of this.columns.values()) column.update(entry);
+  }
+
+  clear(): void {
+    this.generation++;
+    this.columns.clear();
+    this.filling.clear();
+  }
+}

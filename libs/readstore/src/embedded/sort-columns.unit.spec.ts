@@ -1,0 +1,216 @@
+import fc from 'fast-check';
+import { compareSortValues, compareStrings, toSortValue } from '../filter/compare';
+import type { Doc, DocFilter, SortSpec } from '../port';
+import { DEFAULT_COLLECTION_SETTINGS, EmbeddedCollection } from './embedded-collection';
+import type { Entry } from './entry';
+import { SortColumn, textKey, timeKey } from './sort-columns';
+
+/**
+ * Sort columns (`sort-columns.ts`) hold a number per document that orders as its sort value does, never the other way
+ * round (a prefix: ties allowed); finds that select a page from sets pass over members by it. Checked: the encodings
+ * against the keyset order, the column's moves between encodings, and pages through columns against plain scans
+ * while documents change, are deleted and are created after the column was made.
+ */
+
+const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
+/** A prefix of the order: a strict order of numbers is the values' order; the values' order never reverses them. */
+const agrees = (byValue: number, byKey: number) => (byKey === 0 ? true : sign(byValue) === sign(byKey));
+
+const time = fc.date({ min: new Date('0000-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }).map((d) => d.toISOString());
+
+describe('timeKey', () => {
+  it('is the time in milliseconds of what toISOString writes', () => {
+    fc.assert(fc.property(time, (iso) => timeKey(iso) === Date.parse(iso)));
+  });
+
+  it('orders times as their strings order, and the empty string first', () => {
+    fc.assert(fc.property(time, time, (a, b) => sign(compareStrings(a, b)) === sign(timeKey(a) - timeKey(b))));
+    fc.assert(fc.property(time, (a) => timeKey('') < timeKey(a)));
+  });
+
+  it('refuses impossible dates that Date.parse would move, and other forms', () => {
+    for (const value of ['2026-02-30T00:00:00.000Z', '2025-02-29T00:00:00.000Z', '2026-01-01T24:00:00.000Z', '2026-13-01T00:00:00.000Z', '2026-01-01T00:60:00.000Z', '2026-01-01T00:00:00Z', '2026-01-01 00:00:00.000Z', 'Ann']) {
+      expect(timeKey(value)).toBeNaN();
+    }
+    expect(timeKey('2024-02-29T23:59:59.999Z')).toBe(Date.parse('2024-02-29T23:59:59.999Z'));
+  });
+});
+
+describe('textKey', () => {
+  it('is a prefix of the code point order, surrogates and U+E000–U+FFFF included', () => {
+    const text = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'b', 'é', '\uE000', '\uFFFF', '\uD83D\uDE00', '\uD800'), fc.string({ unit: 'binary', maxLength: 2 })), maxLength: 6 });
+    fc.assert(fc.property(text, text, (a, b) => agrees(compareStrings(a, b), textKey(a) - textKey(b))));
+  });
+});
+
+/** A column over documents `{ id, v }` by seq, as a collection's entries are. */
+function columnOver(values: unknown[]): { column: SortColumn<Doc>; bySeq: Entry<Doc>[] } {
+  const bySeq = values.map((v, seq) => ({ doc: { id: `d${seq}`, v } as Doc, position: BigInt(seq + 1), seq }));
+  const column = new SortColumn<Doc>('v', bySeq);
+  expect(column.fillUpTo(() => false)).toBe(true);
+  return { column, bySeq };
+}
+
+describe('a sort column', () => {
+  const value = fc.oneof(fc.constant(null), fc.constant(undefined), fc.double(), fc.integer(), time, fc.constant(''), fc.string({ maxLength: 4 }), fc.boolean());
+
+  it('orders every mix of values as the keyset order does (null < numbers < strings), whatever its encoding', () => {
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 2, maxLength: 30 }), (values) => {
+        const { column } = columnOver(values);
+        for (let i = 0; i < values.length; i++) {
+          for (let j = 0; j < values.length; j++) {
+            const byValue = compareSortValues(toSortValue(values[i]), toSortValue(values[j]));
+            if (!agrees(byValue, column.keyAt(i) - column.keyAt(j)) && !(column.keyAt(i) === column.keyAt(j))) return false;
+          }
+        }
+        return true;
+      }),
+    );
+  });
+
+  it('moves from numbers to times to texts as values come, and makes every number again', () => {
+    const { column, bySeq } = columnOver([3, null, 1.5]);
+    expect([column.keyAt(0), column.keyAt(1), column.keyAt(2)]).toEqual([3, Number.NEGATIVE_INFINITY, 1.5]);
+    // A time: numbers now sort before every string, all alike.
+    bySeq[1]!.doc = { id: 'd1', v: '2026-01-01T00:00:00.000Z' };
+    column.update(bySeq[1]!);
+    expect(column.ready).toBe(false);
+    expect(column.fillUpTo(() => false)).toBe(true);
+    expect(column.keyAt(1)).toBe(Date.parse('2026-01-01T00:00:00.000Z'));
+    expect(column.keyAt(0)).toBe(column.keyAt(2));
+    expect(column.keyAt(0)).toBeLessThan(column.keyAt(1));
+    // A text that is not a time: every string by its first units.
+    bySeq[2]!.doc = { id: 'd2', v: 'zoe' };
+    column.update(bySeq[2]!);
+    expect(column.fillUpTo(() => false)).toBe(true);
+    expect(column.keyAt(2)).toBeGreaterThan(column.keyAt(1));
+    expect(column.keyAt(1)).toBe(textKey('2026-01-01T00:00:00.000Z'));
+  });
+
+  it('takes documents created after it was filled, and stops a fill where asked', () => {
+    const { column, bySeq } = columnOver(['2026-01-02T00:00:00.000Z']);
+    const created = { doc: { id: 'd1', v: '2026-01-01T00:00:00.000Z' } as Doc, position: 2n, seq: 1 };
+    bySeq.push(created);
+    column.update(created);
+    expect(column.ready).toBe(true);
+    expect(column.keyAt(1)).toBeLessThan(column.keyAt(0));
+    const many = Array.from({ length: 5000 }, (_, i) => i);
+    const big = new SortColumn<Doc>('v', many.map((v, seq) => ({ doc: { id: `d${seq}`, v } as Doc, position: 1n, seq })));
+    expect(big.fillUpTo(() => true)).toBe(false); // stopped after the first 1,024
+    expect(big.fillUpTo(() => false)).toBe(true);
+    expect(big.keyAt(4999)).toBe(4999);
+  });
+});
+
+const INDEXES = [
+  { name: 'bot_last', fields: [['botId', 1], ['last', -1], ['id', -1]] as [string, 1 | -1][] },
+  { name: 'bot_tags', fields: [['botId', 1], ['tags', 1]] as [string, 1 | -1][] },
+];
+
+/** `n` users of bot b1 (and some of b2), `rare` on one in 50, interacting over a year; names repeat their first letters. */
+function user(i: number, bot = 'b1'): Doc {
+  return {
+    id: `${bot}-${String(i).padStart(6, '0')}`,
+    botId: bot,
+    last: new Date(Date.UTC(2026, 0, 1) + ((i * 7919) % 365) * 86_400_000 + i).toISOString(),
+    name: `${['ann', 'bob', 'zoë', '😀x'][i % 4]}${(i * 31) % 97}`,
+    tags: i % 50 === 0 ? ['rare'] : i % 2 === 0 ? ['common'] : [],
+    n: i % 7,
+  };
+}
+
+async function users(n: number, settings = DEFAULT_COLLECTION_SETTINGS): Promise<EmbeddedCollection<Doc>> {
+  const collection = new EmbeddedCollection<Doc>('users', settings);
+  await collection.ensureIndexes(INDEXES);
+  let position = 0n;
+  for (let i = 0; i < n; i++) await collection.upsert(user(i), ++position);
+  for (let i = 0; i < 100; i++) await collection.upsert(user(i, 'b2'), ++position);
+  return collection;
+}
+
+const inBot = (...filters: DocFilter[]): DocFilter => ({ and: [{ field: 'botId', op: 'eq', value: 'b1' }, ...filters] });
+
+/** Every page of a walk, as ids, with the strategies that answered. */
+function walk(collection: EmbeddedCollection<Doc>, filter: DocFilter, sort: SortSpec): { ids: string[]; strategies: Set<string> } {
+  const ids: string[] = [];
+  const strategies = new Set<string>();
+  let cursor: string | undefined;
+  do {
+    const { page, stats } = collection.explainFind({ filter, sort, limit: 25, ...(cursor ? { cursor } : {}) });
+    ids.push(...page.items.map((doc) => doc.id));
+    strategies.add(stats.strategy);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return { ids, strategies };
+}
+
+describe('pages selected through sort columns', () => {
+  const n = 20_000;
+  let indexed: EmbeddedCollection<Doc>;
+  let plain: EmbeddedCollection<Doc>;
+
+  beforeAll(async () => {
+    indexed = await users(n);
+    plain = await users(n, { ...DEFAULT_COLLECTION_SETTINGS, sortColumns: false });
+  });
+
+  it('answer as the walk without them does, page after page, by a time, a text and a number', () => {
+    const rare = inBot({ field: 'tags', op: 'eq', value: 'rare' });
+    for (const sort of [
+      { field: 'last', order: 'desc' },
+      { field: 'name', order: 'asc' },
+      { field: 'name', order: 'desc' },
+      { field: 'n', order: 'asc' },
+    ] as const) {
+      const through = walk(indexed, rare, sort);
+      expect(through.ids).toEqual(walk(plain, rare, sort).ids);
+      expect(through.ids).toHaveLength(n / 50);
+    }
+    // The first page by the walk's index: a few hundred documents read, not the walk to the 50th rare user.
+    const { stats } = indexed.explainFind({ filter: rare, sort: { field: 'last', order: 'desc' }, limit: 50 });
+    expect(stats.strategy).toBe('walk, then sets by column');
+    expect(stats.examined).toBeLessThan(700);
+  });
+
+  it('keep up with documents that change, go and come after the column was made', async () => {
+    const rare = inBot({ field: 'tags', op: 'eq', value: 'rare' });
+    const sort = { field: 'last', order: 'desc' } as const;
+    let position = 1_000_000n;
+    for (const collection of [indexed, plain]) {
+      let at = position;
+      // The oldest rare users interact now (they move to the top); others are deleted; new rare users come.
+      for (let i = 0; i < 2000; i += 50) await collection.upsert({ ...user(i), last: new Date(Date.UTC(2027, 0, 1) + i).toISOString() }, ++at);
+      for (let i = 50; i < 1000; i += 100) await collection.delete(`b1-${String(i).padStart(6, '0')}`, ++at);
+      for (let i = n; i < n + 500; i++) await collection.upsert(user(i), ++at);
+      position = at;
+    }
+    const through = walk(indexed, rare, sort);
+    expect(through.ids).toEqual(walk(plain, rare, sort).ids);
+    expect(through.ids.slice(0, 3)).toEqual(['b1-001950', 'b1-001900', 'b1-001850']);
+    expect(indexed.explainFind({ filter: rare, sort, limit: 50 }).stats.strategy).toBe('walk, then sets by column');
+  });
+
+  it('are made in the background over a large collection, the finds before answering without them', async () => {
+    const collection = await users(5000, { ...DEFAULT_COLLECTION_SETTINGS, atOnceUpTo: 100, turnMs: 0 });
+    const reference = await users(5000, { ...DEFAULT_COLLECTION_SETTINGS, sortColumns: false });
+    const filter = inBot({ field: 'tags', op: 'eq', value: 'rare' });
+    const sort = { field: 'last', order: 'asc' } as const;
+    const before = collection.explainFind({ filter, sort, limit: 10 });
+    expect(before.stats.strategy).not.toContain('by column');
+    await collection.upsert({ ...user(0), last: '2028-01-01T00:00:00.000Z' }, 1_000_000n); // during the fill
+    await reference.upsert({ ...user(0), last: '2028-01-01T00:00:00.000Z' }, 1_000_000n);
+    for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const after = collection.explainFind({ filter, sort, limit: 10 });
+    expect(after.stats.strategy).toContain('by column');
+    expect(walk(collection, filter, sort).ids).toEqual(walk(reference, filter, sort).ids);
+  });
+
+  it('leave sets that need the predicate for most members to the walk', async () => {
+    // Half the bot is undecided by the sets (`name` has no index), and the walk finds its matches at once.
+    const filter = inBot({ field: 'tags', op: 'eq', value: 'common' }, { field: 'name', op: 'gte', value: 'b' });
+    const { page, stats } = indexed.explainFind({ filter, sort: { field: 'last', order: 'desc' }, limit: 50 });
+    expect(stats.strategy).not.toContain('by column');
+    expect(page).toEqual(plain.explainFind({ filter, sort: { field: 'last', order: 'desc' }, limit: 50 }).page);
+  });
+});
