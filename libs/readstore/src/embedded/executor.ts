@@ -222,26 +222,58 @@ const EXAMINED_STEPS = 2;
 /**
  * What selecting a page from the members of `upper` through the column costs, in walk steps: every seq it visits
  * (a complement's: every seq below `size` without a bit) and the words of bits; most members are passed over by their
- * number. Members the sets leave undecided (`upper` but not `lower`) are counted as if each were examined: the column
- * orders candidates, it does not test them, so one that may enter the page is read and tested — when matches are rare
- * among them, nearly all (bench/readstore's shape 18, `notContains + notWithinLast`: 81k documents examined at 1M).
+ * number (`visits`). Members the sets leave undecided (`upper` but not `lower`) are counted as if each were examined
+ * (`all`): the column orders candidates, it does not test them, so one that may enter the page is read and tested —
+ * when matches are rare among them, nearly all (bench/readstore's shape 18, `notContains + notWithinLast`: 81k
+ * documents examined at 1M). Each part is computed once per set bounds, and the second only when the first leaves the
+ * column in the race: each is a pass over the words (a walk asks at every doubling of its cap).
  */
-function columnCost(sets: SetBounds, size: number): number {
-  const { upper, lower, universe } = sets;
-  const visits = upper.negated ? size - (universe - upper.size(universe)) : upper.size(universe);
-  const undecided = lower.isAll ? 0 : upper.and(lower.not()).size(universe);
-  return (visits + size / 32) / COLUMN_ADVANTAGE + undecided * EXAMINED_STEPS;
-}
+class ColumnCost {
+  private visitsCost: number | undefined;
+  private allCost: number | undefined;
+  private memberCount: number | undefined;
 
-/**
- * Whether selecting through the column costs less than walking on until `missing` more matches are found, if they
- * lie evenly along the walk (it passes over about `missing × universe / |upper|` entries). A walk that finds fewer
- * than that (matches gathered at the far end of its order) gives way to the column once it has spent as much
- * (`find`).
- */
-function columnBetter(sets: SetBounds, missing: number, size: number): boolean {
-  const members = sets.upper.size(sets.universe);
-  return columnCost(sets, size) <= (missing * sets.universe) / Math.max(1, members);
+  constructor(
+    private readonly sets: SetBounds,
+    private readonly size: number,
+  ) {}
+
+  get members(): number {
+    return (this.memberCount ??= this.sets.upper.size(this.sets.universe));
+  }
+
+  get visits(): number {
+    if (this.visitsCost === undefined) {
+      const { upper, universe } = this.sets;
+      const seqs = upper.negated ? this.size - (universe - this.members) : this.members;
+      this.visitsCost = (seqs + this.size / 32) / COLUMN_ADVANTAGE;
+    }
+    return this.visitsCost;
+  }
+
+  get all(): number {
+    if (this.allCost === undefined) {
+      const { upper, lower, universe } = this.sets;
+      const undecided = lower.isAll ? 0 : lower.isEmpty ? this.members : upper.and(lower.not()).size(universe);
+      this.allCost = this.visits + undecided * EXAMINED_STEPS;
+    }
+    return this.allCost;
+  }
+
+  /** Whether the column costs no more than `steps` of the walk. */
+  within(steps: number): boolean {
+    return this.visits <= steps && this.all <= steps;
+  }
+
+  /**
+   * Whether selecting through the column costs less than walking on until `missing` more matches are found, if they
+   * lie evenly along the walk (it passes over about `missing × universe / |upper|` entries). A walk that finds fewer
+   * than that (matches gathered at the far end of its order) gives way to the column once it has spent as much
+   * (`find`).
+   */
+  betterThanWalkFor(missing: number): boolean {
+    return this.within((missing * this.sets.universe) / Math.max(1, this.members));
+  }
 }
 
 /** Keeps the best `need` matches after the keyset, in page order. */
@@ -389,8 +421,11 @@ function find<T extends Doc>(
   /** The walk's counts when its sets were made. */
   const since = { examined: 0, decided: 0 };
   /** The walk goes on, reading only the documents the sets leave undecided; what it found so far stands. */
-  const filterBy = (next: SetBounds) => {
+  /** What selecting through the column would cost with the current sets. */
+  let costs: ColumnCost | undefined;
+  const filterBy = (next: SetBounds, nextCosts = new ColumnCost(next, bySeq.length)) => {
     sets = next;
+    costs = nextCosts;
     const inPartition = walk.index.first === next.pin.field && walk.partition.value === next.pin.value;
     sure = next.lower.isEmpty || (next.lower.negated && !inPartition) ? undefined : next.lower;
     since.examined = examined;
@@ -426,7 +461,7 @@ function find<T extends Doc>(
     if (sets) {
       // A walk whose matches lie further along it than an even spread would put them (the newest subscribers of a
       // filter on old interactions): once it has cost what the column would, select through the column.
-      const column = columnOf && examined * EXAMINED_STEPS + decided >= columnCost(sets, bySeq.length) ? columnOf() : undefined;
+      const column = columnOf && costs?.within(examined * EXAMINED_STEPS + decided) ? columnOf() : undefined;
       if (column) return selectByColumn(sets, column, 'walk, filtered by sets', examined, decided);
       // Filtered, the walk still steps through the index: past the cost of a scan, select from the sets.
       if ((examined + decided / DECIDED_ADVANTAGE) * SCAN_ADVANTAGE >= all.size) return selectFromSets(sets, 'walk, filtered by sets', examined, decided);
@@ -442,10 +477,11 @@ function find<T extends Doc>(
     }
     const planned = setsFor(plan, bySeq, memo, Math.max(cap, spread) * SET_ADVANTAGE);
     if (planned) {
-      const column = columnOf && columnBetter(planned, need - found.length, bySeq.length) ? columnOf() : undefined;
+      const plannedCosts = new ColumnCost(planned, bySeq.length);
+      const column = columnOf && plannedCosts.betterThanWalkFor(need - found.length) ? columnOf() : undefined;
       if (column) return selectByColumn(planned, column, 'walk', examined);
       if (topFromSetsBetter(planned, need - found.length)) return selectFromSets(planned, 'walk', examined);
-      filterBy(planned);
+      filterBy(planned, plannedCosts);
       continue;
     }
     const chosen = smallestWithin(measured, cap);

@@ -1016,10 +1016,12 @@ interface KeptTest {
 }
 let keptRanges = 0;
 /**
- * A range keeps bits when it holds this many keys (as a bucket does); kept bits move by fewer keys than that. At 1/64
- * an e-mail prefix (`startsWith 'zoe.'`, 1.2 % of a bot at 1M) read its 12k entries, each a cache miss, for every page.
+ * A range keeps bits when it holds this many keys (as a bucket does); kept bits move by fewer keys than that. Not the
+ * buckets' 1/512: kept ranges are tested on every change of their index (up to `MAX_KEPT_TESTS` of them), and at
+ * 1/512 more of them were kept — bench/readstore at 1M, 2026-12-05 (fifth session): changes 0.15 → 0.22 ms each, some
+ * walks twice as slow; an e-mail prefix (1.2 % of a bot) gained (6.4 → 2.4 ms a first page).
  */
-const keptShare = (docs: number): number => Math.max(MIN_BITS_BUCKET, Math.ceil(docs / BUCKET_BITS_SHARE));
+const keptShare = (docs: number): number => Math.max(MIN_BITS_BUCKET, Math.ceil(docs / BITS_SHARE));
 
 /** Whether a value lies within a range's bounds, as `forEachChild` reads them. */
 function withinBounds(bounds: { readonly low?: Bound; readonly high?: Bound }, value: IndexValue): boolean {

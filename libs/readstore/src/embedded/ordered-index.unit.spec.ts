@@ -330,12 +330,11 @@ describe('OrderedIndex kept ranges', () => {
     expect(index.keptSlice(from(5020), 50)).toBe(20);
     caps.length = 0;
     // Building a set under a bound: the kept bits too far are not moved (nor counted past the bound); the set is right.
-    // (Whether the range itself is large enough to keep its own bits is counted up to the kept share: 1/512, at
-    // least 256 keys.)
+    // (Whether the range itself is large enough to keep its own bits is counted up to the kept share, 1/64: 313.)
     const members = setOf(index, from(19_990), docs.seqs, undefined, 12);
     expect(members).toHaveLength(10);
-    expect(caps.filter((cap) => cap !== 255)).not.toHaveLength(0);
-    expect(Math.max(...caps.filter((cap) => cap !== 255))).toBeLessThanOrEqual(12);
+    expect(caps.filter((cap) => cap !== 312)).not.toHaveLength(0);
+    expect(Math.max(...caps.filter((cap) => cap !== 312))).toBeLessThanOrEqual(12);
     spy.mockRestore();
     expect(index.keptSlice(from(5000))).toBe(0);
   });
