@@ -420,9 +420,9 @@ function find<T extends Doc>(
   let sure: SeqSet | undefined;
   /** The walk's counts when its sets were made. */
   const since = { examined: 0, decided: 0 };
-  /** The walk goes on, reading only the documents the sets leave undecided; what it found so far stands. */
   /** What selecting through the column would cost with the current sets. */
   let costs: ColumnCost | undefined;
+  /** The walk goes on, reading only the documents the sets leave undecided; what it found so far stands. */
   const filterBy = (next: SetBounds, nextCosts = new ColumnCost(next, bySeq.length)) => {
     sets = next;
     costs = nextCosts;
