@@ -162,6 +162,7 @@ export class EmbeddedCollection<T extends Doc> implements Collection<T> {
     this.indexes.remove(entry);
     this.entries.delete(id);
     this.bySeq[entry.seq] = undefined;
+    this.sortColumns.forget(entry.seq);
     entry.seq = DELETED;
   }
 

@@ -63,6 +63,11 @@ export class SortColumn<T extends Doc> {
     this.keys[entry.seq] = key;
   }
 
+  /** A deleted entry's number is wiped (its seq is never used again): no trace of its value stays behind. */
+  forget(seq: number): void {
+    if (seq < this.keys.length) this.keys[seq] = Number.NEGATIVE_INFINITY;
+  }
+
   /**
    * Makes the numbers of the seqs from where the fill stands, until `stop()` says so (checked every 1,024 seqs) or
    * the end; a value the encoding cannot hold moves it on and starts over. Returns whether the column is ready.
@@ -192,6 +197,11 @@ export class SortColumns<T extends Doc> {
 
   update(entry: Entry<T>): void {
     for (const column of this.columns.values()) column.update(entry);
+  }
+
+  /** Before a deleted entry loses its seq (an erased user's sort values must not stay in memory). */
+  forget(seq: number): void {
+    for (const column of this.columns.values()) column.forget(seq);
   }
 
   clear(): void {

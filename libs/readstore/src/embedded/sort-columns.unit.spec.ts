@@ -88,6 +88,14 @@ describe('a sort column', () => {
     expect(column.keyAt(1)).toBe(textKey('2026-01-01T00:00:00.000Z'));
   });
 
+  it('wipes the number of a deleted document', () => {
+    const { column } = columnOver(['ann', 'bob']);
+    expect(column.keyAt(0)).toBe(textKey('ann'));
+    column.forget(0);
+    expect(column.keyAt(0)).toBe(Number.NEGATIVE_INFINITY);
+    expect(column.keyAt(1)).toBe(textKey('bob'));
+  });
+
   it('takes documents created after it was filled, and stops a fill where asked', () => {
     const { column, bySeq } = columnOver(['2026-01-02T00:00:00.000Z']);
     const created = { doc: { id: 'd1', v: '2026-01-01T00:00:00.000Z' } as Doc, position: 2n, seq: 1 };
