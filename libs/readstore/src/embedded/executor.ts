@@ -205,9 +205,8 @@ function setTest<T extends Doc>(sets: SetBounds, matches: DocPredicate, inPartit
  * Whether selecting the page from the members of `upper` (reading each one's sort key) costs less than walking on
  * until `missing` more matches are found: the walk passes over about `missing × universe / |upper|` entries at least.
  */
-function topFromSetsBetter(sets: SetBounds, missing: number): boolean {
+function topFromSetsBetter(sets: SetBounds, missing: number, members = sets.upper.size(sets.universe)): boolean {
   if (sets.upper.negated) return false;
-  const members = sets.upper.size(sets.universe);
   return members * members <= TOP_K_ADVANTAGE * missing * sets.universe;
 }
 
@@ -313,7 +312,8 @@ class PageSelector<T extends Doc> {
    * than the page's current worst (or not past the cursor's) is passed over without reading its document; ties and
    * better ones are offered as above. Returns whether it was passed over.
    */
-  offerSeq(seq: number, column: SortColumn<T>, bySeq: EntriesBySeq<T>): boolean {
+  offerSeq(seq: number, bySeq: EntriesBySeq<T>): boolean {
+    const column = this.column!;
     const key = column.keyAt(seq);
     const ascending = this.ascending;
     if (this.afterKey !== undefined && (ascending ? key < this.afterKey : key > this.afterKey)) return true;
@@ -328,12 +328,14 @@ class PageSelector<T extends Doc> {
     return false;
   }
 
-  /** Before `offerSeq`: the column's number of the cursor's value. */
+  /** Before `offerSeq`: the column to read, and its number of the cursor's value. */
   useColumn(column: SortColumn<T>, ascending: boolean): void {
+    this.column = column;
     this.ascending = ascending;
     this.afterKey = this.after && column.keyOf(this.after.value);
   }
 
+  private column: SortColumn<T> | undefined;
   private ascending = true;
   private afterKey: number | undefined;
   private worst: Ranked<T> | undefined;
@@ -379,34 +381,36 @@ function find<T extends Doc>(
     const stats = { strategy, examined: examined + selector.examined, measured: spent(measured), source: scan ? undefined : chosen.source.description };
     return { ranked: selector.sorted(), stats };
   };
-  /** The page from the members of the sets' `upper` (every entry tested, when it is a complement). */
-  const selectFromSets = (sets: SetBounds, before: 'walk' | 'walk, filtered by sets' | undefined, examined: number, decided?: number) => {
+  /**
+   * The page from the members of the sets' `upper` (every entry tested, when it is a complement) — through the sort
+   * field's column when given: members worse than the page so far are passed over unread (counted as decided).
+   */
+  const selectFromSets = (sets: SetBounds, before: 'walk' | 'walk, filtered by sets' | undefined, examined: number, decided?: number, column?: SortColumn<T>) => {
     // Members of a set that is not a complement lie in the sets' partition.
     const selector = new PageSelector<T>(sort, need, setTest(sets, matches, !sets.upper.negated), after);
-    if (sets.upper.negated) for (const entry of all.values()) selector.offer(entry);
-    else sets.upper.forEachBit((seq) => selector.offer(bySeq[seq]!));
-    const strategy: QueryStats['strategy'] = before ? `${before}, then sets` : 'sets';
-    const stats = { strategy, examined: examined + selector.examined, measured: spent(measured) + sets.keys, decided, source: describeSets(sets) };
-    return { ranked: selector.sorted(), stats };
-  };
-  /** The same through the sort field's column: members worse than the page so far are passed over unread. */
-  const selectByColumn = (sets: SetBounds, column: SortColumn<T>, before: 'walk' | 'walk, filtered by sets' | undefined, examined: number, decided = 0) => {
-    const selector = new PageSelector<T>(sort, need, setTest(sets, matches, !sets.upper.negated), after);
-    selector.useColumn(column, sort.order === 'asc');
     let passed = 0;
-    sets.upper.forEachMember(bySeq.length, (seq) => {
-      if (selector.offerSeq(seq, column, bySeq)) passed++;
-    });
-    const strategy: QueryStats['strategy'] = before ? `${before}, then sets by column` : 'sets by column';
-    const stats = { strategy, examined: examined + selector.examined, measured: spent(measured) + sets.keys, decided: decided + passed, source: describeSets(sets) };
+    if (column) {
+      selector.useColumn(column, sort.order === 'asc');
+      sets.upper.forEachMember(bySeq.length, (seq) => {
+        if (selector.offerSeq(seq, bySeq)) passed++;
+      });
+    } else if (sets.upper.negated) for (const entry of all.values()) selector.offer(entry);
+    else sets.upper.forEachBit((seq) => selector.offer(bySeq[seq]!));
+    const strategy = `${before ? `${before}, then ` : ''}sets${column ? ' by column' : ''}` as QueryStats['strategy'];
+    const stats = {
+      strategy,
+      examined: examined + selector.examined,
+      measured: spent(measured) + sets.keys,
+      decided: column ? (decided ?? 0) + passed : decided,
+      source: describeSets(sets),
+    };
     return { ranked: selector.sorted(), stats };
   };
   const walk = plan.walk;
   if (!walk) {
     const sets = setsFor(plan, bySeq, newPlanMemo(), all.size);
     const column = sets && columnOf?.();
-    if (sets && column) return selectByColumn(sets, column, undefined, 0);
-    return sets ? selectFromSets(sets, undefined, 0) : select(smallest(measured, worthwhile(all)), false, 0);
+    return sets ? selectFromSets(sets, undefined, 0, undefined, column) : select(smallest(measured, worthwhile(all)), false, 0);
   }
   const walked = walk.index.walk(walk.partition, walk.prefix, walk.byValue, walk.forward, walk.after, walk.low, walk.high);
   const readSortValue = valueReader(splitPath(sort.field));
@@ -462,7 +466,7 @@ function find<T extends Doc>(
       // A walk whose matches lie further along it than an even spread would put them (the newest subscribers of a
       // filter on old interactions): once it has cost what the column would, select through the column.
       const column = columnOf && costs?.within(examined * EXAMINED_STEPS + decided) ? columnOf() : undefined;
-      if (column) return selectByColumn(sets, column, 'walk, filtered by sets', examined, decided);
+      if (column) return selectFromSets(sets, 'walk, filtered by sets', examined, decided, column);
       // Filtered, the walk still steps through the index: past the cost of a scan, select from the sets.
       if ((examined + decided / DECIDED_ADVANTAGE) * SCAN_ADVANTAGE >= all.size) return selectFromSets(sets, 'walk, filtered by sets', examined, decided);
       // Sets that leave most of the walk to the predicate were what an early, small budget could buy (a range holding
@@ -479,8 +483,8 @@ function find<T extends Doc>(
     if (planned) {
       const plannedCosts = new ColumnCost(planned, bySeq.length);
       const column = columnOf && plannedCosts.betterThanWalkFor(need - found.length) ? columnOf() : undefined;
-      if (column) return selectByColumn(planned, column, 'walk', examined);
-      if (topFromSetsBetter(planned, need - found.length)) return selectFromSets(planned, 'walk', examined);
+      if (column) return selectFromSets(planned, 'walk', examined, undefined, column);
+      if (topFromSetsBetter(planned, need - found.length, plannedCosts.members)) return selectFromSets(planned, 'walk', examined);
       filterBy(planned, plannedCosts);
       continue;
     }

@@ -104,12 +104,8 @@ export class SeqSet {
     const words = this.words;
     if (!words) return;
     for (let i = 0; i < words.length; i++) {
-      let word = words[i]!;
-      while (word !== 0) {
-        const low = word & -word;
-        visit((i << 5) + 31 - Math.clz32(low));
-        word ^= low;
-      }
+      const word = words[i]!;
+      if (word !== 0) visitBits(word, i << 5, visit);
     }
   }
 
@@ -121,13 +117,8 @@ export class SeqSet {
     if (!this.negated) return this.forEachBit(visit);
     const words = this.words;
     for (let i = 0, n = (size + 31) >>> 5; i < n; i++) {
-      let word = ~(words?.[i] ?? 0);
-      if (i === n - 1 && (size & 31) !== 0) word &= (1 << (size & 31)) - 1;
-      while (word !== 0) {
-        const low = word & -word;
-        visit((i << 5) + 31 - Math.clz32(low));
-        word ^= low;
-      }
+      const word = ~(words?.[i] ?? 0);
+      visitBits(i === n - 1 && (size & 31) !== 0 ? word & ((1 << (size & 31)) - 1) : word, i << 5, visit);
     }
   }
 
@@ -193,4 +184,13 @@ function popcount(word: number): number {
   let v = word - ((word >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** Calls `visit` with `base` plus the index of each bit set in `word`, lowest first. */
+function visitBits(word: number, base: number, visit: (seq: number) => void): void {
+  for (let rest = word; rest !== 0; ) {
+    const low = rest & -rest;
+    visit(base + 31 - Math.clz32(low));
+    rest ^= low;
+  }
 }
