@@ -39,6 +39,7 @@ const envSchema = z.object({
   ROSTER_WORKER_SERVICES: z.string().optional(),
   ROSTER_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(DEFAULT_HEAP_GROWING_PERCENT),
   ROSTER_READSTORE_YOUNG_GENERATION_MB: z.coerce.number().int().min(0).max(1024).default(DEFAULT_READSTORE_YOUNG_GENERATION_MB),
+  ROSTER_READSTORE_SORT_COLUMNS: z.enum(['on', 'off'], { message: 'ROSTER_READSTORE_SORT_COLUMNS must be on or off' }).default('on'),
 });
 
 /** Where embedded mode runs its services when ROSTER_WORKER_SERVICES is not set (docs/architecture.md says why). */
@@ -106,6 +107,12 @@ export interface RosterConfig {
    * main thread (a thread's heap limits are fixed when it starts).
    */
   readonly readStoreYoungGenerationMb: number;
+  /**
+   * Embedded read store: pages by a sort field select through that field's sort column (`sort-columns.ts`) when the
+   * planner finds it cheaper (ROSTER_READSTORE_SORT_COLUMNS, default on). Off: no columns are made or kept (8 bytes
+   * per document per sort field used) and pages are selected as before them — for comparing the two (docs/benchmarks.md).
+   */
+  readonly readStoreSortColumns: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -136,5 +143,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RosterConfig {
     workerServices: parseWorkerServices(e.ROSTER_WORKER_SERVICES ?? DEFAULT_WORKER_SERVICES),
     heapGrowingPercent: e.ROSTER_HEAP_GROWING_PERCENT,
     readStoreYoungGenerationMb: e.ROSTER_READSTORE_YOUNG_GENERATION_MB,
+    readStoreSortColumns: e.ROSTER_READSTORE_SORT_COLUMNS === 'on',
   };
 }

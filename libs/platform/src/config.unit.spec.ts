@@ -49,3 +49,15 @@ describe('ROSTER_READSTORE_YOUNG_GENERATION_MB', () => {
     for (const bad of ['-1', '1.5', 'big', '1025']) expect(() => loadConfig({ ROSTER_READSTORE_YOUNG_GENERATION_MB: bad })).toThrow(/ROSTER_READSTORE_YOUNG_GENERATION_MB/);
   });
 });
+
+describe('ROSTER_READSTORE_SORT_COLUMNS', () => {
+  it('is on unless set to off', () => {
+    expect(loadConfig({}).readStoreSortColumns).toBe(true);
+    expect(loadConfig({ ROSTER_READSTORE_SORT_COLUMNS: 'on' }).readStoreSortColumns).toBe(true);
+    expect(loadConfig({ ROSTER_READSTORE_SORT_COLUMNS: 'off' }).readStoreSortColumns).toBe(false);
+  });
+
+  it('refuses anything but on and off', () => {
+    for (const bad of ['true', '0', 'OFF', '']) expect(() => loadConfig({ ROSTER_READSTORE_SORT_COLUMNS: bad })).toThrow(/ROSTER_READSTORE_SORT_COLUMNS must be on or off/);
+  });
+});

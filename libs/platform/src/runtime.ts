@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SOURCE_TYPES_BY_PREFIX, SOURCES, type ServiceName, type SourceName } from '@roster/contracts';
 import { createEventStore, SqliteEventStore, type EventStore } from '@roster/eventstore';
-import { createReadStore, discardSnapshot, ReadStoreError, type EmbeddedSnapshotOptions, type ReadStore } from '@roster/readstore';
+import { createReadStore, DEFAULT_COLLECTION_SETTINGS, discardSnapshot, ReadStoreError, type EmbeddedSnapshotOptions, type ReadStore } from '@roster/readstore';
 import {
   EventStoreEventBus,
   InProcessBroker,
@@ -60,7 +60,8 @@ async function readStoreFor(config: RosterConfig, mongoUrl: string | undefined, 
   let snapshot: EmbeddedSnapshotOptions | undefined;
   if (!mongoUrl && config.snapshotIntervalSeconds === 0) await discardSnapshot(file);
   else snapshot = { file, wrappingKey: privacy.snapshotWrappingKey, intervalMs: config.snapshotIntervalSeconds * 1000, readModelVersion: READ_MODEL_VERSION, log: logger };
-  return createReadStore({ mongoUrl, mongoDb: config.mongoDb, snapshot });
+  const collectionSettings = { ...DEFAULT_COLLECTION_SETTINGS, sortColumns: config.readStoreSortColumns };
+  return createReadStore({ mongoUrl, mongoDb: config.mongoDb, snapshot, collectionSettings });
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { CollectionSettings } from './embedded/embedded-collection';
 import { EmbeddedReadStore, type EmbeddedSnapshotOptions } from './embedded/embedded-read-store';
 import { MongoReadStore } from './mongo/mongo-read-store';
 import type { ReadStore } from './port';
@@ -12,9 +13,13 @@ export interface ReadStoreConfig {
    * embedded store is rebuilt from the event store at every start.
    */
   readonly snapshot?: EmbeddedSnapshotOptions;
+  /** For the embedded store: its collections' settings (the snapshot's own `collectionSettings` wins when given). */
+  readonly collectionSettings?: CollectionSettings;
 }
 
 export async function createReadStore(config: ReadStoreConfig): Promise<ReadStore> {
   if (config.mongoUrl) return MongoReadStore.connect(config.mongoUrl, config.mongoDb ?? 'roster');
-  return config.snapshot ? EmbeddedReadStore.open(config.snapshot) : new EmbeddedReadStore();
+  const { snapshot, collectionSettings } = config;
+  if (snapshot) return EmbeddedReadStore.open({ ...snapshot, collectionSettings: snapshot.collectionSettings ?? collectionSettings });
+  return new EmbeddedReadStore(collectionSettings);
 }

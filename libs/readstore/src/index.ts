@@ -1,5 +1,6 @@
 export * from './port';
 export { UniqueIndexViolationError } from './errors';
+export { DEFAULT_COLLECTION_SETTINGS, type CollectionSettings } from './embedded/embedded-collection';
 export { EmbeddedReadStore, type EmbeddedSnapshotOptions, type SnapshotLog } from './embedded/embedded-read-store';
 export { discardSnapshot, type SnapshotStats } from './embedded/snapshot-file';
 export { SnapshotUnreadableError } from './embedded/snapshot-errors';

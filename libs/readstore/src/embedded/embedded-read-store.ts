@@ -91,9 +91,12 @@ export class EmbeddedReadStore implements ReadStore {
   /** When the last snapshot write ended and how long it took (ms, performance.now()). */
   private lastWrite = { endedAt: -Infinity, tookMs: 0 };
 
+  /** `settings`: how the collections spread long work over turns and whether they keep sort columns. */
+  constructor(private readonly settings: CollectionSettings = DEFAULT_COLLECTION_SETTINGS) {}
+
   /** Opens a store backed by a snapshot file: loads the latest valid snapshot, then writes them as configured. */
   static async open(options: EmbeddedSnapshotOptions): Promise<EmbeddedReadStore> {
-    const store = new EmbeddedReadStore();
+    const store = new EmbeddedReadStore(options.collectionSettings);
     store.snapshots = { options, keys: new SnapshotKeys(options.file, options.wrappingKey) };
     await mkdir(dirname(options.file), { recursive: true, mode: 0o700 });
     await store.restore();
@@ -144,8 +147,7 @@ export class EmbeddedReadStore implements ReadStore {
     if (typeof name !== 'string' || name === '') throw new ReadStoreError('a collection needs a non-empty name');
     let collection = this.collections.get(name);
     if (!collection) {
-      const settings = this.snapshots?.options.collectionSettings ?? DEFAULT_COLLECTION_SETTINGS;
-      this.collections.set(name, (collection = new TrackedCollection<Doc>(name, () => this.changes++, settings)));
+      this.collections.set(name, (collection = new TrackedCollection<Doc>(name, () => this.changes++, this.settings)));
     }
     return collection;
   }
