@@ -82,8 +82,12 @@ export class InProcessBroker {
     if (responders.length === 0) {
       deliver({ err: new EmptyResponseException(subject), isDisposed: true });
     } else {
-      const { responder } = responders[this.nextResponder++ % responders.length]!;
-      setImmediate(() => responder(wire, (reply) => deliver(replyCopy(reply))));
+      const { responder, origin } = responders[this.nextResponder++ % responders.length]!;
+      // A bridge's reply is already a copy: the other thread's broker copied it through JSON and the port cloned
+      // it. Copying it again cost the main thread a deep copy of every page of users it relays. Errors are copied
+      // still (the bridge rebuilt them as Error objects; the copy makes them what a local reply's error becomes).
+      const copy = origin === 'local' ? replyCopy : (reply: WritePacket) => (reply.err === undefined ? reply : replyCopy(reply));
+      setImmediate(() => responder(wire, (reply) => deliver(copy(reply))));
     }
     return () => {
       cancelled = true;

@@ -42,6 +42,21 @@ describe('InProcessBroker', () => {
     expect(replies[0]!.response).not.toBe(answer);
   });
 
+  it("hands on a bridge's reply as it came (the other thread copied it already), but copies an error", async () => {
+    const broker = new InProcessBroker();
+    const bridge = Symbol('bridge');
+    const answer = { page: [{ id: 'u1' }] };
+    const failure = Object.assign(new Error('rebuilt by the bridge'), { name: 'RemoteError' });
+    broker.addResponder('relayed', (packet, reply) => reply(packet.data === 'fail' ? { err: failure, isDisposed: true } : { response: answer, isDisposed: true }), bridge);
+    const replies: WritePacket[] = [];
+    broker.request('relayed', { pattern: 'relayed', data: 'ok' }, (p) => replies.push(p));
+    broker.request('relayed', { pattern: 'relayed', data: 'fail' }, (p) => replies.push(p));
+    await waitUntil(() => replies.length === 2);
+    expect(replies[0]!.response).toBe(answer);
+    expect(replies[1]!.err).toEqual({ name: 'RemoteError' });
+    expect(replies[1]!.err).not.toBe(failure);
+  });
+
   it('answers a request nobody serves with the NATS no-responders error', async () => {
     const broker = new InProcessBroker();
     const replies: WritePacket[] = [];
