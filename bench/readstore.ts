@@ -20,6 +20,11 @@
  * builds (over 50,000 documents in the background: timed until all are built, with the longest event-loop stall),
  * a `load()` rebuild (snapshot restore), and 20,000 interaction updates with and without indexes.
  * `--load N` first asks every shape under load (see `underLoad`); `--quiet 0` skips the measurements above.
+ * `--data <dir>`: instead of synthetic documents, the user list kept by a bench/search `--data` directory (its
+ * snapshot and key file copied to a temporary directory first and opened with the directory's master key; the
+ * directory is never written), its size in place of `--sizes`, its bot, the clock at the real time (its users' times
+ * are relative to when they were loaded). `--columns 0`: collections without sort columns (as
+ * ROSTER_READSTORE_SORT_COLUMNS=off).
  * Prints one line per shape and size, and one summary line; with `SHOW=1` in the environment also each run's count
  * time and what answered it (the first count of a shape makes the bits that later ones copy: a one-off), and under
  * load how the pages and counts were answered (strategies, median work).
@@ -28,14 +33,18 @@
  * `HEAP_PROFILE=<file.heapprofile>` the same span's allocations are sampled (including what scavenges freed) and the
  * functions that allocated most are printed.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Doc, DocFilter, FindQuery, IndexSpec } from '../libs/readstore/src';
-import { EmbeddedCollection } from '../libs/readstore/src/embedded/embedded-collection';
+import { DEFAULT_COLLECTION_SETTINGS, EmbeddedCollection, type CollectionSettings } from '../libs/readstore/src/embedded/embedded-collection';
+import { EmbeddedReadStore } from '../libs/readstore/src/embedded/embedded-read-store';
+import { deriveSecret, loadMasterKey } from '../libs/privacy/src';
 import type { QueryStats } from '../libs/readstore/src/embedded/executor';
 import { compileFilter, parseFilter, type FieldTypes } from '../services/segmentation/src/domain/filter';
 import { padPosition, withWalkKeys } from '../services/segmentation/src/domain/search-keys';
@@ -56,9 +65,11 @@ const LOAD = Number(args.get('load') ?? 0);
 const LOAD_SECONDS = Number(args.get('load-seconds') ?? 2);
 /** `--quiet 0`: skip the per-shape measurements without load (and the update rates and the rebuild). */
 const QUIET = args.get('quiet') !== '0';
-const BOT = 'bot-bench';
+const DATA = args.get('data');
+const SETTINGS: CollectionSettings = { ...DEFAULT_COLLECTION_SETTINGS, sortColumns: args.get('columns') !== '0' };
+const BOT: string = DATA ? (JSON.parse(readFileSync(join(DATA, 'bench-search.json'), 'utf8')) as { botId: string }).botId : 'bot-bench';
 const DAY = 86_400_000;
-const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
+const NOW = DATA ? Date.now() : Date.UTC(2026, 10, 25, 12, 0, 0);
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -438,13 +449,46 @@ function printAllocations(head: HeapNode): void {
 let ids: string[] = [];
 const idAt = (i: number) => ids[i]!;
 
+/**
+ * The user list a bench/search `--data` directory keeps: its snapshot and key file copied aside (a running deployment
+ * may replace them; opening a snapshot that cannot be read deletes it), opened with the directory's master key, never
+ * written back. The documents with their positions, in seq order.
+ */
+async function keptUsers(dir: string): Promise<{ docs: Doc[]; positions: bigint[] }> {
+  const copy = mkdtempSync(join(tmpdir(), 'bench-readstore-'));
+  try {
+    for (const name of readdirSync(dir)) if (name.startsWith('readstore.snapshot')) copyFileSync(join(dir, name), join(copy, name));
+    const masterKey = await loadMasterKey({ dataDir: dir });
+    const store = await EmbeddedReadStore.open({
+      file: join(copy, 'readstore.snapshot'),
+      wrappingKey: deriveSecret(masterKey, 'roster/readstore-snapshot-keys/v1'),
+      intervalMs: 0,
+      readModelVersion: 'roster/1',
+    });
+    const { docs, positions } = (store.collection('users') as unknown as EmbeddedCollection<Doc>).dump();
+    if (docs.length === 0) throw new Error(`${dir} holds no user list snapshot this build can read`);
+    return { docs: [...docs], positions: [...positions] };
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
 async function benchSize(size: number) {
   const heapBefore = heap();
-  const users = new EmbeddedCollection<Doc>('users');
+  const users = new EmbeddedCollection<Doc>('users', SETTINGS);
+  const kept = DATA ? await keptUsers(DATA) : undefined;
+  if (kept) size = kept.docs.length;
   ids = new Array<string>(size);
   let position = 0n;
   const loadMs = time(() => {
     for (let i = 0; i < size; i++) {
+      if (kept) {
+        const doc = kept.docs[i]!;
+        position = kept.positions[i]! > position ? kept.positions[i]! : position;
+        ids[i] = doc.id;
+        void users.upsert(doc, kept.positions[i]!);
+        continue;
+      }
       position++;
       // Through JSON, as the projection's documents are made from events decoded from the store: fresh strings.
       const doc = JSON.parse(JSON.stringify(withWalkKeys(undefined, userDoc(i), position))) as Doc;
@@ -508,7 +552,7 @@ async function benchSize(size: number) {
 async function main() {
   console.log(`bench/readstore: ${cpus().length} cores, ${mb(totalmem())}, Node ${process.version}, medians of ${RUNS} runs (baseline: ${BASELINE_RUNS}), load average ${loadavg()[0]!.toFixed(1)}, embedded store in this process`);
   const results = [];
-  for (const size of SIZES) results.push(await benchSize(size));
+  for (const size of DATA ? [0] : SIZES) results.push(await benchSize(size));
   const summary = results
     .map((r) => {
       const ratios = r.ratios.length ? ` first-page speed-up median ×${median(r.ratios).toFixed(0)} (min ×${Math.min(...r.ratios).toFixed(1)})` : '';
