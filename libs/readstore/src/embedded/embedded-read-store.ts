@@ -26,7 +26,7 @@ export interface EmbeddedSnapshotOptions {
    */
   readonly readModelVersion: string;
   readonly log?: SnapshotLog;
-  /** How the collections spread long work over turns (tests and benches; `DEFAULT_COLLECTION_SETTINGS` otherwise). */
+  /** How the collections spread long work over turns and whether they keep sort columns (default `DEFAULT_COLLECTION_SETTINGS`; ROSTER_READSTORE_SORT_COLUMNS reaches it through `createReadStore`). */
   readonly collectionSettings?: CollectionSettings;
 }
 
