@@ -34,17 +34,17 @@
  * functions that allocated most are printed.
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Doc, DocFilter, FindQuery, IndexSpec } from '../libs/readstore/src';
 import { DEFAULT_COLLECTION_SETTINGS, EmbeddedCollection, type CollectionSettings } from '../libs/readstore/src/embedded/embedded-collection';
 import { EmbeddedReadStore } from '../libs/readstore/src/embedded/embedded-read-store';
-import { deriveSecret, loadMasterKey } from '../libs/privacy/src';
+import { loadMasterKey } from '../libs/privacy/src';
+import { READ_MODEL_VERSION, READSTORE_SNAPSHOT_FILE, readStoreSnapshotWrappingKey } from '../libs/platform/src/runtime';
 import type { QueryStats } from '../libs/readstore/src/embedded/executor';
 import { compileFilter, parseFilter, type FieldTypes } from '../services/segmentation/src/domain/filter';
 import { padPosition, withWalkKeys } from '../services/segmentation/src/domain/search-keys';
@@ -457,13 +457,12 @@ const idAt = (i: number) => ids[i]!;
 async function keptUsers(dir: string): Promise<{ docs: Doc[]; positions: bigint[] }> {
   const copy = mkdtempSync(join(tmpdir(), 'bench-readstore-'));
   try {
-    for (const name of readdirSync(dir)) if (name.startsWith('readstore.snapshot')) copyFileSync(join(dir, name), join(copy, name));
-    const masterKey = await loadMasterKey({ dataDir: dir });
+    for (const name of readdirSync(dir)) if (name.startsWith(READSTORE_SNAPSHOT_FILE)) copyFileSync(join(dir, name), join(copy, name));
     const store = await EmbeddedReadStore.open({
-      file: join(copy, 'readstore.snapshot'),
-      wrappingKey: deriveSecret(masterKey, 'roster/readstore-snapshot-keys/v1'),
+      file: join(copy, READSTORE_SNAPSHOT_FILE),
+      wrappingKey: readStoreSnapshotWrappingKey(await loadMasterKey({ dataDir: dir })),
       intervalMs: 0,
-      readModelVersion: 'roster/1',
+      readModelVersion: READ_MODEL_VERSION,
     });
     const { docs, positions } = (store.collection('users') as unknown as EmbeddedCollection<Doc>).dump();
     if (docs.length === 0) throw new Error(`${dir} holds no user list snapshot this build can read`);

@@ -37,7 +37,7 @@ async function privacyFor(config: RosterConfig) {
   // Data keys of 100k users stay in memory (~10 MB): bulk ingestion touches each user a few times in a row.
   const pii = new PiiCodec(keyVault, { cacheSize: 100_000 });
   const pseudonymizer = new Pseudonymizer(deriveSecret(masterKey, 'roster/pseudonyms/v1'));
-  const snapshotWrappingKey = deriveSecret(masterKey, 'roster/readstore-snapshot-keys/v1');
+  const snapshotWrappingKey = readStoreSnapshotWrappingKey(masterKey);
   return { keyVault, pii, pseudonymizer, codec: new EventCodec(pii), snapshotWrappingKey };
 }
 
@@ -45,11 +45,16 @@ type Privacy = Awaited<ReturnType<typeof privacyFor>>;
 
 /** The embedded read store's snapshot file in a data folder (per service in distributed mode). */
 export const READSTORE_SNAPSHOT_FILE = 'readstore.snapshot';
+
+/** The key that wraps the embedded read store's snapshot keys, derived from the master key (bench/readstore `--data` opens a kept snapshot with it). */
+export function readStoreSnapshotWrappingKey(masterKey: Uint8Array): Uint8Array {
+  return deriveSecret(masterKey, 'roster/readstore-snapshot-keys/v1');
+}
 /**
  * Names what the projections write, in every snapshot's header: a snapshot of another value is discarded whole.
  * Projections version their own documents (e.g. the user list's `USER_LIST_VERSION`); this is the blunt fallback.
  */
-const READ_MODEL_VERSION = 'roster/1';
+export const READ_MODEL_VERSION = 'roster/1';
 
 /**
  * The read store of a data folder: MongoDB when MONGO_URL is set (distributed mode), else the embedded store with
