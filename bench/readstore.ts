@@ -24,7 +24,9 @@
  * snapshot and key file copied to a temporary directory first and opened with the directory's master key; the
  * directory is never written), its size in place of `--sizes`, its bot, the clock at the real time (its users' times
  * are relative to when they were loaded). `--columns 0`: collections without sort columns (as
- * ROSTER_READSTORE_SORT_COLUMNS=off).
+ * ROSTER_READSTORE_SORT_COLUMNS=off). `--age N`: before anything is measured, N interactions on random users (their
+ * `lastInteractionAt` set anywhere in the last 30 days, as weeks of background ingestion leave a user list: most users
+ * recently active; a fresh load has only its newest subscribers so); the pages' snapshot is taken after them.
  * Prints one line per shape and size, and one summary line; with `SHOW=1` in the environment also each run's count
  * time and what answered it (the first count of a shape makes the bits that later ones copy: a one-off), and under
  * load how the pages and counts were answered (strategies, median work).
@@ -66,6 +68,8 @@ const LOAD_SECONDS = Number(args.get('load-seconds') ?? 2);
 /** `--quiet 0`: skip the per-shape measurements without load (and the update rates and the rebuild). */
 const QUIET = args.get('quiet') !== '0';
 const DATA = args.get('data');
+/** Interactions applied to random users before any measurement (`--age`). */
+const AGE = Number(args.get('age') ?? 0);
 const SETTINGS: CollectionSettings = { ...DEFAULT_COLLECTION_SETTINGS, sortColumns: args.get('columns') !== '0' };
 const BOT: string = DATA ? (JSON.parse(readFileSync(join(DATA, 'bench-search.json'), 'utf8')) as { botId: string }).botId : 'bot-bench';
 const DAY = 86_400_000;
@@ -496,9 +500,14 @@ async function benchSize(size: number) {
     }
   });
   const heapDocs = heap();
+  console.log(`[${size}] ${size} documents upserted in ${(loadMs / 1000).toFixed(1)} s; heap ${mb(heapDocs - heapBefore)} (${Math.round((heapDocs - heapBefore) / size)} B/doc)`);
+  if (AGE > 0) {
+    const started = performance.now();
+    for (let i = 0; i < AGE; i++) position = await update(users, size, position, (current) => ({ ...current, lastInteractionAt: iso(NOW - Math.floor(rand() * 30 * DAY)) }));
+    console.log(`[${size}] aged: ${AGE} interactions within the last 30 days in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
   const snapshot = padPosition(position - BigInt(Math.floor(size / 1000)));
   const all = queries(snapshot).filter((_, i) => !ONLY || ONLY.includes(i + 1));
-  console.log(`[${size}] ${size} documents upserted in ${(loadMs / 1000).toFixed(1)} s; heap ${mb(heapDocs - heapBefore)} (${Math.round((heapDocs - heapBefore) / size)} B/doc)`);
 
   const before = new Map<string, Timing>();
   let updatesBefore = Number.NaN;

@@ -149,6 +149,14 @@ function expectedWalk<T extends Doc>(measured: readonly Measured<T>[], need: num
  */
 /** A find may spend this much on sets per document its walk has examined (so at most about as much as the walk). */
 const SET_ADVANTAGE = 32;
+/**
+ * The requests a walk expects a set kept once made (`OrderedIndex.keptOnceMade`: a text test's bits, a large range's)
+ * to serve: the walk builds one once it has spent this fraction of the set's cost, not all of it. Its next pages, the
+ * count beside them and the other clients asking the same filter copy or move those bits instead (bench/readstore
+ * `--age`, shape 18 at 1M: a first page walked 64k recently active subscribers, ~190–290 ms each time, until a count
+ * built the range of recent interactions; pages after it ~1 ms).
+ */
+const KEPT_SET_WORTH = 4;
 /** A walk's step decided by its bits in the sets (no document read) against one whose document is examined. */
 const DECIDED_ADVANTAGE = 2;
 /** What a document examined by a walk costs against reading a set member's sort key (`topFromSetsBetter`). */
@@ -185,9 +193,10 @@ function setsFor<T extends Doc>(
   budget: number,
   rangesUpTo?: number,
   worth: Shape = useful,
+  keptWorth = 1,
 ): SetBounds | undefined {
   if (bySeq.length === 0) return undefined;
-  return planSets(plan.indexes, plan.conjuncts, bySeq.length, budget, rangesUpTo, worth, memo);
+  return planSets(plan.indexes, plan.conjuncts, bySeq.length, budget, rangesUpTo, worth, memo, keptWorth);
 }
 
 /**
@@ -474,12 +483,12 @@ function find<T extends Doc>(
       if (examined - since.examined > decided - since.decided) {
         // Only sets with a field the current ones lack are built (`worth` sees the chosen fields first).
         const current = sets.fields;
-        const more = setsFor(plan, bySeq, memo, cap * SET_ADVANTAGE, undefined, (shape) => useful(shape) && [...shape.fields].some((field) => !current.includes(field)));
+        const more = setsFor(plan, bySeq, memo, cap * SET_ADVANTAGE, undefined, (shape) => useful(shape) && [...shape.fields].some((field) => !current.includes(field)), KEPT_SET_WORTH);
         if (more) filterBy(more);
       }
       continue;
     }
-    const planned = setsFor(plan, bySeq, memo, Math.max(cap, spread) * SET_ADVANTAGE);
+    const planned = setsFor(plan, bySeq, memo, Math.max(cap, spread) * SET_ADVANTAGE, undefined, useful, KEPT_SET_WORTH);
     if (planned) {
       const plannedCosts = new ColumnCost(planned, bySeq.length);
       const column = columnOf && plannedCosts.betterThanWalkFor(need - found.length) ? columnOf() : undefined;

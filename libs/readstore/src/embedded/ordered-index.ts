@@ -597,6 +597,17 @@ export class OrderedIndex<T extends Doc> {
     return withinBounds(range, min as IndexValue) && withinBounds(range, max as IndexValue);
   }
 
+  /**
+   * Whether a set of the range, with `keys` keys, is kept once made (`addSeqs`): a test of the top level's values
+   * (`testBitsOf`), or a range over them holding a kept range's share (`keepRange`) — later sets of it copy or move
+   * those bits instead of reading its keys again.
+   */
+  keptOnceMade(range: Range<T>, keys: number): boolean {
+    if (range.prefix.length > 0 || this.tail.length === 0 || this.setFromBits(range)) return false;
+    if (range.where) return !range.low && !range.high;
+    return (range.low !== undefined || range.high !== undefined) && this.multi[0] === 0 && keys >= keptShare(range.partition.docs);
+  }
+
   /** Whether a set of the range copies bits kept for its `where` (`testBits`): no value is tested again. */
   keepsTest(range: Range<T>): boolean {
     return range.where !== undefined && range.prefix.length === 0 && testBits.get(range.partition)?.get(range.where.key) !== undefined;

@@ -302,6 +302,40 @@ describe('a walk filtered by sets that decide nothing', () => {
   });
 });
 
+describe('a walk past many documents that a kept set would decide', () => {
+  it('builds the set once it has spent a share of its cost, and the next walk moves its kept bits', async () => {
+    // 20,000 users of one bot, newest `s` first; the newest 1,300 and 60 % of the others are `recent` (t ≥ 100,000),
+    // which the filter excludes: 12,520 keys of a range over values, a set the index keeps once made. Its whole cost
+    // (~50k units) is what the walk's budget reaches only at its fourth cap (2,048), past the 1,300 recent users it
+    // must examine first; at a quarter of it (`KEPT_SET_WORTH`) it is affordable at the second (512).
+    const n = 20_000;
+    const users = new EmbeddedCollection<Doc>('users', NO_COLUMNS);
+    await users.ensureIndexes([
+      { name: 'bot_s', fields: [['botId', 1], ['s', -1], ['id', -1]] },
+      { name: 'bot_t', fields: [['botId', 1], ['t', 1]] },
+    ]);
+    const recent = (i: number) => i >= n - 1300 || i % 5 < 3;
+    for (let i = 0; i < n; i++) await users.upsert({ id: `u${pad(i)}`, botId: 'b1', s: i, t: recent(i) ? 100_000 + i : i }, BigInt(i + 1));
+    const before = (value: number): DocFilter => ({ and: [bot, { not: { field: 't', op: 'gte', value } }] });
+    const query = { filter: before(100_000), sort: { field: 's', order: 'desc' as const }, limit: 50 };
+    const expected = Array.from({ length: n }, (_, i) => n - 1 - i)
+      .filter((i) => !recent(i))
+      .slice(0, 51)
+      .map((i) => `u${pad(i)}`);
+
+    const first = users.explainFind(query);
+    expect(first.page.items.map((item) => item.id)).toEqual(expected.slice(0, 50));
+    expect(first.stats).toEqual(expect.objectContaining({ strategy: 'walk, filtered by sets', source: expect.stringContaining('sets of ["t"]') }));
+    expect(first.stats.examined).toBeLessThan(700);
+    expect(first.stats.decided).toBeGreaterThan(600);
+
+    // The range's bits are kept: the next request (its bound a little further on) moves them, at its first cap.
+    const next = users.explainFind({ ...query, filter: before(100_001) });
+    expect(next.page.items.map((item) => item.id)).toEqual(expected.slice(0, 50));
+    expect(next.stats.examined).toBeLessThan(300);
+  });
+});
+
 /**
  * Every index of a user list begins with the bot, so a query pinned to a bot found the bot's whole partition once per
  * index: the same candidate set each time, with its description built (at 1M, a quarter of what the queries

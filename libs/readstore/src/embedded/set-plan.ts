@@ -80,7 +80,9 @@ export const newPlanMemo = (): PlanMemo => ({ located: new Map(), counted: new M
  * the smallest conjunct an index holds exactly would cost (`MEMBER_COST`): no set is worth more than the work it can
  * save. `worth` sees the bounds' shape before any set is built (their sets stand-ins; `exact`: no condition was left
  * unknown, so lower = upper; `fields`: those of the conditions chosen). `size` bounds the entries' seqs. `memo`: what
- * earlier plans of the same query located and counted.
+ * earlier plans of the same query located and counted. `keptWorth`: how many requests a set that is kept once made
+ * (`OrderedIndex.keptOnceMade`: a text test's bits, a large range's) is expected to serve — such a set is chosen
+ * as if it cost that much less, and a range that may be one is counted that much further.
  * Undefined when no condition could be answered from an index, or the shape was not worth it.
  */
 export function planSets<T extends Doc>(
@@ -91,6 +93,7 @@ export function planSets<T extends Doc>(
   rangesUpTo = budget,
   worth: (shape: { readonly lower: SeqSet; readonly upper: SeqSet; readonly exact: boolean; readonly fields: ReadonlySet<string> }) => boolean = () => true,
   memo: PlanMemo = newPlanMemo(),
+  keptWorth = 1,
 ): SetBounds | undefined {
   const pin = pinOf(indexes, conjuncts);
   if (!pin) return undefined;
@@ -129,8 +132,14 @@ export function planSets<T extends Doc>(
     }
     return located.get(key);
   };
-  /** Counting a range over values costs as much as building its set (a bucket counts its keys at once). */
-  const capOf = (found: Located<T>) => Math.ceil(Math.min(budget / found.weight, found.weight > 1 ? rangesUpTo : Number.POSITIVE_INFINITY));
+  /**
+   * Counting a range over values costs as much as building its set (a bucket counts its keys at once); one that may be
+   * kept once made (prefix-less, bounded) is counted as far as its set could be chosen (`keptWorth`).
+   */
+  const capOf = (found: Located<T>) => {
+    const worth = keptWorth > 1 && found.ranges.every((range) => found.index.keptOnceMade(range, Number.POSITIVE_INFINITY)) ? keptWorth : 1;
+    return Math.ceil(Math.min((budget * worth) / found.weight, found.weight > 1 ? rangesUpTo * worth : Number.POSITIVE_INFINITY));
+  };
   const { counted } = memo;
   /** The keys of located conditions if at most `cap`, else some number above it (counted again only past an earlier cap). */
   const countOf = (found: Located<T>, cap: number): number => {
@@ -166,7 +175,17 @@ export function planSets<T extends Doc>(
       // A range larger than its cap may still be worth a move from further away than the cap let `kept` look.
       const near = kept ? (kept.every((keys) => keys <= moveUpTo) ? kept : undefined) : movable && n > cap ? keptDistances(found, n, size) : undefined;
       const cost = setCost(found, n, size, near);
-      primitives.set(found.key, { field: conditions[0]!.field, index: found.index, ranges: found.ranges, reads: found.tested ?? Math.ceil(cost / found.weight), cost, moveUpTo });
+      // A set kept once made serves the requests after this one too (a text test's values are not tested again, a
+      // range's bits are moved by the keys its bounds moved): chosen at its share of the cost.
+      const keptOnce = keptWorth > 1 && !found.ranges.every((range) => found.index.keepsTest(range)) && !near && found.ranges.every((range) => found.index.keptOnceMade(range, n));
+      primitives.set(found.key, {
+        field: conditions[0]!.field,
+        index: found.index,
+        ranges: found.ranges,
+        reads: found.tested ?? Math.ceil(cost / found.weight),
+        cost: keptOnce ? cost / keptWorth : cost,
+        moveUpTo,
+      });
     }
     return found && primitives.get(found.key);
   };
