@@ -305,6 +305,30 @@ describe('OrderedIndex kept ranges', () => {
     expect(moved).toBeGreaterThan(30);
   });
 
+  /** The planner prices a set kept once made at a share of its cost (`KEPT_SET_WORTH`): it must be kept indeed. */
+  it('says which sets are kept once made, as addSeqs keeps them', () => {
+    const index = new OrderedIndex<Doc>(['bot', 't']);
+    const docs = new Churn(index);
+    for (let id = 0; id < 20_000; id++) docs.put(id, { t: id });
+    const partition = index.partitions.get('b1')!;
+    const from = (low: number): Range<Doc> => ({ partition, prefix: [], low: { value: low, inclusive: true } });
+    const count = (range: Range<Doc>) => index.countUpTo(range, Number.POSITIVE_INFINITY);
+    // 20,000 documents: a range is kept from 313 keys on (1/64 of the partition).
+    const [large, small] = [from(15_000), from(19_900)];
+    expect([index.keptOnceMade(large, count(large)), index.keptOnceMade(small, count(small))]).toEqual([true, false]);
+    setOf(index, large, docs.seqs);
+    setOf(index, small, docs.seqs);
+    expect([index.keptSlice(large, 0), index.keptSlice(small, 0)]).toEqual([0, undefined]);
+    // A range holding the whole tree copies its bits (nothing to keep); one under a prefix is not kept.
+    expect(index.keptOnceMade({ partition, prefix: [] }, count({ partition, prefix: [] }))).toBe(false);
+    expect(index.keptOnceMade({ partition, prefix: [15_000] }, 1)).toBe(false);
+    // A test of the top level's values is kept whatever it passes.
+    const odd: Range<Doc> = { partition, prefix: [], where: { key: 'odd', test: (value) => Number(value) % 2 === 1 } };
+    expect([index.keptOnceMade(odd, 0), index.keepsTest(odd)]).toEqual([true, false]);
+    setOf(index, odd, docs.seqs);
+    expect(index.keepsTest(odd)).toBe(true);
+  });
+
   /**
    * A caller that knows its range is small bounds how far kept bits are looked for: each kept range far from it costs
    * at most that many keys counted, not 1/64 of the partition (the search's movers between two sort keys, beside
