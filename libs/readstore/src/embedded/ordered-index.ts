@@ -522,8 +522,8 @@ export class OrderedIndex<T extends Doc> {
     const m = this.tail.length;
     const docs = range.partition.docs;
     if (this.setFromBits(range)) return addWords(treeBitsOf(range.partition, size, m));
-    if (range.where && range.prefix.length === 0 && !range.low && !range.high && m > 0) return addWords(this.testBitsOf(range.partition, range.where, size));
-    if (!range.where && range.prefix.length === 0 && (range.low || range.high) && m > 0) {
+    if (this.testsTopLevel(range)) return addWords(this.testBitsOf(range.partition, range.where!, size));
+    if (this.boundsTopLevel(range)) {
       const kept = this.keptRangeFor(range, moveUpTo) ?? this.keepRange(range, size);
       if (kept) return addWords(kept);
     }
@@ -603,9 +603,18 @@ export class OrderedIndex<T extends Doc> {
    * those bits instead of reading its keys again.
    */
   keptOnceMade(range: Range<T>, keys: number): boolean {
-    if (range.prefix.length > 0 || this.tail.length === 0 || this.setFromBits(range)) return false;
-    if (range.where) return !range.low && !range.high;
-    return (range.low !== undefined || range.high !== undefined) && this.multi[0] === 0 && keys >= keptShare(range.partition.docs);
+    if (this.setFromBits(range)) return false;
+    return this.testsTopLevel(range) || (this.boundsTopLevel(range) && this.multi[0] === 0 && keys >= keptShare(range.partition.docs));
+  }
+
+  /** A prefix-less test of the top level's values (a text condition's): its bits are kept (`testBitsOf`). */
+  private testsTopLevel(range: Range<T>): boolean {
+    return range.where !== undefined && range.prefix.length === 0 && !range.low && !range.high && this.tail.length > 0;
+  }
+
+  /** A prefix-less range of bounds over the top level's values: kept bits are moved onto it, or kept for it (`keepRange`). */
+  private boundsTopLevel(range: Range<T>): boolean {
+    return !range.where && range.prefix.length === 0 && (range.low !== undefined || range.high !== undefined) && this.tail.length > 0;
   }
 
   /** Whether a set of the range copies bits kept for its `where` (`testBits`): no value is tested again. */
@@ -663,7 +672,7 @@ export class OrderedIndex<T extends Doc> {
    * (`sortMoves`) are small beside bits kept for other pages, and were counted up to 1/64 of a bot for each.
    */
   private keptMove(range: Range<T>, upTo: number): { kept: KeptTest; slice?: Range<T>; add: boolean; keys: number } | undefined {
-    if (range.prefix.length > 0 || range.where || (!range.low && !range.high) || this.tail.length === 0 || this.multi[0] !== 0) return undefined;
+    if (!this.boundsTopLevel(range) || this.multi[0] !== 0) return undefined;
     const tested = testBits.get(range.partition);
     if (!tested) return undefined;
     const cap = Math.min(keptShare(range.partition.docs) - 1, Math.floor(upTo));

@@ -137,8 +137,8 @@ export function planSets<T extends Doc>(
    * kept once made (prefix-less, bounded) is counted as far as its set could be chosen (`keptWorth`).
    */
   const capOf = (found: Located<T>) => {
-    const worth = keptWorth > 1 && found.ranges.every((range) => found.index.keptOnceMade(range, Number.POSITIVE_INFINITY)) ? keptWorth : 1;
-    return Math.ceil(Math.min((budget * worth) / found.weight, found.weight > 1 ? rangesUpTo * worth : Number.POSITIVE_INFINITY));
+    const further = keptWorth > 1 && found.ranges.every((range) => found.index.keptOnceMade(range, Number.POSITIVE_INFINITY)) ? keptWorth : 1;
+    return Math.ceil(Math.min((budget * further) / found.weight, found.weight > 1 ? rangesUpTo * further : Number.POSITIVE_INFINITY));
   };
   const { counted } = memo;
   /** The keys of located conditions if at most `cap`, else some number above it (counted again only past an earlier cap). */
