@@ -233,12 +233,14 @@ const EXAMINED_STEPS = 2;
  * number (`visits`). Members the sets leave undecided (`upper` but not `lower`) are counted as if each were examined
  * (`all`): the column orders candidates, it does not test them, so one that may enter the page is read and tested —
  * when matches are rare among them, nearly all (bench/readstore's shape 18, `notContains + notWithinLast`: 81k
- * documents examined at 1M). Each part is computed once per set bounds, and the second only when the first leaves the
+ * documents examined at 1M). A walk that has seen how often they match expects fewer (`reads`), and tries the column
+ * within a budget. Each part is computed once per set bounds, and the second only when the first leaves the
  * column in the race: each is a pass over the words (a walk asks at every doubling of its cap).
  */
 class ColumnCost {
   private visitsCost: number | undefined;
   private allCost: number | undefined;
+  private undecidedCount: number | undefined;
   private memberCount: number | undefined;
 
   constructor(
@@ -259,13 +261,29 @@ class ColumnCost {
     return this.visitsCost;
   }
 
-  get all(): number {
-    if (this.allCost === undefined) {
+  /** Members the sets leave undecided (`upper` but not `lower`). */
+  get undecided(): number {
+    if (this.undecidedCount === undefined) {
       const { upper, lower, universe } = this.sets;
-      const undecided = lower.isAll ? 0 : lower.isEmpty ? this.members : upper.and(lower.not()).size(universe);
-      this.allCost = this.visits + undecided * EXAMINED_STEPS;
+      this.undecidedCount = lower.isAll ? 0 : lower.isEmpty ? this.members : upper.and(lower.not()).size(universe);
     }
-    return this.allCost;
+    return this.undecidedCount;
+  }
+
+  get all(): number {
+    return (this.allCost ??= this.visits + this.undecided * EXAMINED_STEPS);
+  }
+
+  /**
+   * The documents a selection through the column reads for `need` matches if the undecided members match at `rate`
+   * and lie in seq order unrelated to the sort: it reads each one until the page has `need`, about `need / rate`,
+   * then one whose number beats the page's worst, a chance of `need` in the matches met so far — `need / rate ×
+   * (1 + ln(matches / need))` in all; every undecided member when they hold fewer than `need` matches.
+   */
+  reads(need: number, rate: number): number {
+    const matches = this.undecided * rate;
+    if (matches <= need) return this.undecided;
+    return Math.min(this.undecided, (need / rate) * (1 + Math.log(matches / need)));
   }
 
   /** Whether the column costs no more than `steps` of the walk. */
@@ -317,27 +335,47 @@ class PageSelector<T extends Doc> {
   };
 
   /**
-   * Offers the entry at `seq` through the sort field's column (`sort-columns.ts`): a member whose number is worse
-   * than the page's current worst (or not past the cursor's) is passed over without reading its document; ties and
-   * better ones are offered as above. Returns whether it was passed over.
+   * Offers the members of `members` (seqs below `bySeq.length`) through the sort field's column (`sort-columns.ts`),
+   * in seq order, a word of bits at a time: a member whose number is worse than the page's current worst (or not past
+   * the cursor's) is passed over without reading its document; ties and better ones are offered as above. Returns how
+   * many were passed over — or undefined once more than `budget` documents have been examined (the page is then
+   * incomplete: the caller walks on).
    */
-  offerSeq(seq: number, bySeq: EntriesBySeq<T>): boolean {
+  offerMembers(members: SeqSet, bySeq: EntriesBySeq<T>, budget = Number.POSITIVE_INFINITY): number | undefined {
     const column = this.column!;
-    const key = column.keyAt(seq);
     const ascending = this.ascending;
-    if (this.afterKey !== undefined && (ascending ? key < this.afterKey : key > this.afterKey)) return true;
-    const worst = this.top.worstKept;
-    if (worst !== this.worst) {
-      this.worst = worst;
-      this.worstKey = worst && column.keyOf(worst.key.value);
-    }
-    if (this.worstKey !== undefined && (ascending ? key > this.worstKey : key < this.worstKey)) return true;
-    const entry = bySeq[seq];
-    if (entry) this.offer(entry);
-    return false;
+    const afterKey = this.afterKey ?? (ascending ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
+    const limit = this.examined + budget;
+    let worstKey = this.worstKeyNow();
+    let passed = 0;
+    let over = false;
+    members.forEachWord(bySeq.length, (word, base) => {
+      for (let rest = word; rest !== 0; rest &= rest - 1) {
+        const seq = base + 31 - Math.clz32(rest & -rest);
+        const key = column.keyAt(seq);
+        if (ascending ? key < afterKey || key > worstKey : key > afterKey || key < worstKey) {
+          passed++;
+          continue;
+        }
+        const entry = bySeq[seq];
+        if (!entry) continue;
+        this.offer(entry);
+        if (this.examined > limit) return (over = true);
+        worstKey = this.worstKeyNow();
+      }
+      return false;
+    });
+    return over ? undefined : passed;
   }
 
-  /** Before `offerSeq`: the column to read, and its number of the cursor's value. */
+  /** The number of the page's current worst in the column (none yet: nothing is worse). */
+  private worstKeyNow(): number {
+    const worst = this.top.worstKept;
+    const none = this.ascending ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    return worst ? this.column!.keyOf(worst.key.value) : none;
+  }
+
+  /** Before `offerMembers`: the column to read, and its number of the cursor's value. */
   useColumn(column: SortColumn<T>, ascending: boolean): void {
     this.column = column;
     this.ascending = ascending;
@@ -347,8 +385,6 @@ class PageSelector<T extends Doc> {
   private column: SortColumn<T> | undefined;
   private ascending = true;
   private afterKey: number | undefined;
-  private worst: Ranked<T> | undefined;
-  private worstKey: number | undefined;
 
   sorted(): Ranked<T>[] {
     return this.top.sorted();
@@ -381,6 +417,8 @@ function find<T extends Doc>(
   if (plan.empty) return { ranked: [], stats: { strategy: 'empty', examined: 0, measured: 0 } };
   const measured = plan.sources.map((source) => new Measured(source));
   const byDocument = (entry: Entry<T>) => matches(entry.doc);
+  /** Documents examined by selections through a column that went over their budget (the walk went on). */
+  let abandoned = 0;
   const select = (chosen: Measured<T> | undefined, walked: boolean, examined: number) => {
     const selector = new PageSelector<T>(sort, need, byDocument, after);
     const scan = !chosen || scansBetter(chosen, all);
@@ -394,21 +432,24 @@ function find<T extends Doc>(
    * The page from the members of the sets' `upper` (every entry tested, when it is a complement) — through the sort
    * field's column when given: members worse than the page so far are passed over unread (counted as decided).
    */
-  const selectFromSets = (sets: SetBounds, before: 'walk' | 'walk, filtered by sets' | undefined, examined: number, decided?: number, column?: SortColumn<T>) => {
+  const selectFromSets = (sets: SetBounds, before: 'walk' | 'walk, filtered by sets' | undefined, examined: number, decided?: number, column?: SortColumn<T>) =>
+    selectWithin(sets, before, examined, decided, column)!;
+  /** As `selectFromSets`; through a column, undefined once it has examined more than `budget` documents. */
+  const selectWithin = (sets: SetBounds, before: 'walk' | 'walk, filtered by sets' | undefined, examined: number, decided?: number, column?: SortColumn<T>, budget?: number) => {
     // Members of a set that is not a complement lie in the sets' partition.
     const selector = new PageSelector<T>(sort, need, setTest(sets, matches, !sets.upper.negated), after);
     let passed = 0;
     if (column) {
       selector.useColumn(column, sort.order === 'asc');
-      sets.upper.forEachMember(bySeq.length, (seq) => {
-        if (selector.offerSeq(seq, bySeq)) passed++;
-      });
+      const members = selector.offerMembers(sets.upper, bySeq, budget);
+      if (members === undefined) return void (abandoned += selector.examined);
+      passed = members;
     } else if (sets.upper.negated) for (const entry of all.values()) selector.offer(entry);
     else sets.upper.forEachBit((seq) => selector.offer(bySeq[seq]!));
     const strategy = `${before ? `${before}, then ` : ''}sets${column ? ' by column' : ''}` as QueryStats['strategy'];
     const stats = {
       strategy,
-      examined: examined + selector.examined,
+      examined: examined + abandoned + selector.examined,
       measured: spent(measured) + sets.keys,
       decided: column ? (decided ?? 0) + passed : decided,
       source: describeSets(sets),
@@ -432,24 +473,30 @@ function find<T extends Doc>(
   /** Members match without the predicate (`lower`, where the walk can trust it: see `setTest`). */
   let sure: SeqSet | undefined;
   /** The walk's counts when its sets were made. */
-  const since = { examined: 0, decided: 0 };
+  const since = { examined: 0, decided: 0, hits: 0 };
+  /** Documents the walk examined that matched (since its sets: the rate among those they leave undecided). */
+  let hits = 0;
   /** What selecting through the column would cost with the current sets. */
   let costs: ColumnCost | undefined;
+  /** The walk's spending (in steps) at which the column may be tried next. */
+  let columnTry = 0;
   /** The walk goes on, reading only the documents the sets leave undecided; what it found so far stands. */
   const filterBy = (next: SetBounds, nextCosts = new ColumnCost(next, bySeq.length)) => {
     sets = next;
     costs = nextCosts;
+    columnTry = 0;
     const inPartition = walk.index.first === next.pin.field && walk.partition.value === next.pin.value;
     sure = next.lower.isEmpty || (next.lower.negated && !inPartition) ? undefined : next.lower;
     since.examined = examined;
     since.decided = decided;
+    since.hits = hits;
   };
   const done = () => {
     const ranked = found.map((e) => ({ key: keysetOf(e.doc.id, readSortValue(e.doc)), entry: e }));
     const measuredKeys = spent(measured) + (sets?.keys ?? 0);
     const stats = sets
-      ? { strategy: 'walk, filtered by sets' as const, examined, measured: measuredKeys, decided, source: `${walk.description}; ${describeSets(sets)}` }
-      : { strategy: 'walk' as const, examined, measured: measuredKeys, source: walk.description };
+      ? { strategy: 'walk, filtered by sets' as const, examined: examined + abandoned, measured: measuredKeys, decided, source: `${walk.description}; ${describeSets(sets)}` }
+      : { strategy: 'walk' as const, examined: examined + abandoned, measured: measuredKeys, source: walk.description };
     return { ranked, stats };
   };
   const spread = expectedWalk(measured, need, walk.partition.docs, all);
@@ -469,13 +516,28 @@ function find<T extends Doc>(
         }
       }
       examined++;
-      if (matches(entry.doc) && found.push(entry) === need) return done();
+      if (matches(entry.doc)) {
+        hits++;
+        if (found.push(entry) === need) return done();
+      }
     }
     if (sets) {
       // A walk whose matches lie further along it than an even spread would put them (the newest subscribers of a
-      // filter on old interactions): once it has cost what the column would, select through the column.
-      const column = columnOf && costs?.within(examined * EXAMINED_STEPS + decided) ? columnOf() : undefined;
-      if (column) return selectFromSets(sets, 'walk, filtered by sets', examined, decided, column);
+      // filter on old interactions: shape 18 of bench/search steps past ~64k, every one decided by its bits) gives way
+      // to the column once it has spent what the column would: its visits, and the documents it reads — expected from
+      // the rate at which the walk's undecided documents matched (`ColumnCost.reads`), never more than what the walk
+      // has spent beyond the visits (the budget: over it, the try stops and the walk goes on, to try again once it has
+      // spent twice as much). Without a budget when even reading every undecided member costs no more.
+      const steps = examined * EXAMINED_STEPS + decided + abandoned * EXAMINED_STEPS;
+      const rate = (hits - since.hits + 1) / (examined - since.examined + 2);
+      const affordable = costs !== undefined && steps >= columnTry && costs.visits + costs.reads(need, rate) * EXAMINED_STEPS <= steps;
+      const column = columnOf && affordable ? columnOf() : undefined;
+      if (column) {
+        const budget = costs!.within(steps) ? undefined : (steps - costs!.visits) / EXAMINED_STEPS;
+        const page = selectWithin(sets, 'walk, filtered by sets', examined, decided, column, budget);
+        if (page) return page;
+        columnTry = 2 * steps;
+      }
       // Filtered, the walk still steps through the index: past the cost of a scan, select from the sets.
       if ((examined + decided / DECIDED_ADVANTAGE) * SCAN_ADVANTAGE >= all.size) return selectFromSets(sets, 'walk, filtered by sets', examined, decided);
       // Sets that leave most of the walk to the predicate were what an early, small budget could buy (a range holding

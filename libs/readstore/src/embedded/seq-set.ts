@@ -126,14 +126,25 @@ export class SeqSet {
    * also those outside the universe (and of deleted entries), which the caller must tell apart.
    */
   forEachMember(size: number, visit: (seq: number) => void): void {
-    if (!this.negated) return this.forEachBit(visit);
-    const words = this.words;
-    for (let i = 0, n = (size + 31) >>> 5; i < n; i++) {
-      const word = ~(words?.[i] ?? 0);
-      visitBits(i === n - 1 && (size & 31) !== 0 ? word & ((1 << (size & 31)) - 1) : word, i << 5, visit);
-    }
+    this.forEachWord(size, (word, base) => void visitBits(word, base, visit));
   }
 
+  /**
+   * Calls `visit` with each non-zero word of members below `size` (as `forEachMember` counts them), ascending, and
+   * the seq of its bit 0; stops when `visit` returns true. A caller that tests every member itself saves a call each.
+   */
+  forEachWord(size: number, visit: (word: number, base: number) => boolean | void): void {
+    const words = this.words;
+    if (!this.negated) {
+      if (words) for (let i = 0; i < words.length; i++) if (words[i] !== 0 && visit(words[i]!, i << 5)) return;
+      return;
+    }
+    for (let i = 0, n = (size + 31) >>> 5; i < n; i++) {
+      let word = ~(words?.[i] ?? 0);
+      if (i === n - 1 && (size & 31) !== 0) word &= (1 << (size & 31)) - 1;
+      if (word !== 0 && visit(word, i << 5)) return;
+    }
+  }
 }
 
 /** The words of the sets made within `SeqSet.pooled`'s scope (undefined outside one). */

@@ -76,6 +76,28 @@ describe('SeqSet', () => {
     expect(SeqSet.SOME.not().and(SeqSet.SOME).isEmpty).toBe(false);
   });
 
+  it('visits its members below a size, word by word or seq by seq, and stops a word visit when asked', () => {
+    fc.assert(
+      fc.property(expr, fc.integer({ min: 0, max: U }), (e, size) => {
+        const set = build(e);
+        const expected = universe.filter((seq) => seq < size && set.has(seq));
+        const seqs: number[] = [];
+        set.forEachMember(size, (seq) => seqs.push(seq));
+        // A set's bits lie below the size it was built for; a complement's members are counted up to `size`.
+        const bitsBeyond = set.negated ? [] : universe.filter((seq) => seq >= size && set.has(seq));
+        expect(seqs).toEqual([...expected, ...bitsBeyond]);
+        const words: number[] = [];
+        set.forEachWord(size, (word, base) => {
+          for (let bit = 0; bit < 32; bit++) if ((word >>> bit) & 1) words.push(base + bit);
+        });
+        expect(words).toEqual(seqs);
+        let visited = 0;
+        set.forEachWord(size, () => ++visited === 1);
+        expect(visited).toBe(seqs.length > 0 ? 1 : 0);
+      }),
+    );
+  });
+
   it('visits its bits in ascending order: the members, or the non-members of a complement', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: U - 1 })), (seqs) => {

@@ -222,3 +222,56 @@ describe('pages selected through sort columns', () => {
     expect(page).toEqual(plain.explainFind({ filter, sort: { field: 'last', order: 'desc' }, limit: 50 }).page);
   });
 });
+
+describe('a walk past a long run its sets decide', () => {
+  // The newest 30 % by `last` are `hot`: a filter excluding them walks past all of them, each decided by its bits.
+  const n = 20_000;
+  const day = (i: number) => (i * 7919) % 365;
+  const hotUser = (i: number): Doc => {
+    const doc = user(i);
+    return day(i) >= 255 ? { ...doc, tags: [...(doc.tags as string[]), 'hot'] } : doc;
+  };
+  let indexed: EmbeddedCollection<Doc>;
+  let plain: EmbeddedCollection<Doc>;
+
+  beforeAll(async () => {
+    const load = async (settings: typeof DEFAULT_COLLECTION_SETTINGS) => {
+      const collection = new EmbeddedCollection<Doc>('users', settings);
+      await collection.ensureIndexes(INDEXES);
+      let position = 0n;
+      for (let i = 0; i < n; i++) await collection.upsert(hotUser(i), ++position);
+      return collection;
+    };
+    indexed = await load(DEFAULT_COLLECTION_SETTINGS);
+    plain = await load({ ...DEFAULT_COLLECTION_SETTINGS, sortColumns: false });
+  });
+  const sort = { field: 'last', order: 'desc' } as const;
+  const hot = 0.3 * n;
+
+  it('tries the column with what it has spent, and takes it when matches are common among the undecided', () => {
+    // Three in four names are `b…` or later; `name` has no index, so every member is undecided by the sets.
+    const filter = inBot({ not: { field: 'tags', op: 'eq', value: 'hot' } }, { field: 'name', op: 'gte', value: 'b' });
+    const { page, stats } = indexed.explainFind({ filter, sort, limit: 50 });
+    expect(page).toEqual(plain.explainFind({ filter, sort, limit: 50 }).page);
+    expect(stats.strategy).toBe('walk, filtered by sets, then sets by column');
+    expect(stats.decided).toBeGreaterThan(hot); // passed over by their numbers too
+    expect(stats.examined).toBeLessThan(1000);
+    // Without the column the walk steps through every hot user first.
+    const walked = plain.explainFind({ filter, sort, limit: 50 }).stats;
+    expect(walked.strategy).toBe('walk, filtered by sets');
+    expect(walked.decided).toBeGreaterThan(hot - 1000);
+    expect(walk(indexed, filter, sort).ids).toEqual(walk(plain, filter, sort).ids);
+  });
+
+  it('gives the column up at its budget when matches are rare among the undecided, and answers the same', () => {
+    // About one user in 400 is named `bob5`: the column would read nearly every member before its page fills.
+    const filter = inBot({ not: { field: 'tags', op: 'eq', value: 'hot' } }, { field: 'name', op: 'eq', value: 'bob5' });
+    const { page, stats } = indexed.explainFind({ filter, sort, limit: 50 });
+    expect(page).toEqual(plain.explainFind({ filter, sort, limit: 50 }).page);
+    expect(page.items.length).toBeGreaterThan(0);
+    const walked = plain.explainFind({ filter, sort, limit: 50 }).stats;
+    // A try costs at most what the walk has spent, and none is made once the walk has seen how rarely they match.
+    expect(stats.examined).toBeLessThan(walked.examined + (walked.decided ?? 0));
+    expect(walk(indexed, filter, sort).ids).toEqual(walk(plain, filter, sort).ids);
+  });
+});
