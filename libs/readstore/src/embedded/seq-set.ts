@@ -228,7 +228,8 @@ function either(a: Uint32Array, b: Uint32Array): Uint32Array {
   return words;
 }
 
-function popcount(word: number): number {
+/** The number of bits set in a word. */
+export function popcount(word: number): number {
   let v = word - ((word >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
