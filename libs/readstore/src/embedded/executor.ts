@@ -316,6 +316,8 @@ class ColumnCost {
 /** Keeps the best `need` matches after the keyset, in page order. */
 class PageSelector<T extends Doc> {
   examined = 0;
+  /** Of those, the matches. */
+  matched = 0;
   private readonly top: TopK<Ranked<T>>;
   private readonly compareKeys: (a: Keyset, b: Keyset) => number;
   private readonly readSortValue: (doc: object) => unknown;
@@ -335,6 +337,7 @@ class PageSelector<T extends Doc> {
   readonly offer = (entry: Entry<T>): void => {
     this.examined++;
     if (!this.matches(entry)) return;
+    this.matched++;
     const probe = this.probe;
     probe.value = toSortValue(this.readSortValue(entry.doc));
     probe.id = entry.doc.id;
@@ -447,6 +450,8 @@ function find<T extends Doc>(
   const byDocument = (entry: Entry<T>) => matches(entry.doc);
   /** Documents examined by selections through a column that went over their budget (the walk went on). */
   let abandoned = 0;
+  /** Those of the current sets' tries, and how many matched: evidence of the rate as good as the walk's own. */
+  const tried = { examined: 0, hits: 0 };
   const select = (chosen: Measured<T> | undefined, walked: boolean, examined: number) => {
     const selector = new PageSelector<T>(sort, need, byDocument, after);
     const scan = !chosen || scansBetter(chosen, all);
@@ -470,7 +475,12 @@ function find<T extends Doc>(
     if (column) {
       selector.useColumn(column, sort.order === 'asc');
       const members = selector.offerMembers(sets.upper, bySeq, denseFor(sets.upper, sets.universe, bySeq.length), budget);
-      if (members === undefined) return void (abandoned += selector.examined);
+      if (members === undefined) {
+        abandoned += selector.examined;
+        tried.examined += selector.examined;
+        tried.hits += selector.matched;
+        return undefined;
+      }
       passed = members;
     } else if (sets.upper.negated) for (const entry of all.values()) selector.offer(entry);
     else sets.upper.forEachBit((seq) => selector.offer(bySeq[seq]!));
@@ -513,6 +523,8 @@ function find<T extends Doc>(
     sets = next;
     costs = nextCosts;
     columnTry = 0;
+    tried.examined = 0;
+    tried.hits = 0;
     const inPartition = walk.index.first === next.pin.field && walk.partition.value === next.pin.value;
     sure = next.lower.isEmpty || (next.lower.negated && !inPartition) ? undefined : next.lower;
     since.examined = examined;
@@ -527,45 +539,67 @@ function find<T extends Doc>(
       : { strategy: 'walk' as const, examined: examined + abandoned, measured: measuredKeys, source: walk.description };
     return { ranked, stats };
   };
+  /**
+   * A walk whose matches lie further along it than an even spread would put them (the newest subscribers of a filter
+   * on old interactions: shape 18 of bench/search steps past ~64k, every one decided by its bits) gives way to the
+   * column once it has spent what the column would: its visits, and the documents it reads — expected from the rate at
+   * which the walk's undecided documents matched (`ColumnCost.reads`), never more than what the walk has spent beyond
+   * the visits (the budget: over it, the try stops and the walk goes on, to try again once it has spent twice as
+   * much). Without a budget when even reading every undecided member costs no more. The walk stops for it where that
+   * is due (`columnDue`), not only at its cap's doublings.
+   */
+  const steps = () => (examined + abandoned) * EXAMINED_STEPS + decided;
+  const rate = () => (hits - since.hits + tried.hits + 1) / (examined - since.examined + tried.examined + 2);
+  /** The column, asked for once (a find is synchronous: it is ready or not throughout); null: none. */
+  let column: SortColumn<T> | null | undefined;
+  const columnNow = () => (column ??= columnOf?.() ?? null);
+  /** Where (in the walk's `examined + decided / DECIDED_ADVANTAGE`) the column is next due; infinite: never. */
+  const columnDue = () => {
+    if (!sets || !costs || !columnOf || column === null) return Number.POSITIVE_INFINITY;
+    const due = Math.max(columnTry, costs.visits + costs.reads(need, rate()) * EXAMINED_STEPS);
+    return (due - abandoned * EXAMINED_STEPS) / EXAMINED_STEPS;
+  };
+  const tryColumn = (): ReturnType<typeof selectFromSets> | undefined => {
+    if (!sets || !costs || column === null) return undefined;
+    const spent = steps();
+    if (spent < columnTry || costs.visits + costs.reads(need, rate()) * EXAMINED_STEPS > spent) return undefined;
+    const through = columnNow();
+    if (!through) return void (columnTry = Number.POSITIVE_INFINITY);
+    const budget = costs.within(spent) ? undefined : (spent - costs.visits) / EXAMINED_STEPS;
+    const page = selectWithin(sets, 'walk, filtered by sets', examined, decided, through, budget);
+    columnTry = 2 * spent;
+    return page;
+  };
   const spread = expectedWalk(measured, need, walk.partition.docs, all);
   for (let cap = FIRST_CAP; ; cap *= 2) {
-    while (examined + decided / DECIDED_ADVANTAGE < cap) {
-      const entry = walked.next();
-      if (entry === undefined) return done();
-      if (sets) {
-        if (!sets.upper.has(entry.seq)) {
-          decided++;
-          continue;
+    for (let limit = Math.min(cap, columnDue()); ; limit = Math.min(cap, columnDue())) {
+      while (examined + decided / DECIDED_ADVANTAGE < limit) {
+        const entry = walked.next();
+        if (entry === undefined) return done();
+        if (sets) {
+          if (!sets.upper.has(entry.seq)) {
+            decided++;
+            continue;
+          }
+          if (sure?.has(entry.seq)) {
+            decided++;
+            if (found.push(entry) === need) return done();
+            continue;
+          }
         }
-        if (sure?.has(entry.seq)) {
-          decided++;
+        examined++;
+        if (matches(entry.doc)) {
+          hits++;
           if (found.push(entry) === need) return done();
-          continue;
         }
       }
-      examined++;
-      if (matches(entry.doc)) {
-        hits++;
-        if (found.push(entry) === need) return done();
-      }
+      if (limit >= cap) break;
+      const page = tryColumn();
+      if (page) return page;
     }
     if (sets) {
-      // A walk whose matches lie further along it than an even spread would put them (the newest subscribers of a
-      // filter on old interactions: shape 18 of bench/search steps past ~64k, every one decided by its bits) gives way
-      // to the column once it has spent what the column would: its visits, and the documents it reads — expected from
-      // the rate at which the walk's undecided documents matched (`ColumnCost.reads`), never more than what the walk
-      // has spent beyond the visits (the budget: over it, the try stops and the walk goes on, to try again once it has
-      // spent twice as much). Without a budget when even reading every undecided member costs no more.
-      const steps = examined * EXAMINED_STEPS + decided + abandoned * EXAMINED_STEPS;
-      const rate = (hits - since.hits + 1) / (examined - since.examined + 2);
-      const affordable = costs !== undefined && steps >= columnTry && costs.visits + costs.reads(need, rate) * EXAMINED_STEPS <= steps;
-      const column = columnOf && affordable ? columnOf() : undefined;
-      if (column) {
-        const budget = costs!.within(steps) ? undefined : (steps - costs!.visits) / EXAMINED_STEPS;
-        const page = selectWithin(sets, 'walk, filtered by sets', examined, decided, column, budget);
-        if (page) return page;
-        columnTry = 2 * steps;
-      }
+      const page = tryColumn();
+      if (page) return page;
       // Filtered, the walk still steps through the index: past the cost of a scan, select from the sets.
       if ((examined + decided / DECIDED_ADVANTAGE) * SCAN_ADVANTAGE >= all.size) return selectFromSets(sets, 'walk, filtered by sets', examined, decided);
       // Sets that leave most of the walk to the predicate were what an early, small budget could buy (a range holding
@@ -581,8 +615,8 @@ function find<T extends Doc>(
     const planned = setsFor(plan, bySeq, memo, Math.max(cap, spread) * SET_ADVANTAGE, undefined, useful, KEPT_SET_WORTH);
     if (planned) {
       const plannedCosts = new ColumnCost(planned, bySeq.length);
-      const column = columnOf && plannedCosts.betterThanWalkFor(need - found.length) ? columnOf() : undefined;
-      if (column) return selectFromSets(planned, 'walk', examined, undefined, column);
+      const through = plannedCosts.betterThanWalkFor(need - found.length) ? columnNow() : undefined;
+      if (through) return selectFromSets(planned, 'walk', examined, undefined, through);
       if (topFromSetsBetter(planned, need - found.length, plannedCosts.members)) return selectFromSets(planned, 'walk', examined);
       filterBy(planned, plannedCosts);
       continue;

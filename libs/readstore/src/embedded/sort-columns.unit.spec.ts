@@ -270,8 +270,8 @@ describe('a walk past a long run its sets decide', () => {
     expect(page).toEqual(plain.explainFind({ filter, sort, limit: 50 }).page);
     expect(page.items.length).toBeGreaterThan(0);
     const walked = plain.explainFind({ filter, sort, limit: 50 }).stats;
-    // A try costs at most what the walk has spent, and none is made once the walk has seen how rarely they match.
-    expect(stats.examined).toBeLessThan(walked.examined + (walked.decided ?? 0));
+    // One try, stopped at its budget; what it saw (matches rare) leaves the column out of the race from then on.
+    expect(stats.examined - walked.examined).toBeLessThan(1000);
     expect(walk(indexed, filter, sort).ids).toEqual(walk(plain, filter, sort).ids);
   });
 });
