@@ -157,7 +157,10 @@ const SET_ADVANTAGE = 32;
  * built the range of recent interactions; pages after it ~1 ms).
  */
 const KEPT_SET_WORTH = 4;
-/** A walk's step decided by its bits in the sets (no document read) against one whose document is examined. */
+/**
+ * A walk's step decided by its bits in the sets (no document read) against one whose document is examined: what the
+ * walk has spent, in steps, is `examined × DECIDED_ADVANTAGE + decided`.
+ */
 const DECIDED_ADVANTAGE = 2;
 /** What a document examined by a walk costs against reading a set member's sort key (`topFromSetsBetter`). */
 const TOP_K_ADVANTAGE = 1;
@@ -232,8 +235,6 @@ const COLUMN_ADVANTAGE = 32;
 const DENSE_COLUMN_ADVANTAGE = 64;
 /** Whether a selection through the column reads the members' numbers before their bits (see DENSE_COLUMN_ADVANTAGE). */
 const denseFor = (upper: SeqSet, universe: number, size: number) => upper.negated || upper.size(universe) * 4 >= size;
-/** A walk's step that examines its document against one its bits decided. */
-const EXAMINED_STEPS = 2;
 
 /**
  * What selecting a page from the members of `upper` through the column costs, in walk steps: every seq it visits
@@ -282,7 +283,7 @@ class ColumnCost {
   }
 
   get all(): number {
-    return (this.allCost ??= this.visits + this.undecided * EXAMINED_STEPS);
+    return (this.allCost ??= this.visits + this.undecided * DECIDED_ADVANTAGE);
   }
 
   /**
@@ -548,24 +549,24 @@ function find<T extends Doc>(
    * much). Without a budget when even reading every undecided member costs no more. The walk stops for it where that
    * is due (`columnDue`), not only at its cap's doublings.
    */
-  const steps = () => (examined + abandoned) * EXAMINED_STEPS + decided;
+  const steps = () => (examined + abandoned) * DECIDED_ADVANTAGE + decided;
   const rate = () => (hits - since.hits + tried.hits + 1) / (examined - since.examined + tried.examined + 2);
   /** The column, asked for once (a find is synchronous: it is ready or not throughout); null: none. */
   let column: SortColumn<T> | null | undefined;
   const columnNow = () => (column ??= columnOf?.() ?? null);
-  /** Where (in the walk's `examined + decided / DECIDED_ADVANTAGE`) the column is next due; infinite: never. */
+  /** Where the column is next due, in the walk's `examined + decided / DECIDED_ADVANTAGE` (its steps over that); infinite: never. */
   const columnDue = () => {
     if (!sets || !costs || !columnOf || column === null) return Number.POSITIVE_INFINITY;
-    const due = Math.max(columnTry, costs.visits + costs.reads(need, rate()) * EXAMINED_STEPS);
-    return (due - abandoned * EXAMINED_STEPS) / EXAMINED_STEPS;
+    const due = Math.max(columnTry, costs.visits + costs.reads(need, rate()) * DECIDED_ADVANTAGE);
+    return (due - abandoned * DECIDED_ADVANTAGE) / DECIDED_ADVANTAGE;
   };
   const tryColumn = (): ReturnType<typeof selectFromSets> | undefined => {
     if (!sets || !costs || column === null) return undefined;
     const spent = steps();
-    if (spent < columnTry || costs.visits + costs.reads(need, rate()) * EXAMINED_STEPS > spent) return undefined;
+    if (spent < columnTry || costs.visits + costs.reads(need, rate()) * DECIDED_ADVANTAGE > spent) return undefined;
     const through = columnNow();
     if (!through) return void (columnTry = Number.POSITIVE_INFINITY);
-    const budget = costs.within(spent) ? undefined : (spent - costs.visits) / EXAMINED_STEPS;
+    const budget = costs.within(spent) ? undefined : (spent - costs.visits) / DECIDED_ADVANTAGE;
     const page = selectWithin(sets, 'walk, filtered by sets', examined, decided, through, budget);
     columnTry = 2 * spent;
     return page;
