@@ -365,6 +365,15 @@ class PageSelector<T extends Doc> {
     let worstKey = this.worstKeyNow();
     let passed = 0;
     let over = false;
+    /** Reads and offers the member at `seq` (its number may enter the page); true once over the budget. */
+    const take = (seq: number): boolean => {
+      const entry = bySeq[seq];
+      if (!entry) return false;
+      this.offer(entry);
+      if (this.examined > limit) return (over = true);
+      worstKey = this.worstKeyNow();
+      return false;
+    };
     members.forEachWord(size, (word, base) => {
       if (dense) {
         // Nearly every seq is a member: its number first (the column straight through), its bit only when it may enter.
@@ -374,26 +383,15 @@ class PageSelector<T extends Doc> {
           if (ascending ? key < afterKey || key > worstKey : key > afterKey || key < worstKey) continue;
           if ((word & (1 << (seq & 31))) === 0) continue;
           passed--;
-          const entry = bySeq[seq];
-          if (!entry) continue;
-          this.offer(entry);
-          if (this.examined > limit) return (over = true);
-          worstKey = this.worstKeyNow();
+          if (take(seq)) return true;
         }
         return false;
       }
       for (let rest = word; rest !== 0; rest &= rest - 1) {
         const seq = base + 31 - Math.clz32(rest & -rest);
         const key = column.keyAt(seq);
-        if (ascending ? key < afterKey || key > worstKey : key > afterKey || key < worstKey) {
-          passed++;
-          continue;
-        }
-        const entry = bySeq[seq];
-        if (!entry) continue;
-        this.offer(entry);
-        if (this.examined > limit) return (over = true);
-        worstKey = this.worstKeyNow();
+        if (ascending ? key < afterKey || key > worstKey : key > afterKey || key < worstKey) passed++;
+        else if (take(seq)) return true;
       }
       return false;
     });
