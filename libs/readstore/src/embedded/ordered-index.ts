@@ -604,26 +604,7 @@ export class OrderedIndex<T extends Doc> {
    */
   keptOnceMade(range: Range<T>, keys: number): boolean {
     if (this.setFromBits(range)) return false;
-    return this.testsTopLevel(range) || (this.boundsTopLevel(range) && this.multi[0] === 0 && this.keepsRangeOf(range, keys, false));
-  }
-
-  /**
-   * Whether a range of `keys` keys gets its bits kept: one holding a kept range's share, or, asked again with the same
-   * bounds (`askedRanges`), a bucket's share. `note`: remember this ask (a set of it is being made).
-   */
-  private keepsRangeOf(range: Range<T>, keys: number, note: boolean): boolean {
-    const { docs } = range.partition;
-    if (keys >= keptShare(docs)) return true;
-    if (keys < askedShare(docs)) return false;
-    let asked = askedRanges.get(range.partition);
-    if (!asked) askedRanges.set(range.partition, (asked = new Map()));
-    const key = JSON.stringify([range.low ?? null, range.high ?? null]);
-    if (asked.delete(key)) return Boolean(asked.set(key, true));
-    if (note) {
-      asked.set(key, true);
-      if (asked.size > ASKED_RANGES) asked.delete(asked.keys().next().value!);
-    }
-    return false;
+    return this.testsTopLevel(range) || (this.boundsTopLevel(range) && this.multi[0] === 0 && keys >= keptShare(range.partition.docs));
   }
 
   /** A prefix-less test of the top level's values (a text condition's): its bits are kept (`testBitsOf`). */
@@ -713,7 +694,8 @@ export class OrderedIndex<T extends Doc> {
   private keepRange(range: Range<T>, size: number): Uint32Array | undefined {
     const { partition } = range;
     if (this.multi[0] !== 0) return undefined;
-    if (!this.keepsRangeOf(range, this.countUpTo(range, keptShare(partition.docs) - 1), true)) return undefined;
+    const enough = keptShare(partition.docs);
+    if (this.countUpTo(range, enough - 1) < enough) return undefined;
     const bounds = { low: range.low, high: range.high };
     return this.keep(partition, { key: `range ${++keptRanges}`, bounds, words: new Uint32Array((size + 31) >>> 5), test: (value) => withinBounds(bounds, value) }, range);
   }
@@ -1061,17 +1043,6 @@ let keptRanges = 0;
  * bucket bits) — not told apart from the noise of single runs, so left out until measured alone.
  */
 const keptShare = (docs: number): number => Math.max(MIN_BITS_BUCKET, Math.ceil(docs / BITS_SHARE));
-/**
- * A range asked again with the same bounds keeps its bits from a bucket's share (`keepsRangeOf`): every page of a
- * filter like `email startsWith 'zoe.'` (12k keys at 1M, under a kept range's 1/64) read its keys one by one, ~4 ms
- * a page (bench/readstore, eighth session). Not from the first ask: kept ranges at 1/512 made every change slower
- * (0.15 → 0.22 ms, fifth session) — the one-off ranges of movers' windows and cursors were kept and evicted in turn.
- * The last ASKED_RANGES bounds asked per partition are remembered (what a bound holds stays in memory, as a kept
- * test's bounds do; never logged).
- */
-const askedShare = (docs: number): number => Math.max(MIN_BITS_BUCKET, Math.ceil(docs / BUCKET_BITS_SHARE));
-const askedRanges = new WeakMap<object, Map<string, true>>();
-const ASKED_RANGES = 32;
 
 /** Whether a value lies within a range's bounds, as `forEachChild` reads them. */
 function withinBounds(bounds: { readonly low?: Bound; readonly high?: Bound }, value: IndexValue): boolean {
