@@ -243,14 +243,11 @@ const denseFor = (upper: SeqSet, universe: number, size: number) => upper.negate
  * (`all`): the column orders candidates, it does not test them, so one that may enter the page is read and tested —
  * when matches are rare among them, nearly all (bench/readstore's shape 18, `notContains + notWithinLast`: 81k
  * documents examined at 1M). A walk that has seen how often they match expects fewer (`reads`), and tries the column
- * within a budget. Each part is computed once per set bounds, and the second only when the first leaves the
- * column in the race: each is a pass over the words (a walk asks at every doubling of its cap).
+ * within a budget. The sets' sizes are counted once (`SeqSet.size`); the undecided members only when asked (a set
+ * made and counted: once per set bounds, and only when the visits leave the column in the race).
  */
 class ColumnCost {
-  private visitsCost: number | undefined;
-  private allCost: number | undefined;
   private undecidedCount: number | undefined;
-  private memberCount: number | undefined;
 
   constructor(
     private readonly sets: SetBounds,
@@ -258,7 +255,7 @@ class ColumnCost {
   ) {}
 
   get members(): number {
-    return (this.memberCount ??= this.sets.upper.size(this.sets.universe));
+    return this.sets.upper.size(this.sets.universe);
   }
 
   /** Whether the selection reads every seq's number before its bit (`PageSelector.offerMembers`). */
@@ -267,10 +264,7 @@ class ColumnCost {
   }
 
   get visits(): number {
-    if (this.visitsCost === undefined) {
-      this.visitsCost = this.dense ? (this.size + this.size / 32) / DENSE_COLUMN_ADVANTAGE : (this.members + this.size / 32) / COLUMN_ADVANTAGE;
-    }
-    return this.visitsCost;
+    return this.dense ? (this.size + this.size / 32) / DENSE_COLUMN_ADVANTAGE : (this.members + this.size / 32) / COLUMN_ADVANTAGE;
   }
 
   /** Members the sets leave undecided (`upper` but not `lower`). */
@@ -283,7 +277,7 @@ class ColumnCost {
   }
 
   get all(): number {
-    return (this.allCost ??= this.visits + this.undecided * DECIDED_ADVANTAGE);
+    return this.visits + this.undecided * DECIDED_ADVANTAGE;
   }
 
   /**
@@ -447,10 +441,12 @@ function find<T extends Doc>(
   if (plan.empty) return { ranked: [], stats: { strategy: 'empty', examined: 0, measured: 0 } };
   const measured = plan.sources.map((source) => new Measured(source));
   const byDocument = (entry: Entry<T>) => matches(entry.doc);
-  /** Documents examined by selections through a column that went over their budget (the walk went on). */
+  /**
+   * Documents examined by selections through a column that went over their budget (the walk went on), and how many
+   * of them matched: evidence of the rate as good as the walk's own.
+   */
   let abandoned = 0;
-  /** Those of the current sets' tries, and how many matched: evidence of the rate as good as the walk's own. */
-  const tried = { examined: 0, hits: 0 };
+  let abandonedHits = 0;
   const select = (chosen: Measured<T> | undefined, walked: boolean, examined: number) => {
     const selector = new PageSelector<T>(sort, need, byDocument, after);
     const scan = !chosen || scansBetter(chosen, all);
@@ -476,8 +472,7 @@ function find<T extends Doc>(
       const members = selector.offerMembers(sets.upper, bySeq, denseFor(sets.upper, sets.universe, bySeq.length), budget);
       if (members === undefined) {
         abandoned += selector.examined;
-        tried.examined += selector.examined;
-        tried.hits += selector.matched;
+        abandonedHits += selector.matched;
         return undefined;
       }
       passed = members;
@@ -510,7 +505,7 @@ function find<T extends Doc>(
   /** Members match without the predicate (`lower`, where the walk can trust it: see `setTest`). */
   let sure: SeqSet | undefined;
   /** The walk's counts when its sets were made. */
-  const since = { examined: 0, decided: 0, hits: 0 };
+  const since = { examined: 0, decided: 0, hits: 0, abandoned: 0, abandonedHits: 0 };
   /** Documents the walk examined that matched (since its sets: the rate among those they leave undecided). */
   let hits = 0;
   /** What selecting through the column would cost with the current sets. */
@@ -522,13 +517,13 @@ function find<T extends Doc>(
     sets = next;
     costs = nextCosts;
     columnTry = 0;
-    tried.examined = 0;
-    tried.hits = 0;
     const inPartition = walk.index.first === next.pin.field && walk.partition.value === next.pin.value;
     sure = next.lower.isEmpty || (next.lower.negated && !inPartition) ? undefined : next.lower;
     since.examined = examined;
     since.decided = decided;
     since.hits = hits;
+    since.abandoned = abandoned;
+    since.abandonedHits = abandonedHits;
   };
   const done = () => {
     const ranked = found.map((e) => ({ key: keysetOf(e.doc.id, readSortValue(e.doc)), entry: e }));
@@ -548,20 +543,20 @@ function find<T extends Doc>(
    * is due (`columnDue`), not only at its cap's doublings.
    */
   const steps = () => (examined + abandoned) * DECIDED_ADVANTAGE + decided;
-  const rate = () => (hits - since.hits + tried.hits + 1) / (examined - since.examined + tried.examined + 2);
+  const rate = () => (hits - since.hits + abandonedHits - since.abandonedHits + 1) / (examined - since.examined + abandoned - since.abandoned + 2);
   /** The column, asked for once (a find is synchronous: it is ready or not throughout); null: none. */
   let column: SortColumn<T> | null | undefined;
   const columnNow = () => (column ??= columnOf?.() ?? null);
-  /** Where the column is next due, in the walk's `examined + decided / DECIDED_ADVANTAGE` (its steps over that); infinite: never. */
-  const columnDue = () => {
+  /** The walk's spending (in steps) at which the column is next due; infinite: never. */
+  const dueSteps = () => {
     if (!sets || !costs || !columnOf || column === null) return Number.POSITIVE_INFINITY;
-    const due = Math.max(columnTry, costs.visits + costs.reads(need, rate()) * DECIDED_ADVANTAGE);
-    return (due - abandoned * DECIDED_ADVANTAGE) / DECIDED_ADVANTAGE;
+    return Math.max(columnTry, costs.visits + costs.reads(need, rate()) * DECIDED_ADVANTAGE);
   };
+  /** The same, in the walk's `examined + decided / DECIDED_ADVANTAGE` (what its loop counts). */
+  const columnDue = () => (dueSteps() - abandoned * DECIDED_ADVANTAGE) / DECIDED_ADVANTAGE;
   const tryColumn = (): ReturnType<typeof selectFromSets> | undefined => {
-    if (!sets || !costs || column === null) return undefined;
     const spent = steps();
-    if (spent < columnTry || costs.visits + costs.reads(need, rate()) * DECIDED_ADVANTAGE > spent) return undefined;
+    if (!sets || !costs || spent < dueSteps()) return undefined;
     const through = columnNow();
     if (!through) return void (columnTry = Number.POSITIVE_INFINITY);
     const budget = costs.within(spent) ? undefined : (spent - costs.visits) / DECIDED_ADVANTAGE;
