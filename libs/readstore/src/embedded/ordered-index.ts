@@ -599,12 +599,35 @@ export class OrderedIndex<T extends Doc> {
 
   /**
    * Whether a set of the range, with `keys` keys, is kept once made (`addSeqs`): a test of the top level's values
-   * (`testBitsOf`), or a range over them holding a kept range's share (`keepRange`) — later sets of it copy or move
-   * those bits instead of reading its keys again.
+   * (`testBitsOf`), or a range over them holding a kept range's share, or a bucket's share asked again unchanged
+   * (`keepRange`, `keepsRangeOf`) — later sets of it copy or move those bits instead of reading its keys again.
    */
   keptOnceMade(range: Range<T>, keys: number): boolean {
     if (this.setFromBits(range)) return false;
-    return this.testsTopLevel(range) || (this.boundsTopLevel(range) && this.multi[0] === 0 && keys >= keptShare(range.partition.docs));
+    return this.testsTopLevel(range) || (this.boundsTopLevel(range) && this.multi[0] === 0 && this.keepsRangeOf(range, keys, false));
+  }
+
+  /**
+   * Whether a range of `keys` keys gets its bits kept: one holding a kept range's share, or a bucket's share when it
+   * was asked before with the same bounds and held the same number of keys then (`askedRanges`) — a range that
+   * changes between asks (a walk's `sortStamp > S`, which every change since S joins) would be kept only to be tested
+   * on every change and evicted. `note`: remember this ask (a set of it is being made).
+   */
+  private keepsRangeOf(range: Range<T>, keys: number, note: boolean): boolean {
+    const { docs } = range.partition;
+    if (keys >= keptShare(docs)) return true;
+    if (keys < askedShare(docs)) return false;
+    let asked = askedRanges.get(range.partition);
+    if (!asked) askedRanges.set(range.partition, (asked = new Map()));
+    const key = JSON.stringify([range.low ?? null, range.high ?? null]);
+    const before = asked.get(key);
+    if (before === keys) return true;
+    if (note) {
+      asked.delete(key);
+      asked.set(key, keys);
+      if (asked.size > ASKED_RANGES) asked.delete(asked.keys().next().value!);
+    }
+    return false;
   }
 
   /** A prefix-less test of the top level's values (a text condition's): its bits are kept (`testBitsOf`). */
@@ -694,8 +717,7 @@ export class OrderedIndex<T extends Doc> {
   private keepRange(range: Range<T>, size: number): Uint32Array | undefined {
     const { partition } = range;
     if (this.multi[0] !== 0) return undefined;
-    const enough = keptShare(partition.docs);
-    if (this.countUpTo(range, enough - 1) < enough) return undefined;
+    if (!this.keepsRangeOf(range, this.countUpTo(range, keptShare(partition.docs) - 1), true)) return undefined;
     const bounds = { low: range.low, high: range.high };
     return this.keep(partition, { key: `range ${++keptRanges}`, bounds, words: new Uint32Array((size + 31) >>> 5), test: (value) => withinBounds(bounds, value) }, range);
   }
@@ -1037,12 +1059,25 @@ interface KeptTest {
 let keptRanges = 0;
 /**
  * A range keeps bits when it holds this many keys (as a bucket does); kept bits move by fewer keys than that. Not the
- * buckets' 1/512 (yet): kept ranges are tested on every change of their index (up to `MAX_KEPT_TESTS` of them), and at
+ * buckets' 1/512 from the first ask (only when asked again unchanged, `askedShare`): kept ranges are tested on every change of their index (up to `MAX_KEPT_TESTS` of them), and at
  * 1/512 more are kept. Tried at 1M (bench/readstore, 2026-12-05, fifth session): an e-mail prefix (1.2 % of a bot)
  * gained (6.4 → 2.4 ms a first page); a change cost 0.21 ms with it and 0.20 without (0.18 before sort columns and
  * bucket bits) — not told apart from the noise of single runs, so left out until measured alone.
  */
 const keptShare = (docs: number): number => Math.max(MIN_BITS_BUCKET, Math.ceil(docs / BITS_SHARE));
+/**
+ * A range asked again with the same bounds, holding the same keys, keeps its bits from a bucket's share
+ * (`keepsRangeOf`): every page of a filter like `email startsWith 'zoe.'` (12k keys at 1M, under a kept range's 1/64)
+ * read its keys one by one, ~4 ms a page (bench/readstore, eighth session). Not from the first ask: kept ranges at
+ * 1/512 made every change slower (0.15 → 0.22 ms, fifth session) — the one-off ranges of movers' windows and cursors
+ * were kept and evicted in turn. Not when its keys changed between the asks: kept on any second ask (1eb6194, eighth
+ * session) the whole deployment got slower with ten clients (bench/search M14, M15) — each walk's `sortStamp > S`
+ * grows with every change and was kept and evicted page after page. The last ASKED_RANGES bounds asked per partition
+ * are remembered with their key counts (what a bound holds stays in memory, as a kept test's bounds do; never logged).
+ */
+const askedShare = (docs: number): number => Math.max(MIN_BITS_BUCKET, Math.ceil(docs / BUCKET_BITS_SHARE));
+const askedRanges = new WeakMap<object, Map<string, number>>();
+const ASKED_RANGES = 32;
 
 /** Whether a value lies within a range's bounds, as `forEachChild` reads them. */
 function withinBounds(bounds: { readonly low?: Bound; readonly high?: Bound }, value: IndexValue): boolean {

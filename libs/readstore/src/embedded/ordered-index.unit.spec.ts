@@ -329,6 +329,52 @@ describe('OrderedIndex kept ranges', () => {
     expect(index.keepsTest(odd)).toBe(true);
   });
 
+  it('keeps a smaller range once it is asked again with the same bounds and keys, never on its first ask', () => {
+    const fresh = () => {
+      const index = new OrderedIndex<Doc>(['bot', 't']);
+      const docs = new Churn(index);
+      for (let id = 0; id < 20_000; id++) docs.put(id, { t: id });
+      const partition = index.partitions.get('b1')!;
+      const from = (low: number): Range<Doc> => ({ partition, prefix: [], low: { value: low, inclusive: true } });
+      const set = (range: Range<Doc>) => setOf(index, range, docs.seqs).sort((a, b) => a - b);
+      return { index, docs, from, set, count: (range: Range<Doc>) => index.countUpTo(range, Number.POSITIVE_INFINITY) };
+    };
+    // 20,000 documents: 280 keys are under a kept range's 313 (1/64), over a bucket's 256.
+    const { index, from, set, count } = fresh();
+    const asked = from(19_720);
+    expect(index.keptOnceMade(asked, count(asked))).toBe(false);
+    const first = set(asked);
+    expect(first).toHaveLength(280);
+    expect(index.keptSlice(asked, 0)).toBeUndefined(); // read key by key, its bounds remembered
+    expect(index.keptOnceMade(asked, count(asked))).toBe(true);
+    expect(set(asked)).toEqual(first);
+    expect(index.keptSlice(asked, 0)).toBe(0); // kept: the next set copies its bits
+    expect(set(asked)).toEqual(first);
+    // Fewer keys than a bucket's share are never kept.
+    const small = fresh();
+    small.set(small.from(19_900));
+    small.set(small.from(19_900));
+    expect(small.index.keptSlice(small.from(19_900), 0)).toBeUndefined();
+    // A range asked once among many others is forgotten.
+    const busy = fresh();
+    busy.set(busy.from(19_700));
+    for (let low = 19_000; low < 19_040; low += 1) busy.set({ ...busy.from(low), high: { value: low + 300, inclusive: false } });
+    busy.set(busy.from(19_700));
+    expect(busy.index.keptSlice(busy.from(19_700), 0)).toBeUndefined();
+    // A range that changed between its asks (as a walk's `sortStamp > S` does: every change since S joins it) is not
+    // kept: it would be tested on every change only to be evicted.
+    const growing = fresh();
+    const open = growing.from(19_720);
+    growing.set(open);
+    growing.docs.put(20_000, { t: 20_000 });
+    expect(growing.index.keptOnceMade(open, growing.count(open))).toBe(false);
+    expect(growing.set(open)).toHaveLength(281);
+    expect(growing.index.keptSlice(open, 0)).toBeUndefined();
+    // Asked again unchanged, it is.
+    expect(growing.set(open)).toHaveLength(281);
+    expect(growing.index.keptSlice(open, 0)).toBe(0);
+  });
+
   /**
    * A caller that knows its range is small bounds how far kept bits are looked for: each kept range far from it costs
    * at most that many keys counted, not 1/64 of the partition (the search's movers between two sort keys, beside
