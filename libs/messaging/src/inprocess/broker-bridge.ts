@@ -1,13 +1,16 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ReadPacket, WritePacket } from '@nestjs/microservices';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception.js';
-import type { InProcessBroker, InProcessResponder } from './broker';
+import { JsonText, type InProcessBroker, type InProcessResponder } from './broker';
 
-/** What crosses the port. Packets were already copied through JSON by the broker, so they clone cheaply. */
+/**
+ * What crosses the port. Packets were already copied through JSON by the broker, so they clone cheaply; a reply's
+ * response crosses as its JSON text (`json`), which the receiving side parses.
+ */
 type BridgeMessage =
   | { readonly t: 'subjects'; readonly subjects: readonly string[] }
   | { readonly t: 'request'; readonly id: number; readonly subject: string; readonly packet: ReadPacket }
-  | { readonly t: 'reply'; readonly id: number; readonly packet: WritePacket }
+  | { readonly t: 'reply'; readonly id: number; readonly packet: WritePacket; readonly json?: string }
   | { readonly t: 'signal'; readonly name: string };
 
 /** An `err` that was an Error object crosses as its name and message (the far side rebuilds what the client expects). */
@@ -90,7 +93,7 @@ export class BrokerBridge {
       case 'request':
         return this.serve(message.id, message.subject, message.packet);
       case 'reply':
-        return this.settle(message.id, message.packet);
+        return this.settle(message.id, message.json === undefined ? message.packet : { ...message.packet, response: JSON.parse(message.json) });
       case 'signal':
         for (const handler of this.#signalHandlers.get(message.name) ?? []) handler();
         return;
@@ -125,7 +128,7 @@ export class BrokerBridge {
   }
 
   private serve(id: number, subject: string, packet: ReadPacket): void {
-    this.broker.request(subject, packet, (reply) => this.post({ t: 'reply', id, packet: toWire(reply) }), this.#origin);
+    this.broker.request(subject, packet, (reply) => this.post(replyMessage(id, reply)), this.#origin, true);
   }
 
   private settle(id: number, packet: WritePacket): void {
@@ -167,6 +170,12 @@ export class BrokerBridge {
 }
 
 const NO_RESPONDERS = 'no-responders';
+
+function replyMessage(id: number, reply: WritePacket): BridgeMessage {
+  if (!(reply.response instanceof JsonText)) return { t: 'reply', id, packet: toWire(reply) };
+  const { response, ...rest } = reply;
+  return { t: 'reply', id, packet: toWire(rest), json: response.text };
+}
 
 function toWire(packet: WritePacket): WritePacket {
   if (!(packet.err instanceof Error)) return packet;

@@ -71,6 +71,26 @@ describe('BrokerBridge', () => {
     expect((await ask(left, 'fails.plain', {})).err).toEqual({ status: 'error', message: 'Internal server error' });
   });
 
+  it('gives a reply from another thread exactly as a single thread gives it: what JSON leaves of it', async () => {
+    const { left, right, leftBridge } = bridged();
+    const alone = new InProcessBroker();
+    const odd = () => ({ at: new Date(Date.UTC(2026, 0, 2)), gone: undefined, nan: Number.NaN, list: [undefined, -0, 'é'], nested: { toJSON: () => 'as text' } });
+    for (const broker of [right, alone]) {
+      broker.addResponder('odd', (_p, reply) => reply({ response: odd(), isDisposed: true }));
+      broker.addResponder('huge', (_p, reply) => reply({ response: { n: 1n }, isDisposed: true }));
+      broker.addResponder('empty', (_p, reply) => reply({ isDisposed: true }));
+    }
+    await waitFor(() => leftBridge.remoteSubjects.length === 3);
+
+    const crossed = await ask(left, 'odd', {});
+    expect(crossed).toEqual(await ask(alone, 'odd', {}));
+    expect(crossed.response).toEqual({ at: '2026-01-02T00:00:00.000Z', nan: null, list: [null, 0, 'é'], nested: 'as text' });
+    expect(crossed.response).not.toHaveProperty('gone');
+    expect(await ask(left, 'huge', {})).toEqual(await ask(alone, 'huge', {}));
+    expect((await ask(left, 'huge', {})).err).toEqual({ status: 'error', message: expect.stringContaining('reply is not serializable') });
+    expect(await ask(left, 'empty', {})).toEqual({ isDisposed: true });
+  });
+
   it('matches many concurrent replies to their requests', async () => {
     const { left, right, leftBridge } = bridged();
     right.addResponder('slow.echo', (packet, reply) => setTimeout(() => reply({ response: packet.data, isDisposed: true }), Math.floor(Math.random() * 5)));
