@@ -84,8 +84,9 @@ export class InProcessBroker {
       deliver({ err: new EmptyResponseException(subject), isDisposed: true });
     } else {
       const { responder, origin } = responders[this.nextResponder++ % responders.length]!;
-      // A bridge's reply is already a copy: the other thread's broker copied it through JSON and the port cloned
-      // it. Copying it again cost the main thread a deep copy of every page of users it relays. Errors are copied
+      // A bridge's reply is already a copy: the other thread's broker made its response JSON text, which the bridge
+      // parsed (or copied it through JSON, which the port cloned). Copying it again cost the main thread a deep copy
+      // of every page of users it relays. Errors are copied
       // still (the bridge rebuilt them as Error objects; the copy makes them what a local reply's error becomes).
       const copy = origin !== 'local' ? (reply: WritePacket) => (reply.err === undefined ? reply : replyCopy(reply)) : asText ? replyText : replyCopy;
       setImmediate(() => responder(wire, (reply) => deliver(copy(reply))));
