@@ -1,4 +1,4 @@
-import { EventStoreError, type EventToAppend, type ExpectedRevision, type StreamAppend } from './port';
+import { EventStoreError, type EventToAppend, type ExpectedRevision, type SnapshotToWrite, type StreamAppend } from './port';
 
 /**
  * Checks shared by every adapter, so that a bad append fails the same way whichever store is configured.
@@ -51,6 +51,21 @@ export function assertAppendMany(appends: readonly StreamAppend[]): void {
     for (const event of append.events) {
       if (ids.has(event.id)) throw new EventStoreError(`event id ${event.id} appears twice in one appendMany`);
       ids.add(event.id);
+    }
+  }
+}
+
+/** A snapshot names a writable stream, a revision (bigint >= 0) and the id of the event at it. */
+export function assertSnapshots(snapshots: readonly SnapshotToWrite[]): void {
+  for (const { streamName, revision, eventId } of snapshots) {
+    if (typeof streamName !== 'string' || streamName.length === 0 || streamName.startsWith('$')) {
+      throw new EventStoreError(`snapshot of ${String(streamName)}: needs the name of a stream that can be written`);
+    }
+    if (typeof revision !== 'bigint' || revision < 0n) {
+      throw new EventStoreError(`snapshot of ${streamName}: revision must be a bigint >= 0`);
+    }
+    if (typeof eventId !== 'string' || eventId.length === 0) {
+      throw new EventStoreError(`snapshot of ${streamName}: needs the id of the event at its revision`);
     }
   }
 }

@@ -2,6 +2,7 @@ import { appendConformance } from './conformance/appends';
 import { checkpointConformance, deletionConformance } from './conformance/deletion-and-checkpoints';
 import { expectedRevisionConformance } from './conformance/expected-revisions';
 import { readAllConformance } from './conformance/reads';
+import { snapshotConformance } from './conformance/snapshots';
 import { subscriptionConformance } from './conformance/subscriptions';
 import type { ConformanceContext } from './conformance/support';
 import { EventStoreError, type EventStore } from './port';
@@ -40,5 +41,6 @@ export function eventStoreConformance(
     subscriptionConformance(context);
     deletionConformance(context);
     checkpointConformance(context);
+    snapshotConformance(context);
   });
 }

@@ -87,6 +87,33 @@ export interface Subscription {
 
 export type BatchHandler = (events: readonly RecordedEvent[]) => Promise<void>;
 
+/**
+ * A stream's folded state as of one of its events: a cache of the fold kept beside the stream, never part of it (not
+ * an event, not in $all, not relayed). A reader takes it and the events after it instead of the whole stream.
+ */
+export interface StreamSnapshot {
+  /** Revision of the last event the state reflects. */
+  readonly revision: bigint;
+  /**
+   * Id of that event. A snapshot is used only while the stream still holds this event at this revision: one taken of
+   * a stream that was deleted and started again (or of a state read before such a delete) describes nothing.
+   */
+  readonly eventId: string;
+  /** A plain JSON value, already encoded by the caller (and encrypted where it holds personal data). */
+  readonly data: unknown;
+}
+
+export interface SnapshotToWrite extends StreamSnapshot {
+  readonly streamName: string;
+}
+
+export interface StreamFromSnapshot {
+  /** The stream's newest snapshot that still describes it, if any. */
+  readonly snapshot?: StreamSnapshot;
+  /** The events after the snapshot's revision, as `readStream` returns them; without a snapshot all of them. */
+  readonly events: RecordedEvent[];
+}
+
 export interface EventStore {
   /**
    * Appends atomically, or throws `ExpectedVersionConflictError` and writes nothing. An empty append, an event id
@@ -107,12 +134,23 @@ export interface EventStore {
    * page cache kept across the reads), KurrentDB concurrently.
    */
   readStreams(streamNames: readonly string[], options?: ReadStreamOptions): Promise<RecordedEvent[][]>;
+  /**
+   * Each stream as its newest usable snapshot and the events after it (in the order of the names; SQLite: one read
+   * transaction, KurrentDB: concurrently). A stream without one comes back whole, as `readStream` returns it.
+   */
+  readStreamsFromSnapshots(streamNames: readonly string[]): Promise<StreamFromSnapshot[]>;
+  /**
+   * Keeps one snapshot per stream, the newest: one at a revision below the kept one's changes nothing, and one whose
+   * event the stream does not hold at its revision is never read back (SQLite drops it on write, KurrentDB on read).
+   * `deleteStream` deletes the stream's snapshot too. Snapshots are a cache: losing one loses nothing.
+   */
+  writeSnapshots(snapshots: readonly SnapshotToWrite[]): Promise<void>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the newest event in the store (undefined when empty). */
   headPosition(): Promise<bigint | undefined>;
   subscribeToAll(handler: BatchHandler, options?: SubscribeOptions & { onError?: (error: unknown) => void }): Subscription;
   /**
-   * Removes a stream and its events for good (GDPR erasure of derived/identity streams). Idempotent. A later
+   * Removes a stream, its events and its snapshot for good (GDPR erasure of derived/identity streams). Idempotent. A later
    * `no_stream` append starts the stream again (its revisions restart at 0n on SQLite and continue on KurrentDB).
    */
   deleteStream(streamName: string): Promise<void>;

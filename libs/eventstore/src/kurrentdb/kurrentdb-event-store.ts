@@ -1,5 +1,5 @@
 import { KurrentDBClient, START, StreamDeletedError, StreamNotFoundError } from '@kurrent/kurrentdb-client';
-import { assertAppendMany, assertAppendable, assertExpectedRevision } from '../append-validation';
+import { assertAppendMany, assertAppendable, assertExpectedRevision, assertSnapshots } from '../append-validation';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../batch-delivery';
 import {
   EventStoreError,
@@ -12,8 +12,10 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type SnapshotToWrite,
   type StreamAppend,
   type StreamAppendOutcome,
+  type StreamFromSnapshot,
   type SubscribeOptions,
   type Subscription,
 } from '../port';
@@ -30,6 +32,7 @@ import {
   toStreamState,
   translateAppendError,
 } from './kurrentdb-mapping';
+import { KurrentDbSnapshots } from './kurrentdb-snapshots';
 import { KurrentDbSubscription } from './kurrentdb-subscription';
 
 export interface KurrentDbEventStoreOptions {
@@ -50,6 +53,7 @@ export class KurrentDbEventStore implements EventStore {
   readonly #client: KurrentDBClient;
   readonly #checkpoints: KurrentDbCheckpoints;
   readonly #all: KurrentDbAllReader;
+  readonly #snapshots: KurrentDbSnapshots;
   readonly #subscriptions = new Set<KurrentDbSubscription>();
   readonly #retry: RetryPolicy;
   #closed = false;
@@ -60,6 +64,7 @@ export class KurrentDbEventStore implements EventStore {
     const deleted = options.hideDeletedStreams === false ? undefined : new DeletedStreamFilter(this.#client);
     this.#all = new KurrentDbAllReader(this.#client, deleted, Math.max(1, options.pageSize ?? 500));
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.#snapshots = new KurrentDbSnapshots(this.#client, (name, readOptions) => this.readStream(name, readOptions));
   }
 
   async appendToStream(
@@ -111,6 +116,19 @@ export class KurrentDbEventStore implements EventStore {
     return Promise.all(streamNames.map((name) => this.readStream(name, options)));
   }
 
+  /** Concurrently: per stream its snapshot, then the stream from the snapshot's revision (see KurrentDbSnapshots). */
+  async readStreamsFromSnapshots(streamNames: readonly string[]): Promise<StreamFromSnapshot[]> {
+    this.assertOpen();
+    return Promise.all(streamNames.map((name) => this.#snapshots.read(name)));
+  }
+
+  async writeSnapshots(snapshots: readonly SnapshotToWrite[]): Promise<void> {
+    this.assertOpen();
+    assertSnapshots(snapshots);
+    for (const snapshot of snapshots) this.assertNotInternal(snapshot.streamName);
+    await Promise.all(snapshots.map((snapshot) => this.#snapshots.write(snapshot)));
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     return this.#all.read(options);
@@ -146,6 +164,9 @@ export class KurrentDbEventStore implements EventStore {
   /** A soft delete: the name can be used again (from `no_stream`), and a scavenge reclaims the space. */
   async deleteStream(streamName: string): Promise<void> {
     this.assertOpen();
+    // The snapshot first: if the stream's delete then fails, a retry finds it again; the other way round a
+    // snapshot of a deleted stream would wait for a retry that may never come (it never fits a restarted stream).
+    await this.#snapshots.delete(streamName);
     try {
       await this.#client.deleteStream(streamName);
     } catch (error) {

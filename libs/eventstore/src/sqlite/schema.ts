@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 
 export type SqliteSynchronous = 'NORMAL' | 'FULL';
 
+// `snapshots` (one row per stream, see the port's StreamSnapshot) came later: CREATE IF NOT EXISTS adds it to an older
+// file at its next open. WITHOUT ROWID: it is only ever looked up by stream, so the row lives in the key's B-tree.
 // AUTOINCREMENT (not a plain rowid) so that a position is never handed out twice, even after the newest stream is
 // deleted: a subscriber that has passed a position must never be given a new event below or at it.
 // Several connections may write the file (embedded mode's worker threads, or another process): every write is a
@@ -23,6 +25,12 @@ CREATE TABLE IF NOT EXISTS events (
   CONSTRAINT events_stream_revision UNIQUE (stream, revision),
   CONSTRAINT events_event_id UNIQUE (event_id)
 );
+CREATE TABLE IF NOT EXISTS snapshots (
+  stream   TEXT    PRIMARY KEY,
+  revision INTEGER NOT NULL,
+  event_id TEXT    NOT NULL,
+  data     TEXT    NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints (
   name     TEXT    PRIMARY KEY,
   position INTEGER NOT NULL

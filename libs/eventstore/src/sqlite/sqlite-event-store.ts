@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
-import { assertAppendMany, assertAppendable, assertExpectedRevision } from '../append-validation';
+import { assertAppendMany, assertAppendable, assertExpectedRevision, assertSnapshots } from '../append-validation';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../batch-delivery';
 import {
   EventStoreError,
@@ -13,14 +13,17 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type SnapshotToWrite,
   type StreamAppend,
   type StreamAppendOutcome,
+  type StreamFromSnapshot,
   type SubscribeOptions,
   type Subscription,
 } from '../port';
 import { EventTable } from './event-table';
 import { GroupCommit } from './group-commit';
 import { openDatabase, type SqliteSynchronous } from './schema';
+import { SnapshotTable } from './snapshot-table';
 import { SqliteSubscription, type ScanResult } from './sqlite-subscription';
 
 export interface SqliteEventStoreOptions {
@@ -48,6 +51,7 @@ const COMMITTED = 'committed';
 export class SqliteEventStore implements EventStore {
   readonly #db: Database.Database;
   readonly #table: EventTable;
+  readonly #snapshots: SnapshotTable;
   readonly #writes: GroupCommit;
   readonly #signal = new EventEmitter();
   readonly #subscriptions = new Set<SqliteSubscription>();
@@ -63,6 +67,7 @@ export class SqliteEventStore implements EventStore {
       walAutocheckpointPages: options.walAutocheckpointPages ?? 8_192,
     });
     this.#table = new EventTable(this.#db);
+    this.#snapshots = new SnapshotTable(this.#db);
     this.#writes = new GroupCommit(this.#db, options.maxEventsPerCommit ?? 10_000, () => {
       this.#signal.emit(APPENDED);
       this.#signal.emit(COMMITTED);
@@ -121,6 +126,28 @@ export class SqliteEventStore implements EventStore {
     return streamNames.length <= 1 ? readAll() : this.#db.transaction(readAll)();
   }
 
+  /** One read transaction, like `readStreams`: a snapshot and the events after it come from one read snapshot. */
+  async readStreamsFromSnapshots(streamNames: readonly string[]): Promise<StreamFromSnapshot[]> {
+    this.assertOpen();
+    const readAll = () =>
+      streamNames.map((name): StreamFromSnapshot => {
+        const snapshot = this.#snapshots.read(name);
+        const events = this.#table.readStream(name, snapshot ? snapshot.revision + 1n : 0n, undefined);
+        return snapshot ? { snapshot, events } : { events };
+      });
+    return streamNames.length <= 1 ? readAll() : this.#db.transaction(readAll)();
+  }
+
+  /** One unit of the group commit for all: a snapshot the stream does not hold is dropped there (see SnapshotTable). */
+  async writeSnapshots(snapshots: readonly SnapshotToWrite[]): Promise<void> {
+    assertSnapshots(snapshots);
+    if (snapshots.length === 0) return;
+    const texts = snapshots.map((snapshot) => SnapshotTable.text(snapshot));
+    await this.#writes.submit(() => {
+      snapshots.forEach((snapshot, i) => this.#snapshots.write(snapshot, texts[i]!));
+    }, snapshots.length);
+  }
+
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
     return this.readAllNow(options ?? {});
   }
@@ -170,7 +197,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   async deleteStream(streamName: string): Promise<void> {
-    await this.#writes.submit(() => this.#table.deleteStream(streamName));
+    await this.#writes.submit(() => {
+      this.#table.deleteStream(streamName);
+      this.#snapshots.delete(streamName);
+    });
   }
 
   async readCheckpoint(name: string): Promise<bigint | undefined> {
