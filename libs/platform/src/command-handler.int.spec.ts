@@ -1,7 +1,7 @@
 import { USER_PROFILE_EVENTS } from '@roster/contracts';
 import { SqliteEventStore, type RecordedEvent } from '@roster/eventstore';
 import { MemoryKeyVault, PiiCodec } from '@roster/privacy';
-import { AggregateCache, decideAll, handleCommand, handleCommands, preloadAggregates, StreamLocks } from './command-handler';
+import { AggregateCache, decideAll, handleCommand, handleCommands, loadAggregate, preloadAggregates, StreamLocks, type SnapshotPolicy } from './command-handler';
 import { EventCodec } from './event-codec';
 
 type Added = { type: 'Added'; data: { userId: string; amount: number } };
@@ -101,6 +101,80 @@ describe('preloadAggregates (the cache misses of a batch in one read)', () => {
 
     const outcome = await handleCommand(store, codec, counter, 'p-c', { amount: 100 }, { cache });
     expect(outcome).toMatchObject({ state: 111, version: 3 });
+  });
+});
+
+describe('snapshots (a load reads the newest snapshot and the events after it)', () => {
+  /** The counter's total as snapshot data, with a version: data of another version is not used. */
+  const policy = (every: number, overrides: Partial<SnapshotPolicy<number>> = {}): SnapshotPolicy<number> => ({
+    every,
+    encode: async (total) => ({ v: 1, total }),
+    decode: async (data) => ((data as { v?: unknown }).v === 1 ? (data as { total: number }).total : undefined),
+    ...overrides,
+  });
+  const snapshotOf = async (stream: string) => (await store.readStreamsFromSnapshots([stream]))[0]!.snapshot;
+  /** Snapshot writes run in the background: the next group commit. */
+  const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  it('writes one when a load folded `every` events, then folds only the events after it', async () => {
+    const snapshots = policy(3);
+    for (const amount of [1, 2, 4]) await handleCommand(store, codec, counter, 'snap-a', { amount }, { snapshots });
+    await settled();
+    expect(await snapshotOf('snap-a')).toBeUndefined(); // the loads folded 0, 1 and 2 events
+    await handleCommand(store, codec, counter, 'snap-a', { amount: 8 }, { snapshots });
+    await settled();
+    expect(await snapshotOf('snap-a')).toEqual({ revision: 2n, eventId: expect.any(String), data: { v: 1, total: 7 } });
+
+    const decodeAll = jest.spyOn(codec, 'decodeAll');
+    const outcome = await handleCommand(store, codec, counter, 'snap-a', { amount: 16 }, { snapshots });
+    expect(decodeAll.mock.calls[0]![0]).toHaveLength(1); // the fourth event only
+    expect(outcome).toMatchObject({ state: 31, version: 5 });
+    expect(await loadAggregate(store, codec, counter, 'snap-a')).toEqual({ state: 31, version: 5 });
+    decodeAll.mockRestore();
+  });
+
+  it('decides from a snapshot exactly what the whole stream decides, for commands, batches and preloads', async () => {
+    const snapshots = policy(2);
+    const cache = new AggregateCache<number>();
+    for (let i = 1; i <= 9; i++) {
+      await handleCommands(store, codec, counter, 'snap-b', [{ amount: i }, { amount: 0 }, { amount: 10 * i }], { snapshots });
+      await preloadAggregates(store, codec, counter, cache, ['snap-b', 'snap-none'], snapshots);
+      await settled();
+      const whole = await loadAggregate(store, codec, counter, 'snap-b');
+      expect(await loadAggregate(store, codec, counter, 'snap-b', snapshots)).toEqual(whole);
+      expect(cache.get('snap-b')).toEqual(whole);
+      expect(cache.get('snap-none')).toEqual({ state: 0, version: 0 });
+      cache.forget('snap-b');
+    }
+    expect((await snapshotOf('snap-b'))?.revision).toBeGreaterThan(10n);
+    expect(await snapshotOf('snap-none')).toBeUndefined();
+  });
+
+  it('reads a stream whole when its snapshot does not decode (another version, a shredded key): never a wrong state', async () => {
+    for (const amount of [1, 2, 3, 4]) await handleCommand(store, codec, counter, 'snap-c', { amount });
+    const events = await store.readStream('snap-c');
+    await store.writeSnapshots([{ streamName: 'snap-c', revision: 2n, eventId: events[2]!.id, data: { v: 0, total: 999 } }]);
+    await store.writeSnapshots([{ streamName: 'snap-d', revision: 0n, eventId: 'none', data: { v: 1, total: 999 } }]);
+    const cache = new AggregateCache<number>();
+    const readStreams = jest.spyOn(store, 'readStreams');
+
+    await preloadAggregates(store, codec, counter, cache, ['snap-c', 'snap-d'], policy(100));
+
+    expect(readStreams.mock.calls).toEqual([[['snap-c']]]);
+    expect(cache.get('snap-c')).toEqual({ state: 10, version: 4 });
+    expect(cache.get('snap-d')).toEqual({ state: 0, version: 0 });
+    expect((await handleCommand(store, codec, counter, 'snap-c', { amount: 5 }, { snapshots: policy(100) })).state).toBe(15);
+  });
+
+  it('loses nothing when a snapshot cannot be written: the error is reported, the command done', async () => {
+    const failures: unknown[] = [];
+    const snapshots = policy(1, { onWriteError: (error) => failures.push(error) });
+    jest.spyOn(store, 'writeSnapshots').mockRejectedValue(new Error('disk full'));
+    await handleCommand(store, codec, counter, 'snap-e', { amount: 1 }, { snapshots });
+    const outcome = await handleCommand(store, codec, counter, 'snap-e', { amount: 2 }, { snapshots });
+    await settled();
+    expect(outcome).toMatchObject({ state: 3, version: 2 });
+    expect(failures).toEqual([new Error('disk full')]);
   });
 });
 

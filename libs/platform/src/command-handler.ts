@@ -1,4 +1,12 @@
-import { ExpectedVersionConflictError, newEventId, NO_STREAM, type EventStore, type EventToAppend } from '@roster/eventstore';
+import {
+  ExpectedVersionConflictError,
+  newEventId,
+  NO_STREAM,
+  type EventStore,
+  type EventToAppend,
+  type SnapshotToWrite,
+  type StreamFromSnapshot,
+} from '@roster/eventstore';
 import type { DomainEvent, EventCodec } from './event-codec';
 import { LRUCache } from 'lru-cache';
 
@@ -67,11 +75,30 @@ export class StreamLocks {
   }
 }
 
+/**
+ * Snapshots of a stream's folded state kept beside it (the event store's `StreamSnapshot`): a load then reads the
+ * snapshot and the events after it instead of the whole stream. A load that had to fold at least `every` events
+ * past the snapshot (or without one) writes a new one, in the background; snapshots are a cache — one that cannot be
+ * written, read or decoded costs a whole read, never a wrong state.
+ */
+export interface SnapshotPolicy<S> {
+  /** A load that folded at least this many events past its snapshot writes a new one (at least 1). */
+  readonly every: number;
+  /** The snapshot's data: plain JSON, encrypted where the state holds personal data; undefined (or a throw) writes none. */
+  encode(state: S): Promise<unknown>;
+  /** The state again, or undefined (or a throw) when the data cannot be used (another version, a shredded key): the stream is read whole. */
+  decode(data: unknown): Promise<S | undefined>;
+  /** A snapshot could not be encoded or written (nothing is lost; the next load reads more events). */
+  onWriteError?(error: unknown): void;
+}
+
 export interface CommandHandlerOptions<S> {
   readonly maxAttempts?: number;
   readonly metadata?: Record<string, unknown>;
   readonly cache?: AggregateCache<S>;
   readonly locks?: StreamLocks;
+  /** Load from snapshots and write them (see SnapshotPolicy); without it every load reads the whole stream. */
+  readonly snapshots?: SnapshotPolicy<S>;
 }
 
 export interface BatchCommandOptions<S> extends CommandHandlerOptions<S> {
@@ -131,7 +158,7 @@ export async function handleCommands<C, E extends DomainEvent, S>(
   const cache = options.cache;
   for (let attempt = 1; ; attempt++) {
     const cached = attempt === 1 ? cache?.get(streamName) : undefined;
-    const { state, version } = cached ?? (await load(store, codec, decider, streamName));
+    const { state, version } = cached ?? (await loadStates(store, codec, decider, [streamName], options.snapshots))[0]!;
     const { next, newEvents, decisions } = decideAll(decider, commands, state, options.isRejection);
     if (newEvents.length === 0) {
       cache?.set(streamName, state, version);
@@ -207,8 +234,9 @@ export async function loadAggregate<C, E extends DomainEvent, S>(
   codec: EventCodec,
   decider: Decider<C, E, S>,
   streamName: string,
+  snapshots?: SnapshotPolicy<S>,
 ): Promise<{ state: S; version: number }> {
-  return load(store, codec, decider, streamName);
+  return (await loadStates(store, codec, decider, [streamName], snapshots))[0]!;
 }
 
 /**
@@ -224,21 +252,82 @@ export async function preloadAggregates<C, E extends DomainEvent, S>(
   decider: Decider<C, E, S>,
   cache: AggregateCache<S>,
   streamNames: Iterable<string>,
+  snapshots?: SnapshotPolicy<S>,
 ): Promise<void> {
   const missing = [...new Set(streamNames)].filter((name) => !cache.has(name));
   if (missing.length === 0) return;
-  const recorded = await store.readStreams(missing);
-  // Decoded as one list, so that the data keys of all their subjects are read together too (`EventCodec.decodeAll`).
-  const decoded = (await codec.decodeAll(recorded.flat())) as unknown as E[];
-  let at = 0;
+  const loaded = await loadStates(store, codec, decider, missing, snapshots);
   missing.forEach((name, i) => {
-    const history = decoded.slice(at, (at += recorded[i]!.length));
-    if (!cache.has(name)) cache.set(name, history.reduce(decider.evolve, decider.initialState()), history.length);
+    if (!cache.has(name)) cache.set(name, loaded[i]!.state, loaded[i]!.version);
   });
 }
 
-async function load<C, E extends DomainEvent, S>(store: EventStore, codec: EventCodec, decider: Decider<C, E, S>, streamName: string) {
-  const recorded = await store.readStream(streamName);
-  const history = (await codec.decodeAll(recorded)) as unknown as E[];
-  return { state: history.reduce(decider.evolve, decider.initialState()), version: recorded.length };
+/**
+ * Folds streams into their states, read together (one `readStreams`; with snapshots one `readStreamsFromSnapshots`,
+ * and the streams whose snapshot did not decode read whole with one `readStreams` more). Their events are decoded as
+ * one list, so that the data keys of all their subjects are read together too (`EventCodec.decodeAll`).
+ */
+async function loadStates<C, E extends DomainEvent, S>(
+  store: EventStore,
+  codec: EventCodec,
+  decider: Decider<C, E, S>,
+  streamNames: readonly string[],
+  snapshots: SnapshotPolicy<S> | undefined,
+): Promise<{ state: S; version: number }[]> {
+  if (!snapshots) {
+    const recorded = streamNames.length === 1 ? [await store.readStream(streamNames[0]!)] : await store.readStreams(streamNames);
+    const decoded = (await codec.decodeAll(recorded.flat())) as unknown as E[];
+    let at = 0;
+    return recorded.map((events) => ({ state: decoded.slice(at, (at += events.length)).reduce(decider.evolve, decider.initialState()), version: events.length }));
+  }
+  const read = await store.readStreamsFromSnapshots(streamNames);
+  // A snapshot whose decoding fails (altered, unreadable) is one that cannot be used, like one of another version.
+  const bases = await Promise.all(read.map(({ snapshot }) => (snapshot ? snapshots.decode(snapshot.data).catch(() => undefined) : undefined)));
+  const unusable = streamNames.filter((_, i) => read[i]!.snapshot !== undefined && bases[i] === undefined);
+  if (unusable.length > 0) {
+    const whole = await store.readStreams(unusable);
+    let next = 0;
+    read.forEach((entry, i) => {
+      if (entry.snapshot !== undefined && bases[i] === undefined) read[i] = { events: whole[next++]! };
+    });
+  }
+  const decoded = (await codec.decodeAll(read.flatMap((entry) => entry.events))) as unknown as E[];
+  let at = 0;
+  const states = read.map(({ snapshot, events }, i) => {
+    const state = decoded.slice(at, (at += events.length)).reduce(decider.evolve, bases[i] ?? decider.initialState());
+    const last = events[events.length - 1];
+    // Revisions, not counts: a snapshot stands for every event up to its own.
+    const version = last ? Number(last.revision) + 1 : snapshot ? Number(snapshot.revision) + 1 : 0;
+    return { state, version };
+  });
+  await writeSnapshots(store, streamNames, read, states, snapshots);
+  return states;
+}
+
+/** A snapshot for each stream whose load folded `every` events or more; written in the background (a cache). */
+async function writeSnapshots<S>(
+  store: EventStore,
+  streamNames: readonly string[],
+  read: readonly StreamFromSnapshot[],
+  states: readonly { state: S }[],
+  snapshots: SnapshotPolicy<S>,
+): Promise<void> {
+  const every = Math.max(1, snapshots.every);
+  const writes: SnapshotToWrite[] = [];
+  for (let i = 0; i < read.length; i++) {
+    const events = read[i]!.events;
+    if (events.length < every) continue;
+    let data: unknown;
+    try {
+      data = await snapshots.encode(states[i]!.state);
+    } catch (error) {
+      // e.g. an erased subject's key: nothing personal is written about them again, and the load goes on.
+      snapshots.onWriteError?.(error);
+      continue;
+    }
+    if (data === undefined) continue;
+    const last = events[events.length - 1]!;
+    writes.push({ streamName: streamNames[i]!, revision: last.revision, eventId: last.id, data });
+  }
+  if (writes.length > 0) void store.writeSnapshots(writes).catch((error: unknown) => snapshots.onWriteError?.(error));
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { streams, USER_PROFILE_EVENTS as E } from '@roster/contracts';
 import { createTestInfra, type TestInfra } from '@roster/platform';
 import { CatalogService } from './catalog.service';
+import { KeyShreddedError } from '@roster/privacy';
 import { UserProfileService } from './user-profile.service';
+import { botUserSnapshots } from './user-snapshots';
 
 describe('UserProfileService', () => {
   let infra: TestInfra;
@@ -117,6 +119,56 @@ describe('UserProfileService', () => {
     expect(raw).not.toContain('ada@example.com');
     expect(raw).not.toContain('+31612345678');
     expect(await service.getUser(botId, userId)).toMatchObject({ email: 'ada@example.com', phone: '+31612345678', channelUserId: '+31612345678' });
+  });
+
+  it("loads a user from an encrypted snapshot of the state and the events after it, deciding as the whole stream would", async () => {
+    // Two users with the same history; only the first gets a snapshot.
+    const [snapped, whole] = [randomUUID(), randomUUID()];
+    const personal = { email: 'ada@example.com', firstName: 'Ada' };
+    const history = (userId: string) => Array.from({ length: 10 }, (_, i) => ({ ...item(userId, i + 1, i === 2 ? personal : undefined), channelUserId: '+31612345678' }));
+    for (const userId of [snapped, whole]) for (const one of history(userId)) await service.recordInteractions([one]);
+    const stream = streams.botUser(botId, snapped);
+    expect((await infra.eventStore.readStreamsFromSnapshots([stream]))[0]!.snapshot).toBeUndefined(); // the cache held the user
+
+    // A process that does not hold the user reads all 11 events and writes a snapshot of the state they fold to.
+    await new UserProfileService(infra, new CatalogService(infra)).recordInteractions([item(snapped, 11)]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [read] = await infra.eventStore.readStreamsFromSnapshots([stream]);
+    expect(read!.snapshot).toMatchObject({ revision: 10n, data: { v: 1, userId: snapped, state: { $pii: expect.any(String) } } });
+    expect(read!.events).toHaveLength(1);
+    const raw = JSON.stringify(read!.snapshot!.data);
+    for (const value of ['ada@example.com', 'Ada', '+31612345678', botId]) expect(raw).not.toContain(value);
+    await service.recordInteractions([item(whole, 11)]);
+    const [snappedLength, wholeLength] = [(await infra.eventStore.readStream(stream)).length, (await infra.eventStore.readStream(streams.botUser(botId, whole))).length];
+
+    // The next process reads the first user's snapshot and one event, the second's whole stream; both decide alike.
+    const reads = jest.spyOn(infra.eventStore, 'readStreamsFromSnapshots');
+    const third = new UserProfileService(infra, new CatalogService(infra));
+    const batch = (userId: string) => [item(userId, 2, { firstName: 'Older' }), item(userId, 12, { lastName: 'Lovelace' }), item(userId, 11), { ...item(userId, 13), eventType: 'tag.added', tag: 'VIP' }];
+    await third.recordInteractions([...batch(snapped), ...batch(whole)]);
+    const [fromSnapshot, fromStart] = await reads.mock.results[0]!.value;
+    expect([fromSnapshot.snapshot?.revision, fromSnapshot.events.length, fromStart.snapshot, fromStart.events.length]).toEqual([10n, snappedLength - 11, undefined, wholeLength]);
+    reads.mockRestore();
+    const tail = async (userId: string) => (await infra.eventStore.readStream(streams.botUser(botId, userId))).slice(snappedLength).map((e) => e.type);
+    expect(await tail(snapped)).toEqual(await tail(whole));
+    // Alike but for who they are and when they were created.
+    const { id: _e, userId: _a, createdAt: _c, ...fromSnapshotUser } = (await third.getUser(botId, snapped))!;
+    const { id: _f, userId: _b, createdAt: _d, ...wholeUser } = (await third.getUser(botId, whole))!;
+    expect(fromSnapshotUser).toEqual(wholeUser);
+    expect(fromSnapshotUser).toMatchObject({ ...personal, lastName: 'Lovelace', tags: ['VIP'], lastInteractionAt: '2026-11-01T10:00:13.000Z' });
+  });
+
+  it("cannot read a user's snapshot once the user's key is shredded (erasure), and writes none for them", async () => {
+    const userId = randomUUID();
+    await service.recordInteractions([item(userId, 1, { firstName: 'Ada' })]);
+    const policy = botUserSnapshots(infra.pii, () => undefined);
+    const snapshot = await policy.encode({ ...(await service.getUser(botId, userId))!, exists: true, userId } as never);
+    expect(await policy.decode(snapshot)).toMatchObject({ userId });
+    expect(await policy.decode({ ...(snapshot as object), v: 0 })).toBeUndefined();
+
+    await infra.pii.shred(userId);
+    expect(await policy.decode(snapshot)).toBeUndefined();
+    await expect(policy.encode({ exists: true, userId } as never)).rejects.toBeInstanceOf(KeyShreddedError);
   });
 
   it('answers undefined for an unknown user or another bot', async () => {

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { streams, type Actor, type BotUserEvent, type Note, type RecordInteraction as RecordInteractionItem, type UserDetail } from '@roster/contracts';
-import { AggregateCache, handleCommand, handleCommands, INFRA, preloadAggregates, serviceMetrics, StreamLocks, type Infra } from '@roster/platform';
+import { KeyShreddedError } from '@roster/privacy';
+import { AggregateCache, handleCommand, handleCommands, INFRA, preloadAggregates, serviceMetrics, StreamLocks, type Infra, type SnapshotPolicy } from '@roster/platform';
 import { botUserDecider, type BotUserCommand, type BotUserState } from './domain/bot-user';
 import { FieldValueError, UnknownFieldError } from './domain/errors';
 import { CatalogService } from './catalog.service';
 import { toUserDetail } from './detail-view';
 import { historyPage, type HistoryPage } from './history';
+import { botUserSnapshots } from './user-snapshots';
 
 const USER_CONCURRENCY = 256;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,6 +24,11 @@ export type UserEdit = Exclude<BotUserCommand, { type: 'RecordInteraction' }> ex
 export class UserProfileService {
   /** Folded users recently written: a command on a known user needs no stream read (see AggregateCache). */
   private readonly cache = new AggregateCache<BotUserState>();
+  /**
+   * Users are loaded from their snapshot and the events after it (see user-snapshots.ts). An erased user's state is
+   * not written again (the shredded key refuses it), so that is not worth a log line; any other failure is.
+   */
+  private readonly snapshots: SnapshotPolicy<BotUserState>;
   /** One command at a time per user in this process: concurrent edits of one user queue instead of conflicting. */
   private readonly locks = new StreamLocks();
   /** Channel events whose change was rejected (unknown field key, value the field cannot hold): counted, never stored. */
@@ -33,7 +40,11 @@ export class UserProfileService {
   constructor(
     @Inject(INFRA) private readonly infra: Infra,
     private readonly catalog: CatalogService,
-  ) {}
+  ) {
+    this.snapshots = botUserSnapshots(infra.pii, (error) => {
+      if (!(error instanceof KeyShreddedError)) infra.logger.warn({ reason: error instanceof Error ? error.name : 'unknown' }, 'user snapshot not written');
+    });
+  }
 
   /**
    * Applies a batch of interactions. All items of one user become one list of commands, decided in order against
@@ -50,7 +61,7 @@ export class UserProfileService {
     // The users' keys and the users not in the state cache are read in one go each (one read transaction on SQLite),
     // not one by one.
     await this.infra.codec.preloadKeys(items.map((item) => item.userId));
-    await preloadAggregates(this.infra.eventStore, this.infra.codec, botUserDecider, this.cache, byUser.keys());
+    await preloadAggregates(this.infra.eventStore, this.infra.codec, botUserDecider, this.cache, byUser.keys(), this.snapshots);
     let applied = 0;
     const queue = [...byUser.values()];
     const worker = async () => {
@@ -89,6 +100,7 @@ export class UserProfileService {
     const outcome = await handleCommands(this.infra.eventStore, this.infra.codec, botUserDecider, streams.botUser(botId, userId), commands, {
       cache: this.cache,
       locks: this.locks,
+      snapshots: this.snapshots,
       isRejection: (error) => error instanceof FieldValueError,
       metadataFor: (index) => ({ actor: { kind: 'channel', eventType: items[itemOf[index]!]!.eventType } satisfies Actor }),
     });
@@ -187,6 +199,7 @@ export class UserProfileService {
       metadata: { actor },
       cache: this.cache,
       locks: this.locks,
+      snapshots: this.snapshots,
     });
   }
 }
