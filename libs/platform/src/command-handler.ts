@@ -25,6 +25,13 @@ export interface CommandOutcome<S, E> {
   readonly position?: bigint;
 }
 
+/** A folded state and the number of events it reflects (and, with snapshots, how many of them its newest snapshot does). */
+export interface LoadedState<S> {
+  readonly state: S;
+  readonly version: number;
+  readonly snapshotted?: number;
+}
+
 /**
  * Folded states of recently used streams with the number of events they reflect, bounded (least recently used out).
  * A cached state may be stale (another process appended): the append's expected revision then conflicts and the
@@ -32,13 +39,13 @@ export interface CommandOutcome<S, E> {
  */
 export class AggregateCache<S> {
   /** `lru-cache`, not a Map evicting its first key (V8 walks a Map's deleted slots on every such eviction). */
-  private readonly entries: LRUCache<string, { state: S; version: number }>;
+  private readonly entries: LRUCache<string, LoadedState<S>>;
 
   constructor(capacity = 50_000) {
     this.entries = new LRUCache({ max: capacity });
   }
 
-  get(stream: string): { state: S; version: number } | undefined {
+  get(stream: string): LoadedState<S> | undefined {
     return this.entries.get(stream);
   }
 
@@ -47,8 +54,9 @@ export class AggregateCache<S> {
     return this.entries.has(stream);
   }
 
-  set(stream: string, state: S, version: number): void {
-    this.entries.set(stream, { state, version });
+  /** `snapshotted`: the version the stream's newest known snapshot reflects (see SnapshotPolicy), if any. */
+  set(stream: string, state: S, version: number, snapshotted?: number): void {
+    this.entries.set(stream, snapshotted === undefined ? { state, version } : { state, version, snapshotted });
   }
 
   forget(stream: string): void {
@@ -78,11 +86,12 @@ export class StreamLocks {
 /**
  * Snapshots of a stream's folded state kept beside it (the event store's `StreamSnapshot`): a load then reads the
  * snapshot and the events after it instead of the whole stream. A load that had to fold at least `every` events
- * past the snapshot (or without one) writes a new one, in the background; snapshots are a cache — one that cannot be
- * written, read or decoded costs a whole read, never a wrong state.
+ * past the snapshot (or without one), and an append that leaves at least `every` events past it, write a new one in
+ * the background; snapshots are a cache — one that cannot be written, read or decoded costs a whole read, never a
+ * wrong state.
  */
 export interface SnapshotPolicy<S> {
-  /** A load that folded at least this many events past its snapshot writes a new one (at least 1). */
+  /** A load that folded, or an append that leaves, at least this many events past the snapshot writes a new one (at least 1). */
   readonly every: number;
   /** The snapshot's data: plain JSON, encrypted where the state holds personal data; undefined (or a throw) writes none. */
   encode(state: S): Promise<unknown>;
@@ -158,17 +167,19 @@ export async function handleCommands<C, E extends DomainEvent, S>(
   const cache = options.cache;
   for (let attempt = 1; ; attempt++) {
     const cached = attempt === 1 ? cache?.get(streamName) : undefined;
-    const { state, version } = cached ?? (await loadStates(store, codec, decider, [streamName], options.snapshots))[0]!;
+    const { state, version, snapshotted } = cached ?? (await loadStates(store, codec, decider, [streamName], options.snapshots))[0]!;
     const { next, newEvents, decisions } = decideAll(decider, commands, state, options.isRejection);
     if (newEvents.length === 0) {
-      cache?.set(streamName, state, version);
+      cache?.set(streamName, state, version, snapshotted);
       return { state, newEvents, version, decisions };
     }
     const expected = version === 0 ? NO_STREAM : BigInt(version - 1);
     try {
       const encoded = await encodeAll(codec, decisions, (index) => options.metadataFor?.(index) ?? options.metadata);
       const appended = await store.appendToStream(streamName, encoded, { expected });
-      cache?.set(streamName, next, version + newEvents.length);
+      const last = { revision: appended.nextExpectedRevision, eventId: encoded[encoded.length - 1]!.id };
+      const nowSnapshotted = options.snapshots ? snapshotAfterAppend(store, streamName, next, last, snapshotted ?? 0, options.snapshots) : snapshotted;
+      cache?.set(streamName, next, version + newEvents.length, nowSnapshotted);
       return { state: next, newEvents, version: version + newEvents.length, position: appended.position, decisions };
     } catch (error) {
       cache?.forget(streamName);
@@ -235,7 +246,7 @@ export async function loadAggregate<C, E extends DomainEvent, S>(
   decider: Decider<C, E, S>,
   streamName: string,
   snapshots?: SnapshotPolicy<S>,
-): Promise<{ state: S; version: number }> {
+): Promise<LoadedState<S>> {
   return (await loadStates(store, codec, decider, [streamName], snapshots))[0]!;
 }
 
@@ -258,7 +269,7 @@ export async function preloadAggregates<C, E extends DomainEvent, S>(
   if (missing.length === 0) return;
   const loaded = await loadStates(store, codec, decider, missing, snapshots);
   missing.forEach((name, i) => {
-    if (!cache.has(name)) cache.set(name, loaded[i]!.state, loaded[i]!.version);
+    if (!cache.has(name)) cache.set(name, loaded[i]!.state, loaded[i]!.version, loaded[i]!.snapshotted);
   });
 }
 
@@ -273,7 +284,7 @@ async function loadStates<C, E extends DomainEvent, S>(
   decider: Decider<C, E, S>,
   streamNames: readonly string[],
   snapshots: SnapshotPolicy<S> | undefined,
-): Promise<{ state: S; version: number }[]> {
+): Promise<LoadedState<S>[]> {
   if (!snapshots) {
     const recorded = streamNames.length === 1 ? [await store.readStream(streamNames[0]!)] : await store.readStreams(streamNames);
     const decoded = (await codec.decodeAll(recorded.flat())) as unknown as E[];
@@ -297,21 +308,23 @@ async function loadStates<C, E extends DomainEvent, S>(
     const state = decoded.slice(at, (at += events.length)).reduce(decider.evolve, bases[i] ?? decider.initialState());
     const last = events[events.length - 1];
     // Revisions, not counts: a snapshot stands for every event up to its own.
-    const version = last ? Number(last.revision) + 1 : snapshot ? Number(snapshot.revision) + 1 : 0;
-    return { state, version };
+    const snapshotted = snapshot ? Number(snapshot.revision) + 1 : 0;
+    return { state, version: last ? Number(last.revision) + 1 : snapshotted, snapshotted };
   });
-  await writeSnapshots(store, streamNames, read, states, snapshots);
-  return states;
+  return writeSnapshots(store, streamNames, read, states, snapshots);
 }
 
-/** A snapshot for each stream whose load folded `every` events or more; written in the background (a cache). */
+/**
+ * A snapshot for each stream whose load folded `every` events or more; written in the background (a cache). Returns
+ * the states with the version their newest snapshot reflects.
+ */
 async function writeSnapshots<S>(
   store: EventStore,
   streamNames: readonly string[],
   read: readonly StreamFromSnapshot[],
-  states: readonly { state: S }[],
+  states: LoadedState<S>[],
   snapshots: SnapshotPolicy<S>,
-): Promise<void> {
+): Promise<LoadedState<S>[]> {
   const every = Math.max(1, snapshots.every);
   const writes: SnapshotToWrite[] = [];
   for (let i = 0; i < read.length; i++) {
@@ -328,6 +341,30 @@ async function writeSnapshots<S>(
     if (data === undefined) continue;
     const last = events[events.length - 1]!;
     writes.push({ streamName: streamNames[i]!, revision: last.revision, eventId: last.id, data });
+    states[i] = { ...states[i]!, snapshotted: states[i]!.version };
   }
   if (writes.length > 0) void store.writeSnapshots(writes).catch((error: unknown) => snapshots.onWriteError?.(error));
+  return states;
+}
+
+/**
+ * After an append that left `every` events or more past the stream's newest snapshot: a snapshot of the new state,
+ * encoded and written in the background (the command does not wait for it). So a stream that grows by large appends
+ * — a user's first batch of events — has its snapshot before its next load. Returns the version it reflects now.
+ */
+function snapshotAfterAppend<S>(
+  store: EventStore,
+  streamName: string,
+  state: S,
+  last: { readonly revision: bigint; readonly eventId: string },
+  snapshotted: number,
+  snapshots: SnapshotPolicy<S>,
+): number {
+  const version = Number(last.revision) + 1;
+  if (version - snapshotted < Math.max(1, snapshots.every)) return snapshotted;
+  void (async () => {
+    const data = await snapshots.encode(state);
+    if (data !== undefined) await store.writeSnapshots([{ streamName, revision: last.revision, eventId: last.eventId, data }]);
+  })().catch((error: unknown) => snapshots.onWriteError?.(error));
+  return version;
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { streams, USER_PROFILE_EVENTS as E } from '@roster/contracts';
-import { createTestInfra, type TestInfra } from '@roster/platform';
+import { createTestInfra, loadAggregate, type TestInfra } from '@roster/platform';
 import { CatalogService } from './catalog.service';
 import { KeyShreddedError } from '@roster/privacy';
+import { botUserDecider } from './domain/bot-user';
 import { UserProfileService } from './user-profile.service';
 import { botUserSnapshots } from './user-snapshots';
 
@@ -121,41 +122,38 @@ describe('UserProfileService', () => {
     expect(await service.getUser(botId, userId)).toMatchObject({ email: 'ada@example.com', phone: '+31612345678', channelUserId: '+31612345678' });
   });
 
-  it("loads a user from an encrypted snapshot of the state and the events after it, deciding as the whole stream would", async () => {
-    // Two users with the same history; only the first gets a snapshot.
-    const [snapped, whole] = [randomUUID(), randomUUID()];
+  it("loads a user from an encrypted snapshot of the state and the events after it: the state the whole stream folds to", async () => {
+    const userId = randomUUID();
+    const stream = streams.botUser(botId, userId);
     const personal = { email: 'ada@example.com', firstName: 'Ada' };
-    const history = (userId: string) => Array.from({ length: 10 }, (_, i) => ({ ...item(userId, i + 1, i === 2 ? personal : undefined), channelUserId: '+31612345678' }));
-    for (const userId of [snapped, whole]) for (const one of history(userId)) await service.recordInteractions([one]);
-    const stream = streams.botUser(botId, snapped);
-    expect((await infra.eventStore.readStreamsFromSnapshots([stream]))[0]!.snapshot).toBeUndefined(); // the cache held the user
-
-    // A process that does not hold the user reads all 11 events and writes a snapshot of the state they fold to.
-    await new UserProfileService(infra, new CatalogService(infra)).recordInteractions([item(snapped, 11)]);
+    const changes = [{ eventType: 'tag.added', tag: 'Lead' }, { eventType: 'sequence.subscribed', sequenceId: 'seq-1' }, { eventType: 'tag.added', tag: 'VIP' }, { eventType: 'tag.removed', tag: 'lead' }];
+    for (let i = 0; i < 12; i++) {
+      await service.recordInteractions([{ ...item(userId, i + 1, i === 2 ? personal : undefined), channelUserId: '+31612345678', ...changes[i % 5] }]);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const [read] = await infra.eventStore.readStreamsFromSnapshots([stream]);
-    expect(read!.snapshot).toMatchObject({ revision: 10n, data: { v: 1, userId: snapped, state: { $pii: expect.any(String) } } });
-    expect(read!.events).toHaveLength(1);
-    const raw = JSON.stringify(read!.snapshot!.data);
-    for (const value of ['ada@example.com', 'Ada', '+31612345678', botId]) expect(raw).not.toContain(value);
-    await service.recordInteractions([item(whole, 11)]);
-    const [snappedLength, wholeLength] = [(await infra.eventStore.readStream(stream)).length, (await infra.eventStore.readStream(streams.botUser(botId, whole))).length];
 
-    // The next process reads the first user's snapshot and one event, the second's whole stream; both decide alike.
+    // Appends that left 8 events or more past the last snapshot wrote one; it holds nothing readable.
+    const [read] = await infra.eventStore.readStreamsFromSnapshots([stream]);
+    expect(read!.snapshot).toMatchObject({ data: { v: 1, userId, state: { $pii: expect.any(String) } } });
+    expect(read!.events.length).toBeLessThan(8);
+    const raw = JSON.stringify(read!.snapshot!.data);
+    for (const value of ['ada@example.com', 'Ada', '+31612345678', botId, 'VIP', 'seq-1']) expect(raw).not.toContain(value);
+
+    // From the snapshot, the state and version the whole stream folds to.
+    const policy = botUserSnapshots(infra.pii, () => undefined);
+    const whole = await loadAggregate(infra.eventStore, infra.codec, botUserDecider, stream);
+    const fromSnapshot = await loadAggregate(infra.eventStore, infra.codec, botUserDecider, stream, policy);
+    expect(fromSnapshot).toEqual({ ...whole, snapshotted: Number(read!.snapshot!.revision) + 1 });
+    expect(JSON.stringify(fromSnapshot.state)).toBe(JSON.stringify(whole.state));
+
+    // A process that does not hold the user reads the snapshot and the events after it, and goes on from there.
     const reads = jest.spyOn(infra.eventStore, 'readStreamsFromSnapshots');
-    const third = new UserProfileService(infra, new CatalogService(infra));
-    const batch = (userId: string) => [item(userId, 2, { firstName: 'Older' }), item(userId, 12, { lastName: 'Lovelace' }), item(userId, 11), { ...item(userId, 13), eventType: 'tag.added', tag: 'VIP' }];
-    await third.recordInteractions([...batch(snapped), ...batch(whole)]);
-    const [fromSnapshot, fromStart] = await reads.mock.results[0]!.value;
-    expect([fromSnapshot.snapshot?.revision, fromSnapshot.events.length, fromStart.snapshot, fromStart.events.length]).toEqual([10n, snappedLength - 11, undefined, wholeLength]);
+    const fresh = new UserProfileService(infra, new CatalogService(infra));
+    await fresh.recordInteractions([item(userId, 2, { firstName: 'Older' }), item(userId, 20, { lastName: 'Lovelace' })]);
+    const [loaded] = await reads.mock.results[0]!.value;
+    expect(loaded.snapshot?.revision).toBe(read!.snapshot!.revision);
     reads.mockRestore();
-    const tail = async (userId: string) => (await infra.eventStore.readStream(streams.botUser(botId, userId))).slice(snappedLength).map((e) => e.type);
-    expect(await tail(snapped)).toEqual(await tail(whole));
-    // Alike but for who they are and when they were created.
-    const { id: _e, userId: _a, createdAt: _c, ...fromSnapshotUser } = (await third.getUser(botId, snapped))!;
-    const { id: _f, userId: _b, createdAt: _d, ...wholeUser } = (await third.getUser(botId, whole))!;
-    expect(fromSnapshotUser).toEqual(wholeUser);
-    expect(fromSnapshotUser).toMatchObject({ ...personal, lastName: 'Lovelace', tags: ['VIP'], lastInteractionAt: '2026-11-01T10:00:13.000Z' });
+    expect(await fresh.getUser(botId, userId)).toMatchObject({ ...personal, lastName: 'Lovelace', tags: ['VIP', 'Lead'], lastInteractionAt: '2026-11-01T10:00:20.000Z' });
   });
 
   it("cannot read a user's snapshot once the user's key is shredded (erasure), and writes none for them", async () => {
