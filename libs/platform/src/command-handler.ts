@@ -311,46 +311,35 @@ async function loadStates<C, E extends DomainEvent, S>(
     const snapshotted = snapshot ? Number(snapshot.revision) + 1 : 0;
     return { state, version: last ? Number(last.revision) + 1 : snapshotted, snapshotted };
   });
-  return writeSnapshots(store, streamNames, read, states, snapshots);
+  return snapshotAfterLoad(store, streamNames, read, states, snapshots);
 }
 
 /**
- * A snapshot for each stream whose load folded `every` events or more; written in the background (a cache). Returns
- * the states with the version their newest snapshot reflects.
+ * A snapshot for each stream whose load folded `every` events or more (`writeInBackground`). Returns the states with
+ * the version their newest snapshot reflects.
  */
-async function writeSnapshots<S>(
+function snapshotAfterLoad<S>(
   store: EventStore,
   streamNames: readonly string[],
   read: readonly StreamFromSnapshot[],
   states: LoadedState<S>[],
   snapshots: SnapshotPolicy<S>,
-): Promise<LoadedState<S>[]> {
-  const every = Math.max(1, snapshots.every);
-  const writes: SnapshotToWrite[] = [];
-  for (let i = 0; i < read.length; i++) {
-    const events = read[i]!.events;
-    if (events.length < every) continue;
-    let data: unknown;
-    try {
-      data = await snapshots.encode(states[i]!.state);
-    } catch (error) {
-      // e.g. an erased subject's key: nothing personal is written about them again, and the load goes on.
-      snapshots.onWriteError?.(error);
-      continue;
-    }
-    if (data === undefined) continue;
+): LoadedState<S>[] {
+  const due: SnapshotDue<S>[] = [];
+  read.forEach(({ events }, i) => {
+    if (events.length < Math.max(1, snapshots.every)) return;
     const last = events[events.length - 1]!;
-    writes.push({ streamName: streamNames[i]!, revision: last.revision, eventId: last.id, data });
+    due.push({ streamName: streamNames[i]!, state: states[i]!.state, revision: last.revision, eventId: last.id });
     states[i] = { ...states[i]!, snapshotted: states[i]!.version };
-  }
-  if (writes.length > 0) void store.writeSnapshots(writes).catch((error: unknown) => snapshots.onWriteError?.(error));
+  });
+  writeInBackground(store, due, snapshots);
   return states;
 }
 
 /**
- * After an append that left `every` events or more past the stream's newest snapshot: a snapshot of the new state,
- * encoded and written in the background (the command does not wait for it). So a stream that grows by large appends
- * — a user's first batch of events — has its snapshot before its next load. Returns the version it reflects now.
+ * After an append that left `every` events or more past the stream's newest snapshot: a snapshot of the new state
+ * (`writeInBackground`). So a stream that grows by large appends — a user's first batch of events — has its snapshot
+ * before its next load. Returns the version its newest snapshot reflects now.
  */
 function snapshotAfterAppend<S>(
   store: EventStore,
@@ -362,9 +351,32 @@ function snapshotAfterAppend<S>(
 ): number {
   const version = Number(last.revision) + 1;
   if (version - snapshotted < Math.max(1, snapshots.every)) return snapshotted;
-  void (async () => {
-    const data = await snapshots.encode(state);
-    if (data !== undefined) await store.writeSnapshots([{ streamName, revision: last.revision, eventId: last.eventId, data }]);
-  })().catch((error: unknown) => snapshots.onWriteError?.(error));
+  writeInBackground(store, [{ streamName, state, ...last }], snapshots);
   return version;
+}
+
+interface SnapshotDue<S> {
+  readonly streamName: string;
+  readonly state: S;
+  readonly revision: bigint;
+  readonly eventId: string;
+}
+
+/**
+ * Encodes the states and writes them with one `writeSnapshots`, without the caller waiting (snapshots are a cache).
+ * A state that cannot be encoded (e.g. an erased subject's: nothing personal is written about them again) or a
+ * write that fails is reported to `onWriteError`; the others are written.
+ */
+function writeInBackground<S>(store: EventStore, due: readonly SnapshotDue<S>[], snapshots: SnapshotPolicy<S>): void {
+  if (due.length === 0) return;
+  const report = (error: unknown) => snapshots.onWriteError?.(error);
+  void (async () => {
+    const encoded = await Promise.all(due.map(({ state }) => snapshots.encode(state).catch((error: unknown) => void report(error))));
+    const writes: SnapshotToWrite[] = [];
+    due.forEach(({ streamName, revision, eventId }, i) => {
+      const data = encoded[i];
+      if (data !== undefined) writes.push({ streamName, revision, eventId, data });
+    });
+    if (writes.length > 0) await store.writeSnapshots(writes);
+  })().catch(report);
 }

@@ -9,7 +9,7 @@ import type { BotUserState } from './domain/bot-user';
 export const BOT_USER_SNAPSHOT_VERSION = 1;
 
 /**
- * A load that folded this many events or more past the user's snapshot writes a new one. At 1M users a stream holds
+ * An append that leaves, or a load that folded, this many events or more past the user's snapshot writes a new one. At 1M users a stream holds
  * ~13 events, each on its own page, and reading one costs ~7 µs of CPU plus ~5 µs to decrypt (docs/benchmarks.md,
  * 2026-12-05); a snapshot is one row and one decryption, and writing it costs about what reading a few events does.
  */

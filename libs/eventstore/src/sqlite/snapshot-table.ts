@@ -43,10 +43,9 @@ export class SnapshotTable {
     return row && { revision: row.revision, eventId: row.event_id, data: JSON.parse(row.data) as unknown };
   }
 
-  /** Inside the write transaction, with its data as `text` (made before, so that nothing throws once rows are written). Returns whether it was kept. */
-  write({ streamName, revision, eventId }: SnapshotToWrite, text: string): boolean {
-    if (this.#eventAt.get(streamName, revision) !== eventId) return false;
-    return this.#upsert.run(streamName, revision, eventId, text).changes > 0;
+  /** Inside the write transaction, with its data as `text` (made before, so that nothing throws once rows are written). */
+  write({ streamName, revision, eventId }: SnapshotToWrite, text: string): void {
+    if (this.#eventAt.get(streamName, revision) === eventId) this.#upsert.run(streamName, revision, eventId, text);
   }
 
   static text(snapshot: SnapshotToWrite): string {
