@@ -7,7 +7,7 @@ export { MongoKeyVault } from './key-vault/mongo-key-vault';
 export { MemoryKeyVault } from './key-vault/memory-key-vault';
 export { createKeyVault, DEFAULT_KEY_VAULT_DB, type KeyVaultConfig } from './key-vault/create-key-vault';
 export { loadMasterKey, MASTER_KEY_BYTES, MASTER_KEY_FILE, type MasterKeySource } from './key-vault/master-key';
-export { isEncryptedPii, PiiCodec, type EncryptedPii, type PiiCodecOptions } from './pii-codec';
+export { isEncryptedBytes, isEncryptedPii, PiiCodec, type EncryptedPii, type PiiCodecOptions } from './pii-codec';
 export { decodePersonalFields, encodePersonalFields, holdsEncryptedValues, type PersonalFieldPaths } from './event-serializer';
 export { Pseudonymizer } from './pseudonym';
 export { keyVaultConformance, type KeyVaultConformanceOptions, type KeyVaultTestStore } from './conformance';

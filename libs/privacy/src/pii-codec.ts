@@ -15,6 +15,7 @@ export interface PiiCodecOptions {
 }
 
 const PREFIX = 'v1.';
+const BYTES_PREFIX = 'b1.';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -24,6 +25,11 @@ export function isEncryptedPii(value: unknown): value is EncryptedPii {
   const keys = Object.keys(value);
   const pii = (value as { $pii?: unknown }).$pii;
   return keys.length === 1 && typeof pii === 'string' && pii.startsWith(PREFIX);
+}
+
+/** Whether `value` is what `PiiCodec.encryptBytes` returns (its format, not that it decrypts). */
+export function isEncryptedBytes(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(BYTES_PREFIX);
 }
 
 /**
@@ -48,29 +54,32 @@ export class PiiCodec {
   async encrypt(subjectId: string, value: JsonValue): Promise<EncryptedPii> {
     const json = JSON.stringify(value) as string | undefined;
     if (json === undefined) throw new TypeError('only JSON values can be encrypted');
-    const key = await this.key(subjectId, true);
-    const iv = nextIv();
-    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(Buffer.from(subjectId, 'utf8'));
-    const body = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
-    return { $pii: PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url') };
+    return { $pii: PREFIX + seal(await this.key(subjectId, true), subjectId, Buffer.from(json, 'utf8')) };
   }
 
   /** Undefined when the subject's key is shredded or was never made; throws `PiiDecryptionError` on tampering. */
   async decrypt(subjectId: string, value: EncryptedPii): Promise<JsonValue | undefined> {
-    const bytes = parse(value);
+    if (!isEncryptedPii(value)) throw new PiiDecryptionError('not an encrypted value of a known format');
+    const bytes = parse(value.$pii.slice(PREFIX.length));
     const key = await this.key(subjectId, false);
-    if (!key) return undefined;
-    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(subjectId, 'utf8'));
-    decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    let json: string;
-    try {
-      json = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
-    } catch {
-      throw new PiiDecryptionError('the ciphertext was altered or belongs to another subject');
-    }
-    return JSON.parse(json) as JsonValue;
+    return key && (JSON.parse(open(key, subjectId, bytes).toString('utf8')) as JsonValue);
+  }
+
+  /**
+   * Bytes encrypted like `encrypt`'s values (the same key, AES-256-GCM with the subject id as associated data), as
+   * `b1.<base64url(iv 12 | tag 16 | ciphertext)>`: for what a caller has encoded itself (a compressed snapshot), so
+   * erasure shreds it like every other personal value. Throws `KeyShreddedError` for an erased subject.
+   */
+  async encryptBytes(subjectId: string, bytes: Uint8Array): Promise<string> {
+    return BYTES_PREFIX + seal(await this.key(subjectId, true), subjectId, bytes);
+  }
+
+  /** Undefined when the subject's key is shredded or was never made; throws `PiiDecryptionError` on tampering. */
+  async decryptBytes(subjectId: string, sealed: string): Promise<Buffer | undefined> {
+    if (!isEncryptedBytes(sealed)) throw new PiiDecryptionError('not encrypted bytes of a known format');
+    const bytes = parse(sealed.slice(BYTES_PREFIX.length));
+    const key = await this.key(subjectId, false);
+    return key && open(key, subjectId, bytes);
   }
 
   isEncrypted(value: unknown): value is EncryptedPii {
@@ -148,9 +157,26 @@ function nextIv(): Buffer {
   return iv;
 }
 
-function parse(value: EncryptedPii): Buffer {
-  if (!isEncryptedPii(value)) throw new PiiDecryptionError('not an encrypted value of a known format');
-  const text = value.$pii.slice(PREFIX.length);
+function seal(key: Uint8Array, subjectId: string, plain: Uint8Array): string {
+  const iv = nextIv();
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(subjectId, 'utf8'));
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+}
+
+function open(key: Uint8Array, subjectId: string, bytes: Buffer): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+  decipher.setAAD(Buffer.from(subjectId, 'utf8'));
+  decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+  try {
+    return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new PiiDecryptionError('the ciphertext was altered or belongs to another subject');
+  }
+}
+
+function parse(text: string): Buffer {
   if (!BASE64URL.test(text)) throw new PiiDecryptionError('the ciphertext is not base64url');
   const bytes = Buffer.from(text, 'base64url');
   if (bytes.length <= IV_BYTES + TAG_BYTES) throw new PiiDecryptionError('the ciphertext is truncated');

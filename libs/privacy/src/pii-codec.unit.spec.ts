@@ -2,7 +2,7 @@ import { KeyShreddedError, type KeyVault } from './port';
 import { PiiDecryptionError } from './errors';
 import type { JsonValue } from './json';
 import { MemoryKeyVault } from './key-vault/memory-key-vault';
-import { PiiCodec, isEncryptedPii, type EncryptedPii } from './pii-codec';
+import { PiiCodec, isEncryptedBytes, isEncryptedPii, type EncryptedPii } from './pii-codec';
 
 /** Counts the vault calls that reach the store, to see what the codec's key cache absorbs. */
 class CountingVault extends MemoryKeyVault {
@@ -94,6 +94,48 @@ describe('PiiCodec', () => {
   ])('rejects %s', async (_, value) => {
     await codec.encrypt('user-1', 'x');
     await expect(codec.decrypt('user-1', value)).rejects.toBeInstanceOf(PiiDecryptionError);
+  });
+
+  describe('bytes', () => {
+    const bytes = Buffer.from([0, 1, 2, 0xff, 0x7b, 0x22]);
+
+    it('round-trips bytes as b1 base64url ciphertext with no trace of the plain bytes, fresh each time', async () => {
+      const first = await codec.encryptBytes('user-1', bytes);
+      const second = await codec.encryptBytes('user-1', bytes);
+      expect(first).toMatch(/^b1\.[A-Za-z0-9_-]+$/);
+      expect(Buffer.from(first.slice(3), 'base64url').length).toBe(12 + 16 + bytes.length);
+      expect(first).not.toBe(second);
+      expect(isEncryptedBytes(first)).toBe(true);
+      expect(isEncryptedPii({ $pii: first })).toBe(false);
+      expect(await codec.decryptBytes('user-1', first)).toEqual(bytes);
+      expect(await codec.decryptBytes('user-1', second)).toEqual(bytes);
+    });
+
+    it('binds bytes to their subject and detects a change', async () => {
+      await vault.getOrCreateKey('user-2');
+      const sealed = await codec.encryptBytes('user-1', bytes);
+      await expect(codec.decryptBytes('user-2', sealed)).rejects.toThrow(/belongs to another subject/);
+      const altered = Buffer.from(sealed.slice(3), 'base64url');
+      altered[30] ^= 0x01;
+      await expect(codec.decryptBytes('user-1', `b1.${altered.toString('base64url')}`)).rejects.toThrow(/altered/);
+    });
+
+    it('keeps the two formats apart: a value is not bytes and bytes are not a value', async () => {
+      const value = await codec.encrypt('user-1', 'secret');
+      const sealed = await codec.encryptBytes('user-1', Buffer.from(JSON.stringify('secret')));
+      await expect(codec.decryptBytes('user-1', value.$pii)).rejects.toBeInstanceOf(PiiDecryptionError);
+      await expect(codec.decrypt('user-1', { $pii: sealed } as EncryptedPii)).rejects.toBeInstanceOf(PiiDecryptionError);
+      await expect(codec.decryptBytes('user-1', 'b1.not base64!')).rejects.toBeInstanceOf(PiiDecryptionError);
+      await expect(codec.decryptBytes('user-1', `b1.${Buffer.alloc(28).toString('base64url')}`)).rejects.toBeInstanceOf(PiiDecryptionError);
+    });
+
+    it('reads nothing for a shredded or unknown subject and refuses to encrypt after shred', async () => {
+      const sealed = await codec.encryptBytes('user-1', bytes);
+      await codec.shred('user-1');
+      expect(await codec.decryptBytes('user-1', sealed)).toBeUndefined();
+      expect(await codec.decryptBytes('never-seen', sealed)).toBeUndefined();
+      await expect(codec.encryptBytes('user-1', bytes)).rejects.toBeInstanceOf(KeyShreddedError);
+    });
   });
 
   it('reads nothing for a shredded or unknown subject and refuses to encrypt after shred', async () => {
