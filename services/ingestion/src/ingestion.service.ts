@@ -18,10 +18,15 @@ import { RecentlyAccepted } from './recently-accepted';
 const ingestedEvents = (infra: Infra) =>
   serviceMetrics(infra, 'ingestion').counter({ name: 'roster_events_ingested_total', help: 'Events ingested, by outcome (accepted: new; duplicate: its eventId was seen before)', labelNames: ['outcome'], zeroes: [{ outcome: 'accepted' }, { outcome: 'duplicate' }] });
 
+/** Seconds batches waited before being recorded because the InboundProcessor was behind (RecentlyAccepted.roomFor). */
+const intakeWaits = (infra: Infra) =>
+  serviceMetrics(infra, 'ingestion').counter({ name: 'roster_ingest_paced_seconds_total', help: 'Seconds ingested batches waited for the inbound processor to catch up before being recorded', labelNames: [] });
+
 @Injectable()
 export class IngestionService {
   private readonly identities: IdentityResolver;
   private readonly ingested: ReturnType<typeof ingestedEvents>;
+  private readonly paced: ReturnType<typeof intakeWaits>;
 
   constructor(
     @Inject(INFRA) private readonly infra: Infra,
@@ -29,6 +34,7 @@ export class IngestionService {
   ) {
     this.identities = new IdentityResolver(infra.eventStore, infra.pseudonymizer);
     this.ingested = ingestedEvents(infra);
+    this.paced = intakeWaits(infra);
   }
 
   /**
@@ -41,6 +47,9 @@ export class IngestionService {
     if (!parsed.ok) return parsed;
     const input = parsed.value as IngestBody;
     const events: NormalizedEvent[] = 'events' in input ? input.events : [input];
+    // Waits (≤ 1 s) while this process's processor is far behind: see RecentlyAccepted, "Intake waits".
+    const waitedMs = (await this.recent?.roomFor(events.length)) ?? 0;
+    if (waitedMs > 0) this.paced.inc(waitedMs / 1000);
     const userIds = await this.identities.resolveAll(botId, events);
     const receivedAt = now.toISOString();
     const seen = new Set<string>();

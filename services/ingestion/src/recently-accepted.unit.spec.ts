@@ -44,4 +44,100 @@ describe('RecentlyAccepted', () => {
     expect(recent.take('e3')).toBeUndefined();
     expect(recent.take('e2')?.userId).toBe('u2');
   });
+
+  describe('intake waits for the processor (roomFor)', () => {
+    let clock = 0;
+    const pacing = { pendingLimit: 10, maxWaitMs: 1_000, stallMs: 500, now: () => clock };
+    const record = (recent: RecentlyAccepted, ids: readonly string[]) => ids.forEach((id) => recent.remember(id, accepted(id)));
+    const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `e${from + i}`);
+    /** Whether the promise settled once pending callbacks ran. */
+    const settled = async (promise: Promise<unknown>) => {
+      let done = false;
+      void promise.then(() => (done = true));
+      await Promise.resolve();
+      await Promise.resolve();
+      return done;
+    };
+
+    beforeEach(() => {
+      clock = 0;
+      jest.useFakeTimers();
+    });
+    afterEach(() => jest.useRealTimers());
+
+    it('lets a batch in at once while it fits within the limit with what waits for the processor', async () => {
+      const recent = new RecentlyAccepted(100, pacing);
+      recent.take('none');
+      record(recent, ids(0, 6));
+      expect(await recent.roomFor(4)).toBe(0);
+    });
+
+    it('holds a batch that does not fit while the processor takes events, until its takes make room', async () => {
+      const recent = new RecentlyAccepted(100, pacing);
+      record(recent, ids(0, 9));
+      recent.take('e0');
+      const waiting = recent.roomFor(4);
+      expect(await settled(waiting)).toBe(false);
+      clock = 50;
+      recent.take('e1');
+      expect(await settled(waiting)).toBe(false);
+      clock = 80;
+      recent.take('e2');
+      expect(await settled(waiting)).toBe(true);
+      expect(await waiting).toBe(80);
+    });
+
+    it('records a batch after the longest wait when the processor takes too slowly', async () => {
+      const recent = new RecentlyAccepted(100, pacing);
+      record(recent, ids(0, 10));
+      recent.take('e0');
+      const waiting = recent.roomFor(5);
+      clock = 999;
+      jest.advanceTimersByTime(999);
+      expect(await settled(waiting)).toBe(false);
+      clock = 1_000;
+      jest.advanceTimersByTime(1);
+      expect(await waiting).toBe(1_000);
+    });
+
+    it('waits for no stalled processor (nothing taken for stallMs), nor for one that never took anything', async () => {
+      const never = new RecentlyAccepted(100, pacing);
+      record(never, ids(0, 10));
+      expect(await never.roomFor(5)).toBe(0);
+
+      const stalled = new RecentlyAccepted(100, pacing);
+      record(stalled, ids(0, 10));
+      stalled.take('e0');
+      clock = 501;
+      expect(await stalled.roomFor(5)).toBe(0);
+    });
+
+    it('lets waiting batches in first come first, only as many as fit together', async () => {
+      const recent = new RecentlyAccepted(100, pacing);
+      record(recent, ids(0, 10));
+      recent.take('e0');
+      const first = recent.roomFor(4);
+      const second = recent.roomFor(3);
+      recent.take('e1');
+      recent.take('e2');
+      expect([await settled(first), await settled(second)]).toEqual([false, false]);
+      // 6 wait: the first batch (4) fits, the second (3) would not fit beside it.
+      recent.take('e3');
+      expect([await settled(first), await settled(second)]).toEqual([true, false]);
+      // A batch let in counts once it is recorded: here it never is, so the next take makes room for the second.
+      recent.take('e4');
+      expect(await settled(second)).toBe(true);
+    });
+
+    it('lets a batch larger than the limit in once nothing waits for the processor', async () => {
+      const recent = new RecentlyAccepted(100, pacing);
+      record(recent, ids(0, 3));
+      recent.take('e0');
+      const large = recent.roomFor(50);
+      recent.take('e1');
+      expect(await settled(large)).toBe(false);
+      recent.take('e2');
+      expect(await settled(large)).toBe(true);
+    });
+  });
 });
