@@ -60,9 +60,8 @@ export class PiiCodec {
   /** Undefined when the subject's key is shredded or was never made; throws `PiiDecryptionError` on tampering. */
   async decrypt(subjectId: string, value: EncryptedPii): Promise<JsonValue | undefined> {
     if (!isEncryptedPii(value)) throw new PiiDecryptionError('not an encrypted value of a known format');
-    const bytes = parse(value.$pii.slice(PREFIX.length));
-    const key = await this.key(subjectId, false);
-    return key && (JSON.parse(open(key, subjectId, bytes).toString('utf8')) as JsonValue);
+    const json = await this.open(subjectId, value.$pii.slice(PREFIX.length));
+    return json && (JSON.parse(json.toString('utf8')) as JsonValue);
   }
 
   /**
@@ -77,7 +76,12 @@ export class PiiCodec {
   /** Undefined when the subject's key is shredded or was never made; throws `PiiDecryptionError` on tampering. */
   async decryptBytes(subjectId: string, sealed: string): Promise<Buffer | undefined> {
     if (!isEncryptedBytes(sealed)) throw new PiiDecryptionError('not encrypted bytes of a known format');
-    const bytes = parse(sealed.slice(BYTES_PREFIX.length));
+    return this.open(subjectId, sealed.slice(BYTES_PREFIX.length));
+  }
+
+  /** The plain bytes of a sealed body (after its prefix); undefined without the subject's key. */
+  private async open(subjectId: string, body: string): Promise<Buffer | undefined> {
+    const bytes = parse(body);
     const key = await this.key(subjectId, false);
     return key && open(key, subjectId, bytes);
   }

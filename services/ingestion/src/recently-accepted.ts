@@ -109,10 +109,7 @@ export class RecentlyAccepted {
       pending += this.waiting[admitted]!.count;
       admitted++;
     }
-    if (admitted === 0) return;
-    const going = this.waiting.slice(0, admitted);
-    this.waiting = this.waiting.slice(admitted);
-    for (const w of going) w.go();
+    for (const w of this.waiting.splice(0, admitted)) w.go();
   }
 
   forgetUser(userId: string): void {

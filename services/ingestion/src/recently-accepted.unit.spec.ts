@@ -50,6 +50,13 @@ describe('RecentlyAccepted', () => {
     const pacing = { pendingLimit: 10, maxWaitMs: 1_000, stallMs: 500, now: () => clock };
     const record = (recent: RecentlyAccepted, ids: readonly string[]) => ids.forEach((id) => recent.remember(id, accepted(id)));
     const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `e${from + i}`);
+    /** `recorded` events e0… recorded, e0 then taken by the processor (at `clock`): the others wait. */
+    const behind = (recorded: number) => {
+      const recent = new RecentlyAccepted(100, pacing);
+      record(recent, ids(0, recorded));
+      recent.take('e0');
+      return recent;
+    };
     /** Whether the promise settled once pending callbacks ran. */
     const settled = async (promise: Promise<unknown>) => {
       let done = false;
@@ -73,9 +80,7 @@ describe('RecentlyAccepted', () => {
     });
 
     it('holds a batch that does not fit while the processor takes events, until its takes make room', async () => {
-      const recent = new RecentlyAccepted(100, pacing);
-      record(recent, ids(0, 9));
-      recent.take('e0');
+      const recent = behind(9);
       const waiting = recent.roomFor(4);
       expect(await settled(waiting)).toBe(false);
       clock = 50;
@@ -88,9 +93,7 @@ describe('RecentlyAccepted', () => {
     });
 
     it('records a batch after the longest wait when the processor takes too slowly', async () => {
-      const recent = new RecentlyAccepted(100, pacing);
-      record(recent, ids(0, 10));
-      recent.take('e0');
+      const recent = behind(10);
       const waiting = recent.roomFor(5);
       clock = 999;
       jest.advanceTimersByTime(999);
@@ -105,17 +108,13 @@ describe('RecentlyAccepted', () => {
       record(never, ids(0, 10));
       expect(await never.roomFor(5)).toBe(0);
 
-      const stalled = new RecentlyAccepted(100, pacing);
-      record(stalled, ids(0, 10));
-      stalled.take('e0');
+      const stalled = behind(10);
       clock = 501;
       expect(await stalled.roomFor(5)).toBe(0);
     });
 
     it('lets waiting batches in first come first, only as many as fit together', async () => {
-      const recent = new RecentlyAccepted(100, pacing);
-      record(recent, ids(0, 10));
-      recent.take('e0');
+      const recent = behind(10);
       const first = recent.roomFor(4);
       const second = recent.roomFor(3);
       recent.take('e1');
@@ -130,9 +129,7 @@ describe('RecentlyAccepted', () => {
     });
 
     it('lets a batch larger than the limit in once nothing waits for the processor', async () => {
-      const recent = new RecentlyAccepted(100, pacing);
-      record(recent, ids(0, 3));
-      recent.take('e0');
+      const recent = behind(3);
       const large = recent.roomFor(50);
       recent.take('e1');
       expect(await settled(large)).toBe(false);

@@ -10,9 +10,10 @@ import type { BotUserState } from './domain/bot-user';
 export const BOT_USER_SNAPSHOT_VERSION = 1;
 
 /**
- * An append that leaves, or a load that folded, this many events or more past the user's snapshot writes a new one. At 1M users a stream holds
- * ~13 events, each on its own page, and reading one costs ~7 µs of CPU plus ~5 µs to decrypt (docs/benchmarks.md,
- * 2026-12-05); a snapshot is one row and one decryption, and writing it costs about what reading a few events does.
+ * An append that leaves, or a load that folded, this many events or more past the user's snapshot writes a new one.
+ * At 1M users a stream holds ~13 events, each on its own page, and reading one costs ~7 µs of CPU plus ~5 µs to decrypt
+ * (docs/benchmarks.md, 2026-12-05); a snapshot is one row and one decryption, and writing it costs about what reading a
+ * few events does.
  */
 export const BOT_USER_SNAPSHOT_EVERY = 8;
 
@@ -54,11 +55,12 @@ export function botUserSnapshots(pii: PiiCodec, onWriteError: (error: unknown) =
       return snapshot;
     },
     async decode(data) {
-      if (isCompressedSnapshot(data)) {
+      if (!isBotUserSnapshot(data)) return undefined;
+      if (data.z === 1 && isEncryptedBytes(data.state)) {
         const compressed = await pii.decryptBytes(data.userId, data.state);
         return compressed && (JSON.parse(inflateRawSync(compressed, ZLIB_1).toString('utf8')) as BotUserState);
       }
-      if (isJsonSnapshot(data)) {
+      if (data.z === undefined && isEncryptedPii(data.state)) {
         const state = await pii.decrypt(data.userId, data.state);
         return state === undefined ? undefined : (state as unknown as BotUserState);
       }
@@ -68,16 +70,11 @@ export function botUserSnapshots(pii: PiiCodec, onWriteError: (error: unknown) =
   };
 }
 
-function isCompressedSnapshot(value: unknown): value is CompressedSnapshot {
+/** The outside of a snapshot of this version, either form; `z` and `state` say which (checked by `decode`). */
+function isBotUserSnapshot(value: unknown): value is { readonly userId: string; readonly z?: unknown; readonly state: unknown } {
   if (typeof value !== 'object' || value === null) return false;
-  const { v, userId, z, state } = value as Partial<CompressedSnapshot>;
-  return v === BOT_USER_SNAPSHOT_VERSION && typeof userId === 'string' && z === 1 && isEncryptedBytes(state);
-}
-
-function isJsonSnapshot(value: unknown): value is JsonSnapshot {
-  if (typeof value !== 'object' || value === null) return false;
-  const { v, userId, z, state } = value as Partial<JsonSnapshot> & { z?: unknown };
-  return v === BOT_USER_SNAPSHOT_VERSION && typeof userId === 'string' && z === undefined && isEncryptedPii(state);
+  const { v, userId } = value as Partial<CompressedSnapshot | JsonSnapshot>;
+  return v === BOT_USER_SNAPSHOT_VERSION && typeof userId === 'string';
 }
 
 /**
