@@ -108,6 +108,11 @@ export interface Collection<T extends Doc> {
   find(query: FindQuery): Promise<Page<T>>;
   /** Rejects with `DeadlineExceededError` once `options.deadline` has passed (before or while counting). */
   count(filter?: DocFilter, options?: CountOptions): Promise<number>;
+  /**
+   * Whether some document matches `filter`: stops at the first (a count through an index's keys in the embedded
+   * store; `countDocuments` with `limit: 1` in MongoDB), where `count` would count them all.
+   */
+  exists(filter: DocFilter): Promise<boolean>;
   /** Removes every document and tombstone (used before a projection rebuild). */
   clear(): Promise<void>;
 }

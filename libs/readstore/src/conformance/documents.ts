@@ -110,7 +110,11 @@ export function documentTests(ctx: ConformanceContext): void {
       const users = ctx.fresh();
       await seed(users, [{ id: 'a' }, { id: 'b' }], 10n);
       await users.delete('b', 11n);
+      // A tombstone is no document.
+      expect(await users.exists({ field: 'id', op: 'eq', value: 'b' })).toBe(false);
+      expect(await users.exists({ field: 'id', op: 'eq', value: 'a' })).toBe(true);
       await users.clear();
+      expect(await users.exists({ field: 'id', op: 'eq', value: 'a' })).toBe(false);
       expect(await users.count()).toBe(0);
       expect(idsOf((await users.find({ limit: 10 })).items)).toEqual([]);
       expect(await users.positionOf('a')).toBeUndefined();

@@ -115,6 +115,7 @@ export function filterTests(ctx: ConformanceContext): void {
       expect(idsOf(page.items)).toEqual(expected);
       expect(page.nextCursor).toBeNull();
       expect(await people.count(filter)).toBe(expected.length);
+      expect(await people.exists(filter)).toBe(expected.length > 0);
     });
 
     it('counts without a filter', async () => {
@@ -133,6 +134,7 @@ export function filterTests(ctx: ConformanceContext): void {
       for (const filter of bad) {
         await expect(people.find({ filter, limit: 1 })).rejects.toThrow(/invalid filter/);
         await expect(people.count(filter)).rejects.toThrow(/invalid filter/);
+        await expect(people.exists(filter)).rejects.toThrow(/invalid filter/);
       }
     });
   });

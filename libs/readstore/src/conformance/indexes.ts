@@ -30,6 +30,9 @@ export function indexTests(ctx: ConformanceContext): void {
         { field: 'tags', op: 'all', value: ['odd', 't1'] },
         { and: [{ field: 'tags', op: 'in', value: ['t1', 't2', 'odd'] }, { not: { field: 'botId', op: 'eq', value: 'c' } }] },
         { field: 'botId', op: 'eq', value: 'missing' },
+        // Ranges an index holds exactly (the embedded store counts and tests them by its keys).
+        { and: [{ field: 'botId', op: 'eq', value: 'c' }, { field: 'seen', op: 'gt', value: '2024-01-07' }] },
+        { and: [{ field: 'botId', op: 'eq', value: 'a' }, { field: 'seen', op: 'gt', value: '2024-01-09' }] },
       ];
       const matches: Record<string, (d: Doc) => boolean> = {
         0: (d) => d.botId === 'b',
@@ -38,12 +41,15 @@ export function indexTests(ctx: ConformanceContext): void {
         3: (d) => (d.tags as string[]).includes('odd') && (d.tags as string[]).includes('t1'),
         4: (d) => (d.tags as string[]).some((t) => ['t1', 't2', 'odd'].includes(t)) && d.botId !== 'c',
         5: () => false,
+        6: (d) => d.botId === 'c' && (d.seen as string) > '2024-01-07',
+        7: () => false,
       };
       for (const [i, filter] of filters.entries()) {
         const expected = current.filter(matches[i]!).map((d) => d.id).sort();
         const { items } = await walk(users, { filter, limit: 4 });
         expect(idsOf(items)).toEqual(expected);
         expect(await users.count(filter)).toBe(expected.length);
+        expect(await users.exists(filter)).toBe(expected.length > 0);
       }
     });
 

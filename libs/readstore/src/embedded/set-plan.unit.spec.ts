@@ -46,6 +46,10 @@ class Recording implements Collection<Doc> {
     return this.inner.upsert(doc, position);
   }
 
+  exists(filter: DocFilter): Promise<boolean> {
+    return this.inner.exists(filter);
+  }
+
   delete(id: string, position?: bigint): Promise<void> {
     return this.inner.delete(id, position);
   }

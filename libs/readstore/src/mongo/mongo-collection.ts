@@ -109,6 +109,11 @@ export class MongoCollection<T extends Doc> implements Collection<T> {
     return this.run('count', () => this.driver.countDocuments(query, left === undefined ? {} : { maxTimeMS: Math.ceil(left) }));
   }
 
+  async exists(filter: DocFilter): Promise<boolean> {
+    const query = { ...LIVE, $and: [toMongoQuery(filter) as Filter<StoredDoc>] };
+    return (await this.run('exists', () => this.driver.countDocuments(query, { limit: 1 }))) > 0;
+  }
+
   async clear(): Promise<void> {
     await this.run('clear', () => this.driver.deleteMany({}));
   }
