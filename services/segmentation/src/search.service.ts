@@ -135,11 +135,11 @@ export class SearchService {
 
   /**
    * Whether some user of the bot moved after the walk's snapshot (`sortStamp > S`): `exists` through `bot_sortStamp`
-   * (two ranks in the embedded store; MongoDB stops at the first key), asked after the page's first find. The find of moved users runs only then: it
-   * plans the whole filter again (at 1M users ~0.3–0.7 ms of the segmentation thread a page, as much as the first
-   * find for a broad filter), and at a first page, whose snapshot is the list's current position, it finds nobody.
-   * Skipping it loses nothing: a user's `sortStamp` only grows, so if none is past S now, none was when the first
-   * find read the list — which then saw every user as it stood at S.
+   * (two ranks in the embedded store; MongoDB stops at the first key), asked after the page's first find. The find of
+   * moved users runs only then: it plans the whole filter again (at 1M users ~0.3–0.7 ms of the segmentation thread a
+   * page, as much as the first find for a broad filter), and at a first page, whose snapshot is the list's current
+   * position, it finds nobody. Skipping it loses nothing: a user's `sortStamp` only grows, so if none is past S now,
+   * none was when the first find read the list — which then saw every user as it stood at S.
    */
   private async anyMovedSince(botId: string, snapshot: string): Promise<boolean> {
     const movedSince: DocFilter = { and: [{ field: 'botId', op: 'eq', value: botId }, { field: 'sortStamp', op: 'gt', value: snapshot }] };

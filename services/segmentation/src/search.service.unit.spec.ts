@@ -58,6 +58,7 @@ describe('SearchService: the find of moved users', () => {
     );
 
   const newest = { by: 'lastInteractionAt', order: 'desc' } as const;
+  const even = { all: [{ field: 'tag', op: 'hasAny', value: ['even'] }] };
   const ids = (items: readonly { id: string }[]) => items.map((u) => u.id);
 
   it('is not asked when nobody moved after the walk began: one find a page', async () => {
@@ -70,15 +71,15 @@ describe('SearchService: the find of moved users', () => {
   });
 
   it('places a user who moved during the walk where it stood when the walk began, once', async () => {
-    const first = await service.search(BOT, { all: [{ field: 'tag', op: 'hasAny', value: ['even'] }] }, newest, 2);
+    const first = await service.search(BOT, even, newest, 2);
     expect(ids(first.items)).toEqual(['u10', 'u8']);
     // u4, not yet seen, jumps to the top; u10, already seen, too.
     await put(doc(4, at(100)));
     await put(doc(10, at(101)));
-    const rest = await service.search(BOT, { all: [{ field: 'tag', op: 'hasAny', value: ['even'] }] }, newest, 2, first.nextCursor!);
+    const rest = await service.search(BOT, even, newest, 2, first.nextCursor!);
     expect(ids(rest.items)).toEqual(['u6', 'u4']);
     expect(finds).toBe(3);
-    const last = await service.search(BOT, { all: [{ field: 'tag', op: 'hasAny', value: ['even'] }] }, newest, 2, rest.nextCursor!);
+    const last = await service.search(BOT, even, newest, 2, rest.nextCursor!);
     expect(ids(last.items)).toEqual(['u2']);
     expect(last.nextCursor).toBeNull();
   });
