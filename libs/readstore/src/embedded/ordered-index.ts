@@ -754,6 +754,16 @@ export class OrderedIndex<T extends Doc> {
   }
 
   /**
+   * Whether every document of the range's partition is keyed in it: the range holds all the partition's keys, and
+   * each document has exactly one (none left out for want of a value, none keyed twice). Its set is then the whole
+   * partition, with nothing to read (a walk's `sortStamp <= S` at its first page, where S is the list's position).
+   */
+  holdsEveryDocument(range: Range<T>): boolean {
+    const { partition } = range;
+    return partition.omitted === 0 && partition.keys === partition.docs && this.holdsAll(range);
+  }
+
+  /**
    * The nodes whose every key is in the range, in order, with their depth, until `visit` returns true: the node at
    * the prefix, or the children of its level within the bounds.
    */

@@ -175,6 +175,53 @@ describe('set plans and kept ranges', () => {
 });
 
 /**
+ * A walk's page asks for the documents unchanged since its snapshot (`sortStamp <= S`, search.service.ts): at a first
+ * page S is the list's position, so the range holds every document of the bot. Its set is the universe itself —
+ * copying the bits of a million documents and intersecting with them cost ~1 ms of such a page at 1M (bench/readstore
+ * under load, 2026-12-06) and changed nothing. Only when every document is keyed exactly once: one without a value,
+ * or keyed twice, makes the range's keys something else than the universe.
+ */
+describe('set plans of a range holding the whole universe', () => {
+  const n = 20_000;
+  const plan = (stampOf: (seq: number) => unknown) => {
+    const stamps = new OrderedIndex<Doc>(['bot', 'stamp']);
+    const tags = new OrderedIndex<Doc>(['bot', 'tag']);
+    for (let seq = 0; seq < n; seq++) {
+      const entry = { doc: { id: `d${String(seq).padStart(6, '0')}`, bot: 'b1', stamp: stampOf(seq), tag: seq % 100 === 0 ? 'rare' : 'common' } as Doc, position: 1n, seq } as Entry<Doc>;
+      stamps.add(entry);
+      tags.add(entry);
+    }
+    const read = jest.spyOn(stamps, 'addSeqs');
+    const conjuncts: DocFilter[] = [
+      { field: 'bot', op: 'eq', value: 'b1' },
+      { field: 'tag', op: 'eq', value: 'rare' },
+      { field: 'stamp', op: 'lte', value: n },
+    ];
+    const sets = planSets([stamps, tags], conjuncts, n, 10 * n)!;
+    const seqs = [...Array(n).keys()];
+    return { sets, read, lower: seqs.filter((seq) => sets.lower.has(seq)), upper: seqs.filter((seq) => sets.upper.has(seq)) };
+  };
+  const rare = [...Array(n).keys()].filter((seq) => seq % 100 === 0);
+
+  it('is the universe, read from nothing, when every document is keyed once within it', () => {
+    const { sets, read, lower, upper } = plan((seq) => seq);
+    expect(read).not.toHaveBeenCalled();
+    expect(sets.fields).toEqual(expect.arrayContaining(['tag', 'stamp']));
+    expect(lower).toEqual(rare);
+    expect(upper).toEqual(rare);
+  });
+
+  it('is read from the index when a document has no value there, or two', () => {
+    const missing = plan((seq) => (seq === 200 ? undefined : seq));
+    expect(missing.read).toHaveBeenCalled();
+    expect(missing.upper).toEqual(rare.filter((seq) => seq !== 200));
+    const twice = plan((seq) => (seq === 300 ? [seq, seq + 0.5] : seq));
+    expect(twice.read).toHaveBeenCalled();
+    expect(twice.upper).toEqual(rare);
+  });
+});
+
+/**
  * A walk plans its sets again at each doubling of its cap (executor.ts `runFind`); the plans of one query share a
  * memo (`PlanMemo`), so a range counted exactly, or past a cap, is not counted again — at 1M, shape 18's re-plans
  * recounted their ranges from scratch (30 % of its window).
