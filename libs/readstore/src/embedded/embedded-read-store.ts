@@ -211,8 +211,14 @@ export class EmbeddedReadStore implements ReadStore {
   }
 }
 
-/** A periodic write spends at most a fifth of the time writing (its frames share the event loop with requests). */
-export const SNAPSHOT_DUTY_FACTOR = 4;
+/**
+ * A periodic write spends at most a tenth of the time writing (its frames share the event loop with requests). A
+ * fifth until 2026-12-06: under bench/search's load at 1M, `v8.serialize` and the compression's callbacks took ~19 %
+ * of the segmentation thread over a 74 s window holding one write — capacity the queries lacked. The cost: after a
+ * crash (a graceful stop writes a last snapshot) the projections replay the events since the last snapshot, up to
+ * ~10 instead of ~5 times a write's duration of traffic (a write of ~15 s at 1M: ~2.5 min instead of ~1.25).
+ */
+export const SNAPSHOT_DUTY_FACTOR = 9;
 
 /**
  * The earliest time the next periodic snapshot may start: a write of a million users takes 10–20 s, so the pause
