@@ -172,36 +172,38 @@ export function planSets<T extends Doc>(
   >();
   const primitive = (conditions: readonly Condition[]) => {
     const found = locate(conditions);
-    if (found && !primitives.has(found.key) && found.tested === undefined && found.ranges.length === 1 && found.index.holdsEveryDocument(found.ranges[0]!)) {
+    if (!found || primitives.has(found.key)) return found && primitives.get(found.key);
+    const field = conditions[0]!.field;
+    if (found.tested === undefined && found.ranges.length === 1 && found.index.holdsEveryDocument(found.ranges[0]!)) {
       // The whole universe: its set is ALL, made of nothing (building it copied the bits of every document, ~1 ms of a
       // page at 1M, and the intersection with it changed nothing).
-      primitives.set(found.key, { field: conditions[0]!.field, index: found.index, ranges: found.ranges, reads: 0, cost: 0, moveUpTo: 0, everything: true });
-    } else if (found && !primitives.has(found.key)) {
-      const cap = capOf(found);
-      const movable = found.tested === undefined && !found.ranges.every((range) => found.index.setFromBits(range));
-      const kept = movable ? keptDistances(found, cap, size) : undefined;
-      // Past the keys that moving kept bits costs, a move is the cheaper set whatever the range holds: counted no
-      // further (at 1M, `lastInteractionAt` within the last 30 days read ~100k keys a request to size a move of a few).
-      const worthCounting = kept && !found.ranges.some((range) => found.index.setFromBits(range)) ? Math.ceil(movedCost(kept, size, found.weight) / found.weight) : cap;
-      // A text condition's values are all tested, and each may pass: at most as many keys as values (one each).
-      const n = found.tested ?? countOf(found, Math.min(cap, worthCounting));
-      const moveUpTo = movedUpTo(found, n, size);
-      // A range larger than its cap may still be worth a move from further away than the cap let `kept` look.
-      const near = kept ? (kept.every((keys) => keys <= moveUpTo) ? kept : undefined) : movable && n > cap ? keptDistances(found, n, size) : undefined;
-      const cost = setCost(found, n, size, near);
-      // A set kept once made serves the requests after this one too (a text test's values are not tested again, a
-      // range's bits are moved by the keys its bounds moved): chosen at its share of the cost.
-      const keptOnce = keptWorth > 1 && !found.ranges.every((range) => found.index.keepsTest(range)) && !near && found.ranges.every((range) => found.index.keptOnceMade(range, n));
-      primitives.set(found.key, {
-        field: conditions[0]!.field,
-        index: found.index,
-        ranges: found.ranges,
-        reads: found.tested ?? Math.ceil(cost / found.weight),
-        cost: keptOnce ? cost / keptWorth : cost,
-        moveUpTo,
-      });
+      primitives.set(found.key, { field, index: found.index, ranges: found.ranges, reads: 0, cost: 0, moveUpTo: 0, everything: true });
+      return primitives.get(found.key);
     }
-    return found && primitives.get(found.key);
+    const cap = capOf(found);
+    const movable = found.tested === undefined && !found.ranges.every((range) => found.index.setFromBits(range));
+    const kept = movable ? keptDistances(found, cap, size) : undefined;
+    // Past the keys that moving kept bits costs, a move is the cheaper set whatever the range holds: counted no
+    // further (at 1M, `lastInteractionAt` within the last 30 days read ~100k keys a request to size a move of a few).
+    const worthCounting = kept && !found.ranges.some((range) => found.index.setFromBits(range)) ? Math.ceil(movedCost(kept, size, found.weight) / found.weight) : cap;
+    // A text condition's values are all tested, and each may pass: at most as many keys as values (one each).
+    const n = found.tested ?? countOf(found, Math.min(cap, worthCounting));
+    const moveUpTo = movedUpTo(found, n, size);
+    // A range larger than its cap may still be worth a move from further away than the cap let `kept` look.
+    const near = kept ? (kept.every((keys) => keys <= moveUpTo) ? kept : undefined) : movable && n > cap ? keptDistances(found, n, size) : undefined;
+    const cost = setCost(found, n, size, near);
+    // A set kept once made serves the requests after this one too (a text test's values are not tested again, a
+    // range's bits are moved by the keys its bounds moved): chosen at its share of the cost.
+    const keptOnce = keptWorth > 1 && !found.ranges.every((range) => found.index.keepsTest(range)) && !near && found.ranges.every((range) => found.index.keptOnceMade(range, n));
+    primitives.set(found.key, {
+      field,
+      index: found.index,
+      ranges: found.ranges,
+      reads: found.tested ?? Math.ceil(cost / found.weight),
+      cost: keptOnce ? cost / keptWorth : cost,
+      moveUpTo,
+    });
+    return primitives.get(found.key);
   };
   /** An `and`'s children, range conditions on one field grouped where an index bounds one range by them. */
   const unitsOf = (children: readonly DocFilter[]): (DocFilter | readonly Condition[])[] => {
