@@ -125,6 +125,7 @@ function user(i: number, bot = 'b1'): Doc {
     name: `${['ann', 'bob', 'zoë', '😀x'][i % 4]}${(i * 31) % 97}`,
     tags: i % 50 === 0 ? ['rare'] : i % 2 === 0 ? ['common'] : [],
     n: i % 7,
+    score: (i * 7919) % 100_003, // distinct, in no index, unrelated to the seq order
   };
 }
 
@@ -212,6 +213,23 @@ describe('pages selected through sort columns', () => {
     const after = collection.explainFind({ filter, sort, limit: 10 });
     expect(after.stats.strategy).toContain('by column');
     expect(walk(collection, filter, sort).ids).toEqual(walk(reference, filter, sort).ids);
+  });
+
+  it('read a page of members, not every one that beat the page so far in seq order', () => {
+    const sort = { field: 'score', order: 'desc' } as const;
+    const rare = inBot({ field: 'tags', op: 'eq', value: 'rare' });
+    const { page, stats } = indexed.explainFind({ filter: rare, sort, limit: 50 });
+    expect(stats.strategy).toBe('sets by column');
+    // The page's 50 and the one that says whether there is more: their numbers are distinct, so no tie is read.
+    expect(stats.examined).toBe(51);
+    expect(page).toEqual(plain.explainFind({ filter: rare, sort, limit: 50 }).page);
+    // Members the sets leave undecided (`name` has no index) that fail the predicate: the page is made up from the rest.
+    const named = inBot({ field: 'tags', op: 'eq', value: 'rare' }, { field: 'name', op: 'gte', value: 'b' });
+    const mixed = indexed.explainFind({ filter: named, sort, limit: 50 });
+    expect(mixed.stats.strategy).toBe('sets by column');
+    expect(mixed.page).toEqual(plain.explainFind({ filter: named, sort, limit: 50 }).page);
+    expect(walk(indexed, named, sort).ids).toEqual(walk(plain, named, sort).ids);
+    expect(walk(indexed, rare, { field: 'score', order: 'asc' }).ids).toEqual(walk(plain, rare, { field: 'score', order: 'asc' }).ids);
   });
 
   it('leave sets that need the predicate for most members to the walk', async () => {
