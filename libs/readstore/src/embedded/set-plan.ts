@@ -268,8 +268,10 @@ export function planSets<T extends Doc>(
       let upper = SeqSet.ALL;
       for (const child of unitsOf(filter.and)) {
         const b = bounds(child);
+        // Exact so far and exact child: one set, made once (each is a pass over the partition's words).
+        const exact = lower === upper && b.lower === b.upper;
         lower = lower.and(b.lower);
-        upper = upper.and(b.upper);
+        upper = exact ? lower : upper.and(b.upper);
         if (upper.isEmpty) return { lower: SeqSet.EMPTY, upper };
       }
       return { lower, upper };
@@ -279,14 +281,19 @@ export function planSets<T extends Doc>(
       let upper = SeqSet.EMPTY;
       for (const child of filter.or) {
         const b = bounds(child);
+        const exact = lower === upper && b.lower === b.upper;
         lower = lower.or(b.lower);
-        upper = upper.or(b.upper);
+        upper = exact ? lower : upper.or(b.upper);
         if (lower.isAll) return { lower, upper: lower };
       }
       return { lower, upper };
     }
     if ('not' in filter) {
       const b = bounds(filter.not);
+      if (b.lower === b.upper) {
+        const complement = b.lower.not();
+        return { lower: complement, upper: complement };
+      }
       return { lower: b.upper.not(), upper: b.lower.not() };
     }
     const set = leaf(filter, chosen);

@@ -5,7 +5,7 @@ import { DEFAULT_COLLECTION_SETTINGS, EmbeddedCollection } from './embedded-coll
 import type { Entry } from './entry';
 import { OrderedIndex } from './ordered-index';
 import { MEMBER_COST, newPlanMemo, planSets, RANGE_KEY_COST, type PlanMemo } from './set-plan';
-import type { SeqSet } from './seq-set';
+import { SeqSet } from './seq-set';
 
 /**
  * Set plans (`set-plan.ts`) answer as plain scans do: the conformance suite's random documents, filters (with `or`
@@ -218,6 +218,36 @@ describe('set plans of a range holding the whole universe', () => {
     const twice = plan((seq) => (seq === 300 ? [seq, seq + 0.5] : seq));
     expect(twice.read).toHaveBeenCalled();
     expect(twice.upper).toEqual(rare);
+  });
+});
+
+describe('set plans of an exact filter', () => {
+  const n = 20_000;
+  const stamps = new OrderedIndex<Doc>(['bot', 'stamp']);
+  const tags = new OrderedIndex<Doc>(['bot', 'tag']);
+  for (let seq = 0; seq < n; seq++) {
+    const entry = { doc: { id: `d${String(seq).padStart(6, '0')}`, bot: 'b1', stamp: seq, tag: seq % 100 === 0 ? 'rare' : 'common' } as Doc, position: 1n, seq } as Entry<Doc>;
+    stamps.add(entry);
+    tags.add(entry);
+  }
+  const seqs = [...Array(n).keys()];
+
+  it('are one set for both bounds, each intersection made once', () => {
+    const ands = jest.spyOn(SeqSet.prototype, 'and');
+    const conjuncts: DocFilter[] = [
+      { field: 'bot', op: 'eq', value: 'b1' },
+      { not: { field: 'tag', op: 'eq', value: 'common' } },
+      { field: 'stamp', op: 'lte', value: n / 2 },
+    ];
+    const sets = SeqSet.pooled(() => {
+      const planned = planSets([stamps, tags], conjuncts, n, 10 * n)!;
+      return { same: planned.lower === planned.upper, members: seqs.filter((seq) => planned.upper.has(seq)) };
+    });
+    expect(sets.same).toBe(true);
+    expect(sets.members).toEqual(seqs.filter((seq) => seq % 100 === 0 && seq <= n / 2));
+    // The dry pass's stand-ins and the real pass: three conjuncts each, not six.
+    expect(ands).toHaveBeenCalledTimes(6);
+    ands.mockRestore();
   });
 });
 
