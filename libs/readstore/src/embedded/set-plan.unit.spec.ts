@@ -181,16 +181,22 @@ describe('set plans and kept ranges', () => {
  * under load, 2026-12-06) and changed nothing. Only when every document is keyed exactly once: one without a value,
  * or keyed twice, makes the range's keys something else than the universe.
  */
+/** `n` documents of bot b1 in two indexes: by `stamp` (`stampOf` each seq) and by `tag` (`rare` on one in 100). */
+function stampsAndTags(n: number, stampOf: (seq: number) => unknown) {
+  const stamps = new OrderedIndex<Doc>(['bot', 'stamp']);
+  const tags = new OrderedIndex<Doc>(['bot', 'tag']);
+  for (let seq = 0; seq < n; seq++) {
+    const entry = { doc: { id: `d${String(seq).padStart(6, '0')}`, bot: 'b1', stamp: stampOf(seq), tag: seq % 100 === 0 ? 'rare' : 'common' } as Doc, position: 1n, seq } as Entry<Doc>;
+    stamps.add(entry);
+    tags.add(entry);
+  }
+  return { stamps, tags };
+}
+
 describe('set plans of a range holding the whole universe', () => {
   const n = 20_000;
   const plan = (stampOf: (seq: number) => unknown) => {
-    const stamps = new OrderedIndex<Doc>(['bot', 'stamp']);
-    const tags = new OrderedIndex<Doc>(['bot', 'tag']);
-    for (let seq = 0; seq < n; seq++) {
-      const entry = { doc: { id: `d${String(seq).padStart(6, '0')}`, bot: 'b1', stamp: stampOf(seq), tag: seq % 100 === 0 ? 'rare' : 'common' } as Doc, position: 1n, seq } as Entry<Doc>;
-      stamps.add(entry);
-      tags.add(entry);
-    }
+    const { stamps, tags } = stampsAndTags(n, stampOf);
     const read = jest.spyOn(stamps, 'addSeqs');
     const conjuncts: DocFilter[] = [
       { field: 'bot', op: 'eq', value: 'b1' },
@@ -223,13 +229,7 @@ describe('set plans of a range holding the whole universe', () => {
 
 describe('set plans of an exact filter', () => {
   const n = 20_000;
-  const stamps = new OrderedIndex<Doc>(['bot', 'stamp']);
-  const tags = new OrderedIndex<Doc>(['bot', 'tag']);
-  for (let seq = 0; seq < n; seq++) {
-    const entry = { doc: { id: `d${String(seq).padStart(6, '0')}`, bot: 'b1', stamp: seq, tag: seq % 100 === 0 ? 'rare' : 'common' } as Doc, position: 1n, seq } as Entry<Doc>;
-    stamps.add(entry);
-    tags.add(entry);
-  }
+  const { stamps, tags } = stampsAndTags(n, (seq) => seq);
   const seqs = [...Array(n).keys()];
 
   it('are one set for both bounds, each intersection made once', () => {
