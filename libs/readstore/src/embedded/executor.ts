@@ -355,26 +355,34 @@ class PageSelector<T extends Doc> {
   /**
    * Offers the members of `members` (seqs below `bySeq.length`) through the sort field's column (`sort-columns.ts`)
    * and returns how many were passed over unread — or undefined once more than `budget` documents have been examined
-   * (the page is then incomplete: the caller walks on). Two passes:
+   * (the page is then incomplete: the caller walks on). When every member matches (`allMatch`: exact sets, not a
+   * complement), two passes:
    * 1. Numbers only, in seq order, a word of bits at a time (`dense`: every seq's number before its bit): the best
-   *    `need` numbers past the cursor's bound the page if every member matches (`bound`); a member whose number is
+   *    `need` numbers past the cursor's bound the page (`bound`); a member whose number — or bin, read first — is
    *    worse than that bound so far is passed over, the others kept as candidates (seqs, no document read).
    * 2. The candidates within the final bound are read and offered (ties included: equal numbers say nothing). A
    *    member whose number is worse than the bound cannot enter a page of `need` matches at or better than it.
    * Reading a document is a cache miss at 1M (~1–5 µs under load); the bound tightening as members come in seq order
    * let ~`need × (1 + ln(members / need))` of them be read (~300 of 8.5k members for 50), the final bound ~`need`.
-   * When members the sets leave undecided fail the predicate, the page can come out short of `need`: the members
-   * the second pass did not read are then offered as before, against the page's real worst (`offerRest`).
+   * Otherwise (members the sets leave undecided may fail the predicate: a bound from numbers alone would leave the
+   * page short, and a second pass over every member — at 1M a dense one, bench shape 18 — would make it up) one pass
+   * that reads as it goes, bounded by the real matches (`offerInTurn`); also what makes up a page that came out
+   * short of `need` all the same (entries gone, numbers equal to the cursor's lying before it).
    */
-  offerMembers(members: SeqSet, bySeq: EntriesBySeq<T>, dense: boolean, budget = Number.POSITIVE_INFINITY): number | undefined {
+  offerMembers(members: SeqSet, bySeq: EntriesBySeq<T>, dense: boolean, allMatch: boolean, budget = Number.POSITIVE_INFINITY): number | undefined {
+    const limit = this.examined + budget;
+    if (!allMatch) return this.offerInTurn(members, bySeq, dense, undefined, limit);
     const column = this.column!;
     const ascending = this.ascending;
     const afterKey = this.afterKey ?? (ascending ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
     const size = bySeq.length;
-    const none = ascending ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
     const bound = new TopK<number>(this.need, ascending ? (a, b) => a - b : (a, b) => b - a);
-    let boundKey = none;
+    let boundKey = ascending ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    const bins = column.coarseBytes();
+    let boundBin = ascending ? 255 : 0;
+    const afterBin = this.afterBin(bins);
     const candidates: number[] = [];
+    const candidateKeys: number[] = [];
     let visited = 0;
     /** Keeps the member at `seq` as a candidate if its number may enter the page (key read by the caller). */
     const consider = (seq: number, key: number): void => {
@@ -382,14 +390,23 @@ class PageSelector<T extends Doc> {
       if (ascending ? !(key <= afterKey) : !(key >= afterKey)) {
         bound.offer(key);
         const worst = bound.worstKept;
-        if (worst !== undefined) boundKey = worst;
+        if (worst !== undefined) {
+          boundKey = worst;
+          if (bins) boundBin = column.coarseOf(worst);
+        }
       }
       candidates.push(seq);
+      candidateKeys.push(key);
     };
     members.forEachWord(size, (word, base) => {
       if (dense) {
         visited += popcount(word);
         for (let seq = base, end = Math.min(base + 32, size); seq < end; seq++) {
+          if (bins !== undefined) {
+            // Out of the page by its bin alone (written out here: this loop visits every seq of the collection).
+            const bin = bins[seq]!;
+            if (ascending ? bin > boundBin || bin < afterBin : bin < boundBin || bin > afterBin) continue;
+          }
           const key = column.keyAt(seq);
           if (ascending ? key < afterKey || key > boundKey : key > afterKey || key < boundKey) continue;
           if ((word & (1 << (seq & 31))) !== 0) consider(seq, key);
@@ -399,67 +416,104 @@ class PageSelector<T extends Doc> {
       for (let rest = word; rest !== 0; rest &= rest - 1) {
         visited++;
         const seq = base + 31 - Math.clz32(rest & -rest);
+        if (bins !== undefined) {
+          const bin = bins[seq]!;
+          if (ascending ? bin > boundBin || bin < afterBin : bin < boundBin || bin > afterBin) continue;
+        }
         const key = column.keyAt(seq);
         if (!(ascending ? key < afterKey || key > boundKey : key > afterKey || key < boundKey)) consider(seq, key);
       }
       return false;
     });
-    const limit = this.examined + budget;
     let taken = 0;
-    for (const seq of candidates) {
-      const key = column.keyAt(seq);
+    for (let i = 0; i < candidates.length; i++) {
+      const key = candidateKeys[i]!;
       if (ascending ? key > boundKey : key < boundKey) continue;
       taken++;
-      const entry = bySeq[seq];
+      const entry = bySeq[candidates[i]!];
       if (!entry) continue;
       this.offer(entry);
       if (this.examined > limit) return undefined;
     }
     if (this.top.worstKept !== undefined) return visited - taken;
-    const rest = this.offerRest(members, bySeq, dense, afterKey, boundKey, limit);
-    return rest === undefined ? undefined : visited - taken - rest;
+    // Short of `need` (entries gone, numbers equal to the cursor's before it): the rest, one pass as below.
+    const rest = this.offerInTurn(members, bySeq, dense, boundKey, limit);
+    return rest;
+  }
+
+  /** The bin of the cursor's number; for no cursor (or one without a number) a bin that keeps every member. */
+  private afterBin(bins: Uint8Array | undefined): number {
+    const afterKey = this.afterKey;
+    if (bins === undefined || afterKey === undefined || Number.isNaN(afterKey)) return this.ascending ? 0 : 255;
+    return this.column!.coarseOf(afterKey);
   }
 
   /**
-   * The members `offerMembers`' second pass did not read (their numbers worse than `boundKey`), in seq order, each
-   * passed over when its number is worse than the page's current worst, else read and offered. Returns how many were
-   * read, or undefined once more than `limit` documents have been examined in all.
+   * One pass over the members in seq order (the selection when members may not match: the page's worst, which only
+   * real matches set, bounds it as it goes), each passed over when its number (or its bin) is worse than the page's
+   * current worst or not past the cursor, else read and offered. `takenWithin`: the members with a number within it
+   * were read already (`offerMembers`' second pass). Returns how many members were passed over, or undefined once
+   * more than `limit` documents have been examined in all.
    */
-  private offerRest(members: SeqSet, bySeq: EntriesBySeq<T>, dense: boolean, afterKey: number, boundKey: number, limit: number): number | undefined {
+  private offerInTurn(members: SeqSet, bySeq: EntriesBySeq<T>, dense: boolean, takenWithin: number | undefined, limit: number): number | undefined {
     const column = this.column!;
     const ascending = this.ascending;
+    const afterKey = this.afterKey ?? (ascending ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
     const size = bySeq.length;
+    const bins = column.coarseBytes();
+    const afterBin = this.afterBin(bins);
     let worstKey = this.worstKeyNow();
-    let taken = 0;
+    let worstBin = bins ? this.worstBinOf(worstKey) : 0;
+    let passed = 0;
     let over = false;
-    /** Reads and offers the member at `seq` unless the second pass has (its number within `boundKey`); true once over the budget. */
+    /** Reads and offers the member at `seq` unless read already; true once over the budget. */
     const take = (seq: number, key: number): boolean => {
-      if (ascending ? key <= boundKey : key >= boundKey) return false;
-      taken++;
+      if (takenWithin !== undefined && (ascending ? key <= takenWithin : key >= takenWithin)) return false;
       const entry = bySeq[seq];
       if (!entry) return false;
       this.offer(entry);
       if (this.examined > limit) return (over = true);
       worstKey = this.worstKeyNow();
+      if (bins) worstBin = this.worstBinOf(worstKey);
       return false;
     };
     members.forEachWord(size, (word, base) => {
       if (dense) {
+        passed += popcount(word);
         for (let seq = base, end = Math.min(base + 32, size); seq < end; seq++) {
+          if (bins !== undefined) {
+            const bin = bins[seq]!;
+            if (ascending ? bin > worstBin || bin < afterBin : bin < worstBin || bin > afterBin) continue;
+          }
           const key = column.keyAt(seq);
           if (ascending ? key < afterKey || key > worstKey : key > afterKey || key < worstKey) continue;
-          if ((word & (1 << (seq & 31))) !== 0 && take(seq, key)) return true;
+          if ((word & (1 << (seq & 31))) === 0) continue;
+          passed--;
+          if (take(seq, key)) return true;
         }
         return false;
       }
       for (let rest = word; rest !== 0; rest &= rest - 1) {
         const seq = base + 31 - Math.clz32(rest & -rest);
+        if (bins !== undefined) {
+          const bin = bins[seq]!;
+          if (ascending ? bin > worstBin || bin < afterBin : bin < worstBin || bin > afterBin) {
+            passed++;
+            continue;
+          }
+        }
         const key = column.keyAt(seq);
-        if (!(ascending ? key < afterKey || key > worstKey : key > afterKey || key < worstKey) && take(seq, key)) return true;
+        if (ascending ? key < afterKey || key > worstKey : key > afterKey || key < worstKey) passed++;
+        else if (take(seq, key)) return true;
       }
       return false;
     });
-    return over ? undefined : taken;
+    return over ? undefined : passed;
+  }
+
+  /** The bin of the page's current worst (none yet: the bin that keeps every member). */
+  private worstBinOf(worstKey: number): number {
+    return this.top.worstKept === undefined ? (this.ascending ? 255 : 0) : this.column!.coarseOf(worstKey);
   }
 
   /** The number of the page's current worst in the column (none yet: nothing is worse). */
@@ -539,7 +593,10 @@ function find<T extends Doc>(
     let passed = 0;
     if (column) {
       selector.useColumn(column, sort.order === 'asc');
-      const members = selector.offerMembers(sets.upper, bySeq, denseFor(sets.upper, sets.universe, bySeq.length), budget);
+      // Every member matches when the sets are exact and not a complement (whose seqs below the collection's size
+      // include other partitions' and deleted entries'): then the column's numbers alone bound the page.
+      const allMatch = sets.lower === sets.upper && !sets.upper.negated;
+      const members = selector.offerMembers(sets.upper, bySeq, denseFor(sets.upper, sets.universe, bySeq.length), allMatch, budget);
       if (members === undefined) {
         abandoned += selector.examined;
         abandonedHits += selector.matched;

@@ -24,6 +24,20 @@ export class SortColumn<T extends Doc> {
   private readonly read: (doc: object) => unknown;
   /** Seqs below this have their numbers (the fill goes up; `update` keeps those below it current). */
   private filled = 0;
+  /**
+   * A byte per seq, its number's bin (`coarseOf`): 256 equal bins from the smallest value to the largest plus an
+   * eighth (values coming later, such as new interaction times, land above), everything below the smallest in bin 0,
+   * above the last in 255. Never decreasing in the number, so a member whose byte is worse than the page's bound's
+   * is worse than the bound, and its number need not be read: 1 MB at 1M instead of 8, which the caches keep — a
+   * number read of a sparse set's member is a cache miss (~100 ns under load; a rare tag's 8.4k members were ~0.9 ms
+   * of its page). Made when the column is filled (`requantize`), kept up by `update`, made again when the top bin
+   * holds four times its share (values past the largest pile up there).
+   */
+  private coarse: Uint8Array;
+  private coarseFrom = 0;
+  /** Bins per unit of number; 0 while no bins are made (every byte 0: nothing is passed over by them). */
+  private coarseScale = 0;
+  private readonly binCounts = new Uint32Array(256);
 
   constructor(
     readonly field: string,
@@ -31,6 +45,19 @@ export class SortColumn<T extends Doc> {
   ) {
     this.read = valueReader(splitPath(field));
     this.keys = new Float64Array(Math.max(16, bySeq.length));
+    this.coarse = new Uint8Array(this.keys.length);
+  }
+
+  /** The bins by seq (see `coarse`), once made and the column ready; undefined otherwise. */
+  coarseBytes(): Uint8Array | undefined {
+    return this.coarseScale > 0 && this.ready ? this.coarse : undefined;
+  }
+
+  /** The bin of a number (see `coarse`): 0 for null, the sentinels and anything below the smallest value. */
+  coarseOf(key: number): number {
+    if (!(key > EMPTY)) return 0;
+    const bin = Math.floor((key - this.coarseFrom) * this.coarseScale);
+    return bin < 0 ? 0 : bin > 255 ? 255 : bin;
   }
 
   /** Whether every seq has its number (`fillUpTo` has reached the end). */
@@ -55,17 +82,57 @@ export class SortColumn<T extends Doc> {
     if (entry.seq > this.filled) return; // a fill under way reaches it
     const key = this.keyOf(this.read(entry.doc));
     if (Number.isNaN(key)) return this.advance(); // every number made again (the fill starts over)
-    if (entry.seq === this.filled) {
+    const known = entry.seq < this.filled;
+    if (!known) {
       // The next seq of a column filled so far (a document created after the fill, or during a fill that is here).
       this.makeRoom(entry.seq + 1);
       this.filled = entry.seq + 1;
     }
     this.keys[entry.seq] = key;
+    this.rebin(entry.seq, key, known);
   }
 
   /** A deleted entry's number is wiped (its seq is never used again): no trace of its value stays behind. */
   forget(seq: number): void {
-    if (seq < this.keys.length) this.keys[seq] = Number.NEGATIVE_INFINITY;
+    if (seq >= this.keys.length) return;
+    this.keys[seq] = Number.NEGATIVE_INFINITY;
+    if (seq < this.filled) this.rebin(seq, Number.NEGATIVE_INFINITY, true);
+  }
+
+  /** Keeps the bin of `seq` (holding `key` now; `known`: it had one before) and the bins' counts. */
+  private rebin(seq: number, key: number, known: boolean): void {
+    if (this.coarseScale === 0) return;
+    const bin = this.coarseOf(key);
+    if (known) this.binCounts[this.coarse[seq]!]!--;
+    this.binCounts[bin]!++;
+    this.coarse[seq] = bin;
+    if (bin === 255 && this.binCounts[255]! > Math.max(1024, this.filled / 64)) this.requantize();
+  }
+
+  /**
+   * Makes the bins anew from the numbers held (a pass to find the smallest and the largest value, one to bin every
+   * seq: ~3–5 ms at 1M). Only values (above the sentinels of '' and numbers among strings) set the range.
+   */
+  private requantize(): void {
+    const { keys, filled } = this;
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (let seq = 0; seq < filled; seq++) {
+      const key = keys[seq]!;
+      if (key > EMPTY) {
+        if (key < low) low = key;
+        if (key > high) high = key;
+      }
+    }
+    this.binCounts.fill(0);
+    this.coarseFrom = low;
+    this.coarseScale = high > low ? 256 / ((high - low) * 1.125) : 0;
+    if (this.coarseScale === 0) return;
+    for (let seq = 0; seq < filled; seq++) {
+      const bin = this.coarseOf(keys[seq]!);
+      this.coarse[seq] = bin;
+      this.binCounts[bin]!++;
+    }
   }
 
   /**
@@ -86,21 +153,27 @@ export class SortColumn<T extends Doc> {
       this.filled = seq + 1;
       if ((seq & 1023) === 1023 && stop()) break;
     }
+    if (this.ready) this.requantize();
     return this.ready;
   }
 
-  /** Grows the numbers to hold `seqs` seqs (keeping those filled). */
+  /** Grows the numbers (and their bins) to hold `seqs` seqs (keeping those filled). */
   private makeRoom(seqs: number): void {
     if (this.keys.length >= seqs) return;
-    const grown = new Float64Array(Math.ceil(seqs * 1.25));
+    const length = Math.ceil(seqs * 1.25);
+    const grown = new Float64Array(length);
     grown.set(this.keys.subarray(0, this.filled));
     this.keys = grown;
+    const bins = new Uint8Array(length);
+    bins.set(this.coarse.subarray(0, this.filled));
+    this.coarse = bins;
   }
 
-  /** The next encoding (`number` → `time` → `text`); every number is to be made again. */
+  /** The next encoding (`number` → `time` → `text`); every number is to be made again (and the bins, once filled). */
   private advance(): void {
     this.mode = this.mode === 'number' ? 'time' : 'text';
     this.filled = 0;
+    this.coarseScale = 0;
   }
 }
 

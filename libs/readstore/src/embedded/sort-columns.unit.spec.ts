@@ -88,6 +88,47 @@ describe('a sort column', () => {
     expect(column.keyAt(1)).toBe(textKey('2026-01-01T00:00:00.000Z'));
   });
 
+  it('bins its numbers never against their order, through changes, deletes and the top bin filling up', () => {
+    /** Every pair of seqs: a larger number never has a smaller bin. */
+    const monotone = (column: SortColumn<Doc>, seqs: number) => {
+      const bins = column.coarseBytes()!;
+      const order = [...Array(seqs).keys()].sort((a, b) => (column.keyAt(a) < column.keyAt(b) ? -1 : column.keyAt(a) > column.keyAt(b) ? 1 : 0));
+      for (let i = 1; i < order.length; i++) if (bins[order[i]!]! < bins[order[i - 1]!]!) return false;
+      return order.every((seq) => bins[seq] === column.coarseOf(column.keyAt(seq)));
+    };
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 2, maxLength: 40 }), (values) => {
+        const { column } = columnOver(values);
+        return column.coarseBytes() === undefined || monotone(column, values.length);
+      }),
+    );
+    const n = 5000;
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
+    const { column, bySeq } = columnOver(Array.from({ length: n }, (_, i) => at(i)));
+    expect(column.coarseBytes()).toBeDefined();
+    expect(column.coarseOf(column.keyAt(n - 1))).toBeLessThan(255); // room above the largest value
+    // Interactions after the fill: each user in turn moves past every value there was, into the top bin, until it
+    // holds four times its share and the bins are made again.
+    const topBins: number[] = [];
+    for (let i = 0; i < n; i++) {
+      bySeq[i]!.doc = { id: `d${i}`, v: at(2 * n + i) };
+      column.update(bySeq[i]!);
+      if (i % 50 === 0) column.forget((i * 7) % n);
+      topBins.push(column.coarseOf(column.keyAt(i)));
+      if (i % 500 === 0) expect(monotone(column, n)).toBe(true);
+    }
+    expect(topBins).toContain(255);
+    expect(monotone(column, n)).toBe(true);
+    // Made again whenever the top bin held 1,024 (the least it waits for): it never holds more.
+    expect(column.coarseBytes()!.subarray(0, n).filter((bin) => bin === 255).length).toBeLessThanOrEqual(1024);
+    expect(topBins.filter((bin) => bin < 255).length).toBeGreaterThan(n / 3);
+    // Created after the fill: binned as it comes.
+    const created = { doc: { id: 'new', v: at(0) } as Doc, position: 1n, seq: n };
+    bySeq.push(created);
+    column.update(created);
+    expect(column.coarseBytes()![n]).toBe(column.coarseOf(column.keyAt(n)));
+  });
+
   it('wipes the number of a deleted document', () => {
     const { column } = columnOver(['ann', 'bob']);
     expect(column.keyAt(0)).toBe(textKey('ann'));
@@ -230,6 +271,20 @@ describe('pages selected through sort columns', () => {
     expect(mixed.page).toEqual(plain.explainFind({ filter: named, sort, limit: 50 }).page);
     expect(walk(indexed, named, sort).ids).toEqual(walk(plain, named, sort).ids);
     expect(walk(indexed, rare, { field: 'score', order: 'asc' }).ids).toEqual(walk(plain, rare, { field: 'score', order: 'asc' }).ids);
+  });
+
+  it('read the numbers of the members their bins leave in the race, not of every member', () => {
+    const rare = inBot({ field: 'tags', op: 'eq', value: 'rare' });
+    const sort = { field: 'score', order: 'desc' } as const;
+    indexed.explainFind({ filter: rare, sort, limit: 50 }); // the column of `score` made
+    const reads = jest.spyOn(SortColumn.prototype, 'keyAt');
+    const { page, stats } = indexed.explainFind({ filter: rare, sort, limit: 50 });
+    expect(stats.strategy).toBe('sets by column');
+    // 400 members, spread evenly over the 256 bins of `score`: the first 51 set the bound, then about those of its bin
+    // and better — not all 400 (each a cache miss at 1M).
+    expect(reads.mock.calls.length).toBeLessThan(250);
+    reads.mockRestore();
+    expect(page).toEqual(plain.explainFind({ filter: rare, sort, limit: 50 }).page);
   });
 
   it('leave sets that need the predicate for most members to the walk', async () => {
