@@ -31,7 +31,6 @@
  * CPU the bench itself took meanwhile: it shares the machine's cores with what it measures.
  * Prints one line per shape and one summary line, with the conditions (cores, memory, SQLite synchronous, mode).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -39,7 +38,9 @@ import { cpus, totalmem } from 'node:os';
 import { Api } from '../e2e/support/api';
 import { startDistributed, startEmbedded, type Deployment } from '../e2e/support/deployment';
 import { FIRST, LANGS, LAST, PLANS, prng, sampler, SHAPES, TAG_WEIGHTS } from './support/search-shapes';
+import { backgroundLoad } from './support/background-load';
 import { HttpPoster, type Poster } from './support/http-poster';
+import { rosterProcesses, untilRosterIdle } from './support/roster-processes';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -110,32 +111,6 @@ function userEvents(run: string, i: number): object[] {
 // ---- query shapes -------------------------------------------------------------------------------------------------
 
 // ---- process memory ---------------------------------------------------------------------------------------------
-interface Proc {
-  pid: number;
-  label: string;
-}
-/** The Roster processes: children of this process running a dist/services main.js. */
-function rosterProcesses(): Proc[] {
-  let out = '';
-  try {
-    out = execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' });
-  } catch {
-    return [];
-  }
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map(Number)
-    .flatMap((pid) => {
-      try {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-        const m = /dist\/services\/([^/]+)\/src\/main\.js/.exec(cmd);
-        return m ? [{ pid, label: m[1]! }] : [];
-      } catch {
-        return [];
-      }
-    });
-}
 function status(pid: number, key: 'VmRSS' | 'VmHWM'): number {
   try {
     const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -150,41 +125,7 @@ const rssReport = (key: 'VmRSS' | 'VmHWM' = 'VmRSS') =>
     .map((p) => ({ ...p, kib: status(p.pid, key) }))
     .sort((a, b) => b.kib - a.kib);
 
-/** CPU seconds (user + system) the Roster processes have used so far (`/proc/<pid>/stat`, clock ticks of 1/100 s). */
-function rosterCpuSeconds(): number {
-  let ticks = 0;
-  for (const p of rosterProcesses()) {
-    try {
-      const fields = readFileSync(`/proc/${p.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat(5))
-    } catch {
-      // gone
-    }
-  }
-  return ticks / 100;
-}
-
-/**
- * Waits until the Roster processes use less than a tenth of a core over 5 s: the pipeline has applied what was
- * accepted and background index work is done. A start on kept data, or the end of a load, can leave events accepted
- * but not yet projected; measuring then would time the backlog, not the queries. Gives up after `maxMinutes`.
- */
-async function untilIdle(what: string, maxMinutes = 20): Promise<void> {
-  const started = performance.now();
-  const deadline = Date.now() + maxMinutes * 60_000;
-  let last = rosterCpuSeconds();
-  while (Date.now() < deadline) {
-    await sleep(5000);
-    const now = rosterCpuSeconds();
-    const share = (now - last) / 5;
-    last = now;
-    if (share < 0.1) {
-      log(`${what}: idle after ${((performance.now() - started) / 1000).toFixed(0)} s (CPU ${(share * 100).toFixed(0)} % of a core over 5 s)`);
-      return;
-    }
-  }
-  log(`${what}: still busy after ${maxMinutes} min; measuring anyway`);
-}
+const untilIdle = (what: string, maxMinutes?: number) => untilRosterIdle(what, log, maxMinutes);
 
 // ---- phases -------------------------------------------------------------------------------------------------------
 async function setup(api0: Api) {
@@ -274,53 +215,6 @@ async function load(api: Api, botId: string, run: string, resumeFrom = 0, savePr
   }
   const visibleAt = Date.now();
   return { events: accepted, acceptRate: accepted / ((acceptedAt - started) / 1000), e2eRate: accepted / ((visibleAt - started) / 1000), seconds: (visibleAt - started) / 1000 };
-}
-
-/**
- * 100 events every 100 ms (for BACKGROUND = 1000) on existing users: interactions, some tags and score changes. Ticks
- * fire on the clock whether or not earlier posts have been answered (at most 10 in flight, beyond that a tick is
- * skipped and counted), so a saturated server shows as a lower achieved rate rather than a slower schedule.
- */
-function background(api: Poster, botId: string, run: string) {
-  let sent = 0;
-  let failures = 0;
-  let skipped = 0;
-  let inFlight = 0;
-  let tick = 0;
-  const pending = new Set<Promise<void>>();
-  const perTick = Math.round(BACKGROUND / 10);
-  const started = Date.now();
-  const timer = setInterval(() => {
-    if (perTick === 0) return;
-    if (inFlight >= 10) return void skipped++;
-    const occurredAt = new Date().toISOString();
-    const t = tick++;
-    const events = Array.from({ length: perTick }, (_, j) => {
-      const user = `u${Math.floor(rand() * USERS)}`;
-      const base = { eventId: `${run}-bg-${t}-${j}`, channel: 'messenger', channelUserId: user, occurredAt };
-      const r = rand();
-      if (r < 0.1) return { ...base, type: 'tag.added', tag: weighted(TAG_WEIGHTS) };
-      if (r < 0.2) return { ...base, type: 'field.set', key: 'score', value: Math.floor(rand() * 1000) / 10 };
-      return { ...base, type: 'message.received' };
-    });
-    inFlight++;
-    const p: Promise<void> = api.post(`/v1/bots/${botId}/events`, { events }).then(
-      (res) => void (res.status === 202 ? (sent += res.json.accepted) : failures++),
-      () => void failures++,
-    ).finally(() => {
-      inFlight--;
-      pending.delete(p);
-    });
-    pending.add(p);
-  }, 100);
-  return {
-    async stop() {
-      clearInterval(timer);
-      const seconds = (Date.now() - started) / 1000;
-      await Promise.all(pending);
-      return { sent, failures, skipped, rate: sent / seconds };
-    },
-  };
 }
 
 interface ShapeResult {
@@ -536,7 +430,7 @@ async function main() {
       log(`quiet baseline (1 client, no background ingestion, ${BASELINE} s per shape): first page p50=${ms(pct(q('first'), 50))} p99=${ms(pct(q('first'), 99))} count p50=${ms(pct(q('count'), 50))} p99=${ms(pct(q('count'), 99))}`);
     }
     // Background event ids must be new in every run (a kept directory has seen the earlier runs' ids).
-    const bg = background(client, botId, `${run}-${Date.now()}`);
+    const bg = backgroundLoad(client, botId, `${run}-${Date.now()}`, { users: USERS, rate: BACKGROUND, rand });
     const benchCpu = process.cpuUsage();
     const benchWall = performance.now();
     let peakRss = 0;
