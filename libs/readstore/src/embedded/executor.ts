@@ -437,8 +437,7 @@ class PageSelector<T extends Doc> {
     }
     if (this.top.worstKept !== undefined) return visited - taken;
     // Short of `need` (entries gone, numbers equal to the cursor's before it): the rest, one pass as below.
-    const rest = this.offerInTurn(members, bySeq, dense, boundKey, limit);
-    return rest;
+    return this.offerInTurn(members, bySeq, dense, boundKey, limit);
   }
 
   /** The bin of the cursor's number; for no cursor (or one without a number) a bin that keeps every member. */

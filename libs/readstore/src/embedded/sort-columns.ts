@@ -37,7 +37,8 @@ export class SortColumn<T extends Doc> {
   private coarseFrom = 0;
   /** Bins per unit of number; 0 while no bins are made (every byte 0: nothing is passed over by them). */
   private coarseScale = 0;
-  private readonly binCounts = new Uint32Array(256);
+  /** Seqs in the top bin (255): past the largest value when the bins were made. */
+  private inTopBin = 0;
 
   constructor(
     readonly field: string,
@@ -99,14 +100,13 @@ export class SortColumn<T extends Doc> {
     if (seq < this.filled) this.rebin(seq, Number.NEGATIVE_INFINITY, true);
   }
 
-  /** Keeps the bin of `seq` (holding `key` now; `known`: it had one before) and the bins' counts. */
+  /** Keeps the bin of `seq` (holding `key` now; `known`: it had one before) and the top bin's count. */
   private rebin(seq: number, key: number, known: boolean): void {
     if (this.coarseScale === 0) return;
     const bin = this.coarseOf(key);
-    if (known) this.binCounts[this.coarse[seq]!]!--;
-    this.binCounts[bin]!++;
+    if (known && this.coarse[seq] === 255) this.inTopBin--;
     this.coarse[seq] = bin;
-    if (bin === 255 && this.binCounts[255]! > Math.max(1024, this.filled / 64)) this.requantize();
+    if (bin === 255 && ++this.inTopBin > Math.max(1024, this.filled / 64)) this.requantize();
   }
 
   /**
@@ -124,14 +124,14 @@ export class SortColumn<T extends Doc> {
         if (key > high) high = key;
       }
     }
-    this.binCounts.fill(0);
+    this.inTopBin = 0;
     this.coarseFrom = low;
     this.coarseScale = high > low ? 256 / ((high - low) * 1.125) : 0;
     if (this.coarseScale === 0) return;
     for (let seq = 0; seq < filled; seq++) {
       const bin = this.coarseOf(keys[seq]!);
       this.coarse[seq] = bin;
-      this.binCounts[bin]!++;
+      if (bin === 255) this.inTopBin++;
     }
   }
 
