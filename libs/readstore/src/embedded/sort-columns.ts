@@ -126,7 +126,9 @@ export class SortColumn<T extends Doc> {
     }
     this.inTopBin = 0;
     this.coarseFrom = low;
-    this.coarseScale = high > low ? 256 / ((high - low) * 1.125) : 0;
+    // No bins for one value, nor for a range too narrow (subnormal: the scale overflows) or too wide (the span does).
+    const scale = 256 / ((high - low) * 1.125);
+    this.coarseScale = high > low && Number.isFinite(scale) ? scale : 0;
     if (this.coarseScale === 0) return;
     for (let seq = 0; seq < filled; seq++) {
       const bin = this.coarseOf(keys[seq]!);
