@@ -285,25 +285,33 @@ class ColumnCost {
     return this.undecidedCount;
   }
 
-  get all(): number {
-    return this.visits + this.undecided * DECIDED_ADVANTAGE;
+  /**
+   * The visits of a selection that keeps `kept` candidates (`PageSelector.offerMembers`), in walk steps: bin by bin
+   * when that is expected to visit fewer seqs (`byBinsBetter`: about `kept × size / members` if the members lie
+   * evenly across the bins), else a pass (`visits`); without `kept` (one pass, `offerInTurn`) a pass.
+   */
+  visitsFor(kept?: number): number {
+    if (kept === undefined || !byBinsBetter(kept, this.sets.upper, this.size, this.dense)) return this.visits;
+    return (kept * this.size) / Math.max(1, this.members) / COLUMN_ADVANTAGE;
+  }
+
+  /** The most a selection costs: its visits and every undecided member read. */
+  all(kept?: number): number {
+    return this.visitsFor(kept) + this.undecided * DECIDED_ADVANTAGE;
   }
 
   /**
-   * The documents a selection through the column reads for `need` matches if the undecided members match at `rate`
-   * and lie in seq order unrelated to the sort: it reads each one until the page has `need`, about `need / rate`,
-   * then one whose number beats the page's worst, a chance of `need` in the matches met so far — `need / rate ×
-   * (1 + ln(matches / need))` in all; every undecided member when they hold fewer than `need` matches.
+   * The documents a selection through the column reads for `need` matches if the undecided members match at `rate`:
+   * the candidates its numbers keep (`keptFor`), every undecided member when they hold fewer than `need` matches.
    */
   reads(need: number, rate: number): number {
-    const matches = this.undecided * rate;
-    if (matches <= need) return this.undecided;
-    return Math.min(this.undecided, (need / rate) * (1 + Math.log(matches / need)));
+    if (this.undecided * rate <= need) return this.undecided;
+    return Math.min(this.undecided, keptFor(need, rate));
   }
 
-  /** Whether the column costs no more than `steps` of the walk. */
-  within(steps: number): boolean {
-    return this.visits <= steps && this.all <= steps;
+  /** Whether the column costs no more than `steps` of the walk (a selection keeping `kept` candidates). */
+  within(steps: number, kept?: number): boolean {
+    return this.visitsFor(kept) <= steps && this.all(kept) <= steps;
   }
 
   /**
@@ -312,10 +320,39 @@ class ColumnCost {
    * than that (matches gathered at the far end of its order) gives way to the column once it has spent as much
    * (`find`).
    */
-  betterThanWalkFor(missing: number): boolean {
-    return this.within((missing * this.sets.universe) / Math.max(1, this.members));
+  betterThanWalkFor(missing: number, need: number): boolean {
+    const { lower, upper } = this.sets;
+    return this.within((missing * this.sets.universe) / Math.max(1, this.members), lower === upper && !upper.negated ? need : undefined);
   }
 }
+
+/**
+ * How many more candidates a selection through the column keeps than `need / rate` when members the sets leave
+ * undecided may fail the predicate (`PageSelector.offerMembers`): a rate measured on a walk's few hundred documents
+ * may be high; a round short of `need` costs another (`offerMembers`).
+ */
+const UNDECIDED_SLACK = 1.25;
+
+/** The candidates a selection through the column keeps for `need` matches when undecided members match at `rate`. */
+const keptFor = (need: number, rate: number) => Math.ceil((need / Math.max(rate, 1e-6)) * UNDECIDED_SLACK);
+
+/**
+ * Whether visiting the members bin by bin, the best bins first (`SortColumn.binLists`: each seq of a visited bin is
+ * a sequential read and a bit test, ~2–4 ns), is expected to visit fewer seqs than a pass (a dense one reads every
+ * seq's bin, a sparse one the words and each member's bin): if the members lie evenly across the bins, about
+ * `kept × size / members` seqs are visited before `kept` members are found. When they lie far down the column's order
+ * (shape 18 of bench/search: the newest subscribers all interacted lately) it visits more, never more than every seq
+ * once — what a dense pass costs; a sparse set is not worth the risk unless it is large.
+ */
+function byBinsBetter(kept: number, members: SeqSet, size: number, dense: boolean): boolean {
+  const count = members.size(size);
+  if (count === 0) return false;
+  const expected = (kept * size) / count;
+  return dense ? expected * 4 <= size : expected * 2 <= count;
+}
+
+/** The seqs visited bin by bin before a pass takes over: twice what a pass visits (a dense pass: every seq). */
+const binVisitsCap = (members: SeqSet, size: number, dense: boolean) => (dense ? Number.POSITIVE_INFINITY : 2 * (members.size(size) + size / 32));
 
 /** Keeps the best `need` matches after the keyset, in page order. */
 class PageSelector<T extends Doc> {
@@ -356,36 +393,73 @@ class PageSelector<T extends Doc> {
    * Offers the members of `members` (seqs below `bySeq.length`) through the sort field's column (`sort-columns.ts`)
    * and returns how many were passed over unread — or undefined once more than `budget` documents have been examined
    * (the page is then incomplete: the caller walks on). When every member matches (`allMatch`: exact sets, not a
-   * complement), two passes:
-   * 1. Numbers only, in seq order, a word of bits at a time (`dense`: every seq's number before its bit): the best
-   *    `need` numbers past the cursor's bound the page (`bound`); a member whose number — or bin, read first — is
-   *    worse than that bound so far is passed over, the others kept as candidates (seqs, no document read).
-   * 2. The candidates within the final bound are read and offered (ties included: equal numbers say nothing). A
-   *    member whose number is worse than the bound cannot enter a page of `need` matches at or better than it.
+   * complement), or the members the sets leave undecided match at an expected `rate` (a walk's, `find`), in rounds
+   * of two passes:
+   * 1. Numbers only (`candidates`): the best `kept` numbers past the cursor — and past what earlier rounds read —
+   *    bound the round; a member whose number (or bin, read first) is worse than that bound so far is passed over,
+   *    the others kept as candidates (seqs, no document read). `kept` is `need` when every member matches, else
+   *    `need / rate` and a quarter more.
+   * 2. The candidates within the round's bound are read and offered (ties included: equal numbers say nothing). A
+   *    member whose number is worse than the bound cannot enter a page of `need` matches at or better than it; with
+   *    fewer matches than that among them (undecided members failed more often than the rate said: it is measured
+   *    on what the walk read since its sets, not on the column's best members), the next round keeps four times as
+   *    many past this bound.
    * Reading a document is a cache miss at 1M (~1–5 µs under load); the bound tightening as members come in seq order
-   * let ~`need × (1 + ln(members / need))` of them be read (~300 of 8.5k members for 50), the final bound ~`need`.
-   * Otherwise (members the sets leave undecided may fail the predicate: a bound from numbers alone would leave the
-   * page short, and a second pass over every member — at 1M a dense one, bench shape 18 — would make it up) one pass
-   * that reads as it goes, bounded by the real matches (`offerInTurn`); also what makes up a page that came out
-   * short of `need` all the same (entries gone, numbers equal to the cursor's lying before it).
+   * let ~`need × (1 + ln(members / need))` of them be read (~300 of 8.5k members for 50), the rounds about as many
+   * as lie in the column's order down to the page's last. Without a rate, undecided members in one pass that reads
+   * as it goes, bounded by the real matches (`offerInTurn`).
    */
-  offerMembers(members: SeqSet, bySeq: EntriesBySeq<T>, dense: boolean, allMatch: boolean, budget = Number.POSITIVE_INFINITY): number | undefined {
+  offerMembers(members: SeqSet, bySeq: EntriesBySeq<T>, dense: boolean, allMatch: boolean, budget = Number.POSITIVE_INFINITY, rate?: number): number | undefined {
     const limit = this.examined + budget;
-    if (!allMatch) return this.offerInTurn(members, bySeq, dense, undefined, limit);
+    if (!allMatch && rate === undefined) return this.offerInTurn(members, bySeq, dense, limit);
+    const ascending = this.ascending;
+    let passed = 0;
+    let readWithin = Number.NaN;
+    for (let kept = allMatch ? this.need : keptFor(this.need, rate!); ; kept *= 4) {
+      const round = this.candidates(members, bySeq.length, dense, kept, readWithin);
+      const { seqs, keys, boundKey } = round;
+      let taken = 0;
+      for (let i = 0; i < seqs.length; i++) {
+        const key = keys[i]!;
+        if (ascending ? key > boundKey : key < boundKey) continue;
+        taken++;
+        const entry = bySeq[seqs[i]!];
+        if (!entry) continue;
+        this.offer(entry);
+        if (this.examined > limit) return undefined;
+      }
+      passed += round.visited - taken;
+      // Full; or every member past what was read before was a candidate (the bound never filled): all read.
+      if (this.top.worstKept !== undefined || !round.bounded) return passed;
+      readWithin = boundKey;
+    }
+  }
+
+  /**
+   * The first pass of a round of `offerMembers`: the members whose numbers are past the cursor and past `readWithin`
+   * (NaN: nothing read yet) and within the best `kept` of those numbers (`boundKey`, ties included; `bounded`: `kept`
+   * were found), as seqs with their numbers. Visited bin by bin, the best first, to the first bin past the bound
+   * (`SortColumn.binLists`) where that is expected to visit fewer seqs than a pass (`byBinsBetter`: a dense set's
+   * members, or a large set's); else in seq order, a word of bits at a time (`dense`: every seq's number before its
+   * bit). `visited`: the members visited.
+   */
+  private candidates(members: SeqSet, size: number, dense: boolean, kept: number, readWithin: number) {
     const column = this.column!;
     const ascending = this.ascending;
     const afterKey = this.afterKey ?? (ascending ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
-    const size = bySeq.length;
-    const bound = new TopK<number>(this.need, ascending ? (a, b) => a - b : (a, b) => b - a);
+    const byNumber = ascending ? (a: number, b: number) => a - b : (a: number, b: number) => b - a;
+    let bound = new TopK<number>(kept, byNumber);
     let boundKey = ascending ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
     const bins = column.coarseBytes();
     let boundBin = ascending ? 255 : 0;
-    const afterBin = this.afterBin(bins);
-    const candidates: number[] = [];
-    const candidateKeys: number[] = [];
+    // Members in bins before this one (in page order) are before the cursor, or were read.
+    const fromBin = bins === undefined ? (ascending ? 0 : 255) : Number.isNaN(readWithin) ? this.afterBin(bins) : column.coarseOf(readWithin);
+    let seqs: number[] = [];
+    let keys: number[] = [];
     let visited = 0;
     /** Keeps the member at `seq` as a candidate if its number may enter the page (key read by the caller). */
     const consider = (seq: number, key: number): void => {
+      if (ascending ? key <= readWithin : key >= readWithin) return;
       // Past the cursor by its number alone (an equal number may lie before it): it bounds the page.
       if (ascending ? !(key <= afterKey) : !(key >= afterKey)) {
         bound.offer(key);
@@ -395,49 +469,70 @@ class PageSelector<T extends Doc> {
           if (bins) boundBin = column.coarseOf(worst);
         }
       }
-      candidates.push(seq);
-      candidateKeys.push(key);
+      seqs.push(seq);
+      keys.push(key);
     };
-    members.forEachWord(size, (word, base) => {
-      if (dense) {
-        visited += popcount(word);
-        for (let seq = base, end = Math.min(base + 32, size); seq < end; seq++) {
+    /**
+     * The members bin by bin, the best first, to the first bin past the bound; false (nothing kept) once more than
+     * `cap` seqs were visited: the members lie further down than the bins were worth.
+     */
+    const byBins = (lists: readonly Int32Array[], sizes: Int32Array, cap: number): boolean => {
+      let seen = 0;
+      for (let bin = fromBin; ascending ? bin <= 255 : bin >= 0; bin += ascending ? 1 : -1) {
+        // Every number in a bin past the bound's is past the bound (bins never go against the numbers' order).
+        if (ascending ? bin > boundBin : bin < boundBin) return true;
+        const list = lists[bin]!;
+        const n = sizes[bin]!;
+        if ((seen += n) > cap) break;
+        for (let i = 0; i < n; i++) {
+          const seq = list[i]!;
+          if (!members.has(seq)) continue;
+          const key = column.keyAt(seq);
+          visited++;
+          if (!(ascending ? key < afterKey || key > boundKey : key > afterKey || key < boundKey)) consider(seq, key);
+        }
+      }
+      if (seen <= cap) return true;
+      bound = new TopK<number>(kept, byNumber);
+      boundKey = ascending ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+      boundBin = ascending ? 255 : 0;
+      seqs = [];
+      keys = [];
+      visited = 0;
+      return false;
+    };
+    const lists = column.binLists();
+    const binned = lists !== undefined && byBinsBetter(kept, members, size, dense) && byBins(lists.seqs, lists.sizes, binVisitsCap(members, size, dense));
+    if (!binned) {
+      members.forEachWord(size, (word, base) => {
+        if (dense) {
+          visited += popcount(word);
+          for (let seq = base, end = Math.min(base + 32, size); seq < end; seq++) {
+            if (bins !== undefined) {
+              // Out of the page by its bin alone (written out here: this loop visits every seq of the collection).
+              const bin = bins[seq]!;
+              if (ascending ? bin > boundBin || bin < fromBin : bin < boundBin || bin > fromBin) continue;
+            }
+            const key = column.keyAt(seq);
+            if (ascending ? key < afterKey || key > boundKey : key > afterKey || key < boundKey) continue;
+            if ((word & (1 << (seq & 31))) !== 0) consider(seq, key);
+          }
+          return false;
+        }
+        for (let rest = word; rest !== 0; rest &= rest - 1) {
+          visited++;
+          const seq = base + 31 - Math.clz32(rest & -rest);
           if (bins !== undefined) {
-            // Out of the page by its bin alone (written out here: this loop visits every seq of the collection).
             const bin = bins[seq]!;
-            if (ascending ? bin > boundBin || bin < afterBin : bin < boundBin || bin > afterBin) continue;
+            if (ascending ? bin > boundBin || bin < fromBin : bin < boundBin || bin > fromBin) continue;
           }
           const key = column.keyAt(seq);
-          if (ascending ? key < afterKey || key > boundKey : key > afterKey || key < boundKey) continue;
-          if ((word & (1 << (seq & 31))) !== 0) consider(seq, key);
+          if (!(ascending ? key < afterKey || key > boundKey : key > afterKey || key < boundKey)) consider(seq, key);
         }
         return false;
-      }
-      for (let rest = word; rest !== 0; rest &= rest - 1) {
-        visited++;
-        const seq = base + 31 - Math.clz32(rest & -rest);
-        if (bins !== undefined) {
-          const bin = bins[seq]!;
-          if (ascending ? bin > boundBin || bin < afterBin : bin < boundBin || bin > afterBin) continue;
-        }
-        const key = column.keyAt(seq);
-        if (!(ascending ? key < afterKey || key > boundKey : key > afterKey || key < boundKey)) consider(seq, key);
-      }
-      return false;
-    });
-    let taken = 0;
-    for (let i = 0; i < candidates.length; i++) {
-      const key = candidateKeys[i]!;
-      if (ascending ? key > boundKey : key < boundKey) continue;
-      taken++;
-      const entry = bySeq[candidates[i]!];
-      if (!entry) continue;
-      this.offer(entry);
-      if (this.examined > limit) return undefined;
+      });
     }
-    if (this.top.worstKept !== undefined) return visited - taken;
-    // Short of `need` (entries gone, numbers equal to the cursor's before it): the rest, one pass as below.
-    return this.offerInTurn(members, bySeq, dense, boundKey, limit);
+    return { seqs, keys, boundKey, bounded: bound.worstKept !== undefined, visited };
   }
 
   /** The bin of the cursor's number; for no cursor (or one without a number) a bin that keeps every member. */
@@ -450,11 +545,10 @@ class PageSelector<T extends Doc> {
   /**
    * One pass over the members in seq order (the selection when members may not match: the page's worst, which only
    * real matches set, bounds it as it goes), each passed over when its number (or its bin) is worse than the page's
-   * current worst or not past the cursor, else read and offered. `takenWithin`: the members with a number within it
-   * were read already (`offerMembers`' second pass). Returns how many members were passed over, or undefined once
-   * more than `limit` documents have been examined in all.
+   * current worst or not past the cursor, else read and offered. Returns how many members were passed over, or
+   * undefined once more than `limit` documents have been examined in all.
    */
-  private offerInTurn(members: SeqSet, bySeq: EntriesBySeq<T>, dense: boolean, takenWithin: number | undefined, limit: number): number | undefined {
+  private offerInTurn(members: SeqSet, bySeq: EntriesBySeq<T>, dense: boolean, limit: number): number | undefined {
     const column = this.column!;
     const ascending = this.ascending;
     const afterKey = this.afterKey ?? (ascending ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
@@ -465,9 +559,8 @@ class PageSelector<T extends Doc> {
     let worstBin = bins ? this.worstBinOf(worstKey) : 0;
     let passed = 0;
     let over = false;
-    /** Reads and offers the member at `seq` unless read already; true once over the budget. */
-    const take = (seq: number, key: number): boolean => {
-      if (takenWithin !== undefined && (ascending ? key <= takenWithin : key >= takenWithin)) return false;
+    /** Reads and offers the member at `seq`; true once over the budget. */
+    const take = (seq: number): boolean => {
       const entry = bySeq[seq];
       if (!entry) return false;
       this.offer(entry);
@@ -488,7 +581,7 @@ class PageSelector<T extends Doc> {
           if (ascending ? key < afterKey || key > worstKey : key > afterKey || key < worstKey) continue;
           if ((word & (1 << (seq & 31))) === 0) continue;
           passed--;
-          if (take(seq, key)) return true;
+          if (take(seq)) return true;
         }
         return false;
       }
@@ -503,7 +596,7 @@ class PageSelector<T extends Doc> {
         }
         const key = column.keyAt(seq);
         if (ascending ? key < afterKey || key > worstKey : key > afterKey || key < worstKey) passed++;
-        else if (take(seq, key)) return true;
+        else if (take(seq)) return true;
       }
       return false;
     });
@@ -586,7 +679,7 @@ function find<T extends Doc>(
   const selectFromSets = (sets: SetBounds, before: 'walk' | 'walk, filtered by sets' | undefined, examined: number, decided?: number, column?: SortColumn<T>) =>
     selectWithin(sets, before, examined, decided, column)!;
   /** As `selectFromSets`; through a column, undefined once it has examined more than `budget` documents. */
-  const selectWithin = (sets: SetBounds, before: 'walk' | 'walk, filtered by sets' | undefined, examined: number, decided?: number, column?: SortColumn<T>, budget?: number) => {
+  const selectWithin = (sets: SetBounds, before: 'walk' | 'walk, filtered by sets' | undefined, examined: number, decided?: number, column?: SortColumn<T>, budget?: number, rate?: number) => {
     // Members of a set that is not a complement lie in the sets' partition.
     const selector = new PageSelector<T>(sort, need, setTest(sets, matches, !sets.upper.negated), after);
     let passed = 0;
@@ -595,7 +688,7 @@ function find<T extends Doc>(
       // Every member matches when the sets are exact and not a complement (whose seqs below the collection's size
       // include other partitions' and deleted entries'): then the column's numbers alone bound the page.
       const allMatch = sets.lower === sets.upper && !sets.upper.negated;
-      const members = selector.offerMembers(sets.upper, bySeq, denseFor(sets.upper, sets.universe, bySeq.length), allMatch, budget);
+      const members = selector.offerMembers(sets.upper, bySeq, denseFor(sets.upper, sets.universe, bySeq.length), allMatch, budget, rate);
       if (members === undefined) {
         abandoned += selector.examined;
         abandonedHits += selector.matched;
@@ -676,7 +769,8 @@ function find<T extends Doc>(
   /** The walk's spending (in steps) at which the column is next due; infinite: never. */
   const dueSteps = () => {
     if (!sets || !costs || !columnOf || column === null) return Number.POSITIVE_INFINITY;
-    return Math.max(columnTry, costs.visits + costs.reads(need, rate()) * DECIDED_ADVANTAGE);
+    const r = rate();
+    return Math.max(columnTry, costs.visitsFor(keptFor(need, r)) + costs.reads(need, r) * DECIDED_ADVANTAGE);
   };
   /** The same, in the walk's `examined + decided / DECIDED_ADVANTAGE` (what its loop counts). */
   const columnDue = () => (dueSteps() - abandoned * DECIDED_ADVANTAGE) / DECIDED_ADVANTAGE;
@@ -685,8 +779,10 @@ function find<T extends Doc>(
     if (!sets || !costs || spent < dueSteps()) return undefined;
     const through = columnNow();
     if (!through) return void (columnTry = Number.POSITIVE_INFINITY);
-    const budget = costs.within(spent) ? undefined : (spent - costs.visits) / DECIDED_ADVANTAGE;
-    const page = selectWithin(sets, 'walk, filtered by sets', examined, decided, through, budget);
+    const r = rate();
+    const kept = keptFor(need, r);
+    const budget = costs.within(spent, kept) ? undefined : (spent - costs.visitsFor(kept)) / DECIDED_ADVANTAGE;
+    const page = selectWithin(sets, 'walk, filtered by sets', examined, decided, through, budget, r);
     columnTry = 2 * spent;
     return page;
   };
@@ -735,7 +831,7 @@ function find<T extends Doc>(
     const planned = setsFor(plan, bySeq, memo, Math.max(cap, spread) * SET_ADVANTAGE, undefined, useful, KEPT_SET_WORTH);
     if (planned) {
       const plannedCosts = new ColumnCost(planned, bySeq.length);
-      const through = plannedCosts.betterThanWalkFor(need - found.length) ? columnNow() : undefined;
+      const through = plannedCosts.betterThanWalkFor(need - found.length, need) ? columnNow() : undefined;
       if (through) return selectFromSets(planned, 'walk', examined, undefined, through);
       if (topFromSetsBetter(planned, need - found.length, plannedCosts.members)) return selectFromSets(planned, 'walk', examined);
       filterBy(planned, plannedCosts);
