@@ -288,16 +288,17 @@ class ColumnCost {
   /**
    * The visits of a selection that keeps `kept` candidates (`PageSelector.offerMembers`), in walk steps: bin by bin
    * when that is expected to visit fewer seqs (`byBinsBetter`: about `kept × size / members` if the members lie
-   * evenly across the bins), else a pass (`visits`); without `kept` (one pass, `offerInTurn`) a pass.
+   * evenly across the bins), else a pass (`visits`); without `kept` (one pass, `offerInTurn`) or `binned` (a column
+   * whose numbers order its values exactly, `SortColumn.exact`) a pass.
    */
-  visitsFor(kept?: number): number {
-    if (kept === undefined || !byBinsBetter(kept, this.sets.upper, this.size, this.dense)) return this.visits;
+  visitsFor(kept?: number, binned = false): number {
+    if (kept === undefined || !binned || !byBinsBetter(kept, this.sets.upper, this.size, this.dense)) return this.visits;
     return (kept * this.size) / Math.max(1, this.members) / COLUMN_ADVANTAGE;
   }
 
   /** The most a selection costs: its visits and every undecided member read. */
-  all(kept?: number): number {
-    return this.visitsFor(kept) + this.undecided * DECIDED_ADVANTAGE;
+  all(kept?: number, binned = false): number {
+    return this.visitsFor(kept, binned) + this.undecided * DECIDED_ADVANTAGE;
   }
 
   /**
@@ -310,19 +311,21 @@ class ColumnCost {
   }
 
   /** Whether the column costs no more than `steps` of the walk (a selection keeping `kept` candidates). */
-  within(steps: number, kept?: number): boolean {
-    return this.visitsFor(kept) <= steps && this.all(kept) <= steps;
+  within(steps: number, kept?: number, binned = false): boolean {
+    return this.visitsFor(kept, binned) <= steps && this.all(kept, binned) <= steps;
   }
 
   /**
    * Whether selecting through the column costs less than walking on until `missing` more matches are found, if they
    * lie evenly along the walk (it passes over about `missing × universe / |upper|` entries). A walk that finds fewer
    * than that (matches gathered at the far end of its order) gives way to the column once it has spent as much
-   * (`find`).
+   * (`find`). Priced as a pass, not by bins (`visitsFor`): a selection taken here has no budget, and the members whose
+   * numbers tie with the bound are all read — a text's number holds its first three units, so a page by name could
+   * read every member sharing a first name, where the walk reads the page (bench/search shape 11 at 1M, first pages
+   * 2.2 → 8.9 ms quiet when bins priced it).
    */
-  betterThanWalkFor(missing: number, need: number): boolean {
-    const { lower, upper } = this.sets;
-    return this.within((missing * this.sets.universe) / Math.max(1, this.members), lower === upper && !upper.negated ? need : undefined);
+  betterThanWalkFor(missing: number): boolean {
+    return this.within((missing * this.sets.universe) / Math.max(1, this.members));
   }
 }
 
@@ -332,6 +335,9 @@ class ColumnCost {
  * may be high; a round short of `need` costs another (`offerMembers`).
  */
 const UNDECIDED_SLACK = 1.25;
+
+/** A walk's try of the column by bins reads at most this many times the candidates it keeps (`find`'s `tryColumn`). */
+const TIES_BUDGET = 4;
 
 /** The candidates a selection through the column keeps for `need` matches when undecided members match at `rate`. */
 const keptFor = (need: number, rate: number) => Math.ceil((need / Math.max(rate, 1e-6)) * UNDECIDED_SLACK);
@@ -767,10 +773,19 @@ function find<T extends Doc>(
   let column: SortColumn<T> | null | undefined;
   const columnNow = () => (column ??= columnOf?.() ?? null);
   /** The walk's spending (in steps) at which the column is next due; infinite: never. */
+  /** The candidates a try keeps: `need` when the sets decide every member, else by the walk's rate. */
+  const keptNow = (current: SetBounds) => (current.lower === current.upper && !current.upper.negated ? need : keptFor(need, rate()));
+  /**
+   * Whether a try's visits are priced bin by bin (`ColumnCost.visitsFor`): only for a column whose numbers order its
+   * values exactly (`SortColumn.exact`: times, numbers). A text's number holds its first three units, and the members
+   * whose numbers tie with the bound are all read: bins priced the column of names so cheap that a walk by name tried
+   * it within its first steps and read every member sharing a first name (bench/search shape 11 at 1M, quiet first
+   * pages 2.2 → 9.7 ms), where the walk reads the page.
+   */
+  const binsPriced = () => columnNow()?.exact === true;
   const dueSteps = () => {
     if (!sets || !costs || !columnOf || column === null) return Number.POSITIVE_INFINITY;
-    const r = rate();
-    return Math.max(columnTry, costs.visitsFor(keptFor(need, r)) + costs.reads(need, r) * DECIDED_ADVANTAGE);
+    return Math.max(columnTry, costs.visitsFor(keptNow(sets), binsPriced()) + costs.reads(need, rate()) * DECIDED_ADVANTAGE);
   };
   /** The same, in the walk's `examined + decided / DECIDED_ADVANTAGE` (what its loop counts). */
   const columnDue = () => (dueSteps() - abandoned * DECIDED_ADVANTAGE) / DECIDED_ADVANTAGE;
@@ -779,10 +794,12 @@ function find<T extends Doc>(
     if (!sets || !costs || spent < dueSteps()) return undefined;
     const through = columnNow();
     if (!through) return void (columnTry = Number.POSITIVE_INFINITY);
-    const r = rate();
-    const kept = keptFor(need, r);
-    const budget = costs.within(spent, kept) ? undefined : (spent - costs.visitsFor(kept)) / DECIDED_ADVANTAGE;
-    const page = selectWithin(sets, 'walk, filtered by sets', examined, decided, through, budget, r);
+    const kept = keptNow(sets);
+    const binned = through.exact;
+    // Within its cost, a try by bins still reads at most a few times what it keeps: equal times (an import's users
+    // subscribed in one instant) are ties it would read all of, where the walk orders them by id.
+    const budget = costs.within(spent, kept, binned) ? (binned ? TIES_BUDGET * kept : undefined) : (spent - costs.visitsFor(kept, binned)) / DECIDED_ADVANTAGE;
+    const page = selectWithin(sets, 'walk, filtered by sets', examined, decided, through, budget, rate());
     columnTry = 2 * spent;
     return page;
   };
@@ -831,7 +848,7 @@ function find<T extends Doc>(
     const planned = setsFor(plan, bySeq, memo, Math.max(cap, spread) * SET_ADVANTAGE, undefined, useful, KEPT_SET_WORTH);
     if (planned) {
       const plannedCosts = new ColumnCost(planned, bySeq.length);
-      const through = plannedCosts.betterThanWalkFor(need - found.length, need) ? columnNow() : undefined;
+      const through = plannedCosts.betterThanWalkFor(need - found.length) ? columnNow() : undefined;
       if (through) return selectFromSets(planned, 'walk', examined, undefined, through);
       if (topFromSetsBetter(planned, need - found.length, plannedCosts.members)) return selectFromSets(planned, 'walk', examined);
       filterBy(planned, plannedCosts);

@@ -77,6 +77,14 @@ export class SortColumn<T extends Doc> {
     return bin < 0 ? 0 : bin > 255 ? 255 : bin;
   }
 
+  /**
+   * Whether the numbers order the values exactly, equal numbers only for equal values (a `number` or `time` column,
+   * but for numbers among times, all alike); a `text` column's hold a string's first three units.
+   */
+  get exact(): boolean {
+    return this.mode !== 'text';
+  }
+
   /** Whether every seq has its number (`fillUpTo` has reached the end). */
   get ready(): boolean {
     return this.filled >= this.bySeq.length;

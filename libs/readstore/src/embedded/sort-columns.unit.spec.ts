@@ -72,12 +72,14 @@ describe('a sort column', () => {
   it('moves from numbers to times to texts as values come, and makes every number again', () => {
     const { column, bySeq } = columnOver([3, null, 1.5]);
     expect([column.keyAt(0), column.keyAt(1), column.keyAt(2)]).toEqual([3, Number.NEGATIVE_INFINITY, 1.5]);
+    expect(column.exact).toBe(true);
     // A time: numbers now sort before every string, all alike.
     bySeq[1]!.doc = { id: 'd1', v: '2026-01-01T00:00:00.000Z' };
     column.update(bySeq[1]!);
     expect(column.ready).toBe(false);
     expect(column.fillUpTo(() => false)).toBe(true);
     expect(column.keyAt(1)).toBe(Date.parse('2026-01-01T00:00:00.000Z'));
+    expect(column.exact).toBe(true); // times: equal numbers only for equal times (bins price a walk's tries)
     expect(column.keyAt(0)).toBe(column.keyAt(2));
     expect(column.keyAt(0)).toBeLessThan(column.keyAt(1));
     // A text that is not a time: every string by its first units.
@@ -86,6 +88,7 @@ describe('a sort column', () => {
     expect(column.fillUpTo(() => false)).toBe(true);
     expect(column.keyAt(2)).toBeGreaterThan(column.keyAt(1));
     expect(column.keyAt(1)).toBe(textKey('2026-01-01T00:00:00.000Z'));
+    expect(column.exact).toBe(false); // a text's first three units: ties between different values
   });
 
   it('bins its numbers never against their order, through changes, deletes and the top bin filling up', () => {
