@@ -296,8 +296,7 @@ class ColumnCost {
    * over every seq, which the bins never cost more than.
    */
   visitsFor(kept?: number, binned = false): number {
-    const dense = this.dense;
-    if (kept === undefined || !binned || !dense || !byBinsBetter(kept, this.sets.upper, this.size, dense)) return this.visits;
+    if (kept === undefined || !binned || !this.dense || !byBinsBetter(kept, this.sets.upper, this.size, true)) return this.visits;
     return (kept * this.size) / Math.max(1, this.members) / COLUMN_ADVANTAGE;
   }
 

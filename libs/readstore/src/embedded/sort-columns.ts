@@ -37,8 +37,6 @@ export class SortColumn<T extends Doc> {
   private coarseFrom = 0;
   /** Bins per unit of number; 0 while no bins are made (every byte 0: nothing is passed over by them). */
   private coarseScale = 0;
-  /** Seqs in the top bin (255): past the largest value when the bins were made. */
-  private inTopBin = 0;
   /**
    * Per bin, the seqs of the live entries whose number lies in it, in no order (the first `binSizes[bin]` of its
    * array), and each seq's place in its bin's array (−1: in none, a deleted entry's) — kept with the bins. A page in
@@ -114,7 +112,7 @@ export class SortColumn<T extends Doc> {
       this.filled = entry.seq + 1;
     }
     this.keys[entry.seq] = key;
-    this.rebin(entry.seq, key, known);
+    this.rebin(entry.seq, key);
   }
 
   /** A deleted entry's number is wiped (its seq is never used again): no trace of its value stays behind. */
@@ -122,22 +120,21 @@ export class SortColumn<T extends Doc> {
     if (seq >= this.keys.length) return;
     this.keys[seq] = Number.NEGATIVE_INFINITY;
     if (seq >= this.filled || this.coarseScale === 0) return;
-    if (this.coarse[seq] === 255) this.inTopBin--;
     this.unlist(seq);
     this.coarse[seq] = 0;
   }
 
-  /** Keeps the bin of `seq` (holding `key` now; `known`: it had one before) and the top bin's count. */
-  private rebin(seq: number, key: number, known: boolean): void {
+  /** Keeps the bin of `seq` (holding `key` now) and its place in the bins' lists (a new seq is in none yet). */
+  private rebin(seq: number, key: number): void {
     if (this.coarseScale === 0) return;
     const bin = this.coarseOf(key);
-    if (known && this.coarse[seq] === 255) this.inTopBin--;
-    if (!known || this.coarse[seq] !== bin || this.binPlace[seq]! < 0) {
-      if (known) this.unlist(seq);
+    if (this.coarse[seq] !== bin || this.binPlace[seq]! < 0) {
+      this.unlist(seq);
       this.coarse[seq] = bin;
       this.list(seq, bin);
     }
-    if (bin === 255 && ++this.inTopBin > Math.max(1024, this.filled / 64)) this.requantize();
+    // The top bin (255) holds the values past the largest when the bins were made.
+    if (bin === 255 && this.binSizes[255]! > Math.max(1024, this.filled / 64)) this.requantize();
   }
 
   /** Takes `seq` out of its bin's list (its `coarse` byte still that bin), if listed: the last seq takes its place. */
@@ -181,7 +178,6 @@ export class SortColumn<T extends Doc> {
         if (key > high) high = key;
       }
     }
-    this.inTopBin = 0;
     this.coarseFrom = low;
     // No bins for one value, nor for a range too narrow (subnormal: the scale overflows) or too wide (the span does).
     const scale = 256 / ((high - low) * 1.125);
@@ -193,7 +189,6 @@ export class SortColumn<T extends Doc> {
     for (let seq = 0; seq < filled; seq++) {
       const bin = this.coarseOf(keys[seq]!);
       coarse[seq] = bin;
-      if (bin === 255) this.inTopBin++;
       if (bySeq[seq] !== undefined) binSizes[bin]!++;
     }
     // Each list with room for a quarter more (a bin's seqs come and go as users change), then filled in seq order.
